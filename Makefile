@@ -1,0 +1,39 @@
+# Neurolab: every target sets up its own environment first (.venv, CPU torch, the package).
+PY      := .venv/bin/python
+STAMP   := .venv/.installed
+# Corpora: $NEUROLAB_DATA if set, else the shared mirror beside the checkout when present, else ./data.
+NEUROLAB_DATA ?= $(if $(wildcard ../shared/data),$(abspath ../shared/data),$(abspath data))
+export NEUROLAB_DATA
+
+.PHONY: setup demo test docs readme results bench clean
+
+setup: $(STAMP)
+
+# torch is pinned here, not in setup.py: 2.13.0 takes the local CPU wheel, and Colab brings its own torch.
+$(STAMP): setup.py settings.ini
+	test -x $(PY) || python3 -m venv .venv
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e ".[dev]"
+	touch $(STAMP)
+
+demo: $(STAMP)          ## the main job: everything end to end on local defaults
+	.venv/bin/neurolab demo --out results/demo
+
+test: $(STAMP)          ## sync check + notebooks + pytest, ending with "N passed, N failed"
+	$(PY) scripts/run_tests.py
+
+docs: $(STAMP)          ## offline HTML docs under _docs/
+	$(PY) scripts/build_docs.py
+
+readme: $(STAMP)        ## README.md from nbs/index.ipynb
+	$(PY) scripts/make_readme.py
+
+results: $(STAMP)       ## rerun the studies that write results/*.json (long)
+	$(PY) scripts/run_studies.py
+
+bench: $(STAMP)         ## speed ratios measured in one run
+	for b in bench/*.py; do $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf _docs .venv
