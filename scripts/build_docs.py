@@ -34,8 +34,17 @@ def execute(path: Path):
     finally: os.chdir(cwd)
     raw = nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)
     for cell, done in zip(raw.cells, nb.cells):  # copy outputs back onto a plain nbformat notebook
-        if cell.cell_type == "code": cell.outputs = [nbformat.from_dict(o) for o in done.get("outputs", [])]
+        if cell.cell_type == "code": cell.outputs = [nbformat.from_dict(_joined(o)) for o in done.get("outputs", [])]
     return raw
+
+
+def _joined(output: dict) -> dict:
+    "execnb keeps multi-line outputs as lists of lines; nbconvert's renderers want strings."
+    output = dict(output)
+    if isinstance(output.get("text"), list): output["text"] = "".join(output["text"])
+    if "data" in output:
+        output["data"] = {k: "".join(v) if isinstance(v, list) else v for k, v in output["data"].items()}
+    return output
 
 
 def main():
