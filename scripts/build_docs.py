@@ -64,7 +64,7 @@ def main():
         target = args.out / (path.stem + ".html")
         target.write_text(body, encoding="utf-8")
         links.append(f'<li><a href="{target.name}">{html.escape(path.stem)}</a></li>')
-        print(f"rendered {target.relative_to(ROOT)}")
+        print(f"rendered {target}")
     (args.out / "toc.html").write_text("<html><body><h1>Neurolab docs</h1><ul>" + "".join(links) + "</ul></body></html>")
     if failed: print("notebooks that failed to execute:", failed); sys.exit(1)
 
