@@ -1,0 +1,2 @@
+"""Speech family: backend-exact MFCC features and a streaming LSTM emotion classifier."""
+from .model import EmotionLSTM
