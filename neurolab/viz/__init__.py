@@ -1,0 +1,1 @@
+"""Visualisation: the breathing training monitor, emotion-field maps and study figures."""
