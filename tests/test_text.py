@@ -1,0 +1,137 @@
+"""Text family: honesty properties of the TRMs and the `neurolab text` commands as a shell user meets them."""
+import json, os, subprocess, sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from neurolab.core import load_checkpoint, save_checkpoint
+from neurolab.text.trm import VERSIONS, make_trm, to_model_scale
+from neurolab.text.training import evaluate, train_trm, trm_loss
+
+DATA = Path(os.environ.get("NEUROLAB_DATA", Path(__file__).resolve().parents[1] / "data"))
+EMOBANK = DATA / "emobank" / "emobank.csv"
+needs_emobank = pytest.mark.skipif(not EMOBANK.exists(), reason="EmoBank not in NEUROLAB_DATA")
+
+
+def run(*args):
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    return subprocess.run([sys.executable, "-m", "neurolab.cli", *args], capture_output=True, text=True, env=env)
+
+
+@pytest.fixture(scope="module")
+def toy():
+    "Random 'embeddings' with a learnable V/A/D signal (in-process tests need no encoder)."
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(160, 24)).astype(np.float32)
+    Y = np.clip(3 + 0.5 * np.tanh(X[:, :3] + 0.3 * rng.normal(size=(160, 3))), 1, 5).astype(np.float32)
+    return X[:120], Y[:120], X[120:], Y[120:]
+
+
+@pytest.fixture(scope="module")
+def trained_v6(toy):
+    Xtr, Ytr, Xdv, Ydv = toy
+    model, _ = train_trm("v6", Xtr, Ytr, Xdv, Ydv, n_iter=3, d_model=16, hidden=32, encoder="toy",
+                         phase1=dict(epochs=2, batch_size=16), phase2=dict(epochs=1, batch_size=16), progress=False)
+    return model
+
+
+def test_labels_never_reach_forward(trained_v6, toy):
+    _, _, Xdv, Ydv = toy
+    shuffled = Ydv[np.random.default_rng(1).permutation(len(Ydv))]
+    a, b = evaluate(trained_v6, Xdv, Ydv), evaluate(trained_v6, Xdv, shuffled)
+    assert np.array_equal(a["predictions"]["ensemble"], b["predictions"]["ensemble"])
+    assert a["pearson"] != b["pearson"]
+
+
+def test_soulkernel_read_only_and_batch_independent(trained_v6, toy):
+    _, _, Xdv, _ = toy
+    x = torch.from_numpy(Xdv)
+    soul = trained_v6.soul_kernel
+    assert soul.updates > 0 and (soul.memory_count > 0).any()
+    before = {k: v.clone() for k, v in soul.state_dict().items()}
+    trained_v6.eval()
+    with torch.no_grad():
+        full = trained_v6(x)["pad"]
+        single = torch.cat([trained_v6(x[i:i + 1])["pad"] for i in range(len(x))])
+        perm = torch.randperm(len(x))
+        permuted = trained_v6(x[perm])["pad"]
+        # loss_fn in eval mode (as fit's validation uses it) must not write the memory either
+        trm_loss(trained_v6, (x, torch.from_numpy(to_model_scale(toy[3]))))
+    assert torch.allclose(single, full, atol=1e-5) and torch.allclose(permuted, full[perm], atol=1e-5)
+    assert all(torch.equal(before[k], v) for k, v in soul.state_dict().items())
+
+
+def test_memory_survives_save_load(trained_v6, tmp_path):
+    save_checkpoint(trained_v6, tmp_path / "m")
+    back = load_checkpoint(tmp_path / "m")  # by class name, as the CLI loads it
+    assert type(back).__name__ == "TRMv6"
+    for k, v in trained_v6.soul_kernel.state_dict().items():
+        assert torch.equal(back.soul_kernel.state_dict()[k], v), k
+
+
+def test_memory_persists_into_resumed_training(toy, tmp_path):
+    from neurolab.train import Callback
+    Xtr, Ytr, Xdv, Ydv = toy
+    kw = dict(n_iter=2, d_model=16, hidden=32, encoder="toy", encoder_identity="toy@0", phase2=dict(epochs=0), progress=False, out_dir=tmp_path)
+    train_trm("v6", Xtr, Ytr, Xdv, Ydv, phase1=dict(epochs=1, batch_size=16, patience=None), **kw)
+    class Probe(Callback):
+        def on_fit_start(self, state): self.updates = int(state.model.soul_kernel.updates)
+    probe = Probe()
+    train_trm("v6", Xtr, Ytr, Xdv, Ydv, phase1=dict(epochs=2, batch_size=16, patience=None), callbacks=[probe], **kw)
+    assert probe.updates == len(Xtr) // 16 + (len(Xtr) % 16 > 0)
+
+
+@pytest.mark.parametrize("version", list(VERSIONS))
+def test_predict_on_label_scale(version, toy):
+    Xtr, Ytr, _, _ = toy
+    m = make_trm(version, in_dim=24, d_model=16, hidden=32, encoder="toy")
+    tm = to_model_scale(Ytr)
+    m.set_target_stats(tm.mean(0), tm.std(0))
+    p = m.predict(Xtr[:5])
+    assert p["pad"].shape == (5, 3) and ((p["pad"] > 1) & (p["pad"] < 5)).all()
+
+
+def test_shipped_model_records_its_encoder():
+    from neurolab.core import assets_dir
+    model = load_checkpoint(assets_dir("text"))
+    assert model.encoder == "minilm" and model.checkpoint_meta["encoder"] == "minilm"
+    assert "encoder_identity" in model.checkpoint_meta
+
+
+def test_predict_with_default_model():
+    proc = run("text", "predict", "What a lovely day.", "I am terrified.")
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert [set(o) for o in out] == [{"text", "V", "A", "D", "confidence"}] * 2
+    assert all(1 <= o[d] <= 5 for o in out for d in "VAD") and all(0 <= o["confidence"] <= 1 for o in out)
+
+
+@needs_emobank
+def test_eval_json_contract():
+    proc = run("text", "eval", "--csv", str(EMOBANK), "--split", "dev", "--limit", "60", "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["n"] == 60
+    for k in ("pearson", "mae", "mse", "r2"): assert set(out[k]) == {"V", "A", "D"}
+    for k in ("hope", "faith", "love"): assert isinstance(out[k], float)
+
+
+@pytest.mark.parametrize("content,message", [
+    (b"id,split,V,A,D,text\na,dev,3,9,3,x\n", "outside 1"),
+    (b"id,split,V,A,text\na,dev,3,3,x\n", "lacks EmoBank columns"),
+    (b"id,split,V,A,D,text\na,dev,3,3,3,caf\xe9\n", "not UTF-8"),
+    (b"id,split,V,A,D,text\na,dev,3,3,3,\" \"\n", "empty texts"),
+])
+def test_eval_bad_csv_is_one_line(tmp_path, capsys, content, message):
+    from neurolab.cli import main  # in-process: the same entry point, without paying interpreter start-up per case
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(content)
+    rc, err = main(["text", "eval", "--csv", str(bad)]), capsys.readouterr().err
+    assert rc == 2 and message in err and err.strip().count("\n") == 0, err
+
+
+def test_predict_empty_text_is_refused():
+    proc = run("text", "predict", "ok", "")
+    assert proc.returncode == 2 and "text 1 is empty" in proc.stderr
