@@ -75,3 +75,35 @@ def test_breathing_monitor_in_a_plain_terminal(tmp_path):
     assert "frames 2" in proc.stdout and "breathing" in proc.stderr  # one frame per epoch; the text progress bar ran
     assert sorted(p.name for p in (tmp_path / "frames").iterdir()) == ["step_000004.png", "step_000008.png"]
     with Image.open(tmp_path / "run.gif") as im: assert im.n_frames == 4
+
+
+def test_breathing_monitor_goes_live_in_a_jupyter_kernel():
+    "In a real IPython kernel the monitor detects the notebook, shows its widget at fit start and renders frames into it."
+    manager = pytest.importorskip("jupyter_client.manager")
+    km, kc = manager.start_new_kernel(kernel_name="python3")
+    code = textwrap.dedent("""
+        import torch, torch.nn.functional as F
+        from torch.utils.data import DataLoader, TensorDataset
+        from neurolab.train import fit
+        from neurolab.viz.breathing import BreathingMonitor
+        x = torch.randn(64, 2); y = x @ torch.tensor([3., -2.])
+        m = BreathingMonitor(min_interval=0.0)
+        fit(torch.nn.Linear(2, 1), DataLoader(TensorDataset(x, y), batch_size=16),
+            loss_fn=lambda mm, b: F.mse_loss(mm(b[0]).squeeze(-1), b[1]), epochs=2, lr=0.2, progress=False, callbacks=[m])
+        print("live", m.live, len(m.steps), len(m._image.value) > 1000)
+    """)
+    try:
+        msg_id, shown, text, errors = kc.execute(code), [], "", []
+        while True:
+            msg = kc.get_iopub_msg(timeout=120)
+            if msg["parent_header"].get("msg_id") != msg_id: continue
+            kind, content = msg["msg_type"], msg["content"]
+            if kind == "display_data": shown.append(content["data"])
+            elif kind == "stream": text += content["text"]
+            elif kind == "error": errors.append(f"{content['ename']}: {content['evalue']}")
+            elif kind == "status" and content["execution_state"] == "idle": break
+    finally:
+        kc.stop_channels(); km.shutdown_kernel(now=True)
+    assert not errors, errors
+    assert "live True 8 True" in text
+    assert any("application/vnd.jupyter.widget-view+json" in d for d in shown)  # the ipywidgets panel, not a static image
