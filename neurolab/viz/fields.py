@@ -65,9 +65,10 @@ def _finish(fig: Figure, title: str | None, path) -> Figure:
 # %% ../../nbs/50_viz_fields.ipynb #d5dfe4e6
 _QUADRANTS = {(1, 1): "excited", (-1, 1): "tense", (-1, -1): "sad", (1, -1): "calm"}
 
-def _limits(*arrays) -> tuple[float, float]:
-    "[-1, 1] padded, widened when any point lies outside the unit square."
-    m = max([1.0] + [float(np.abs(a[:, :2]).max()) for a in arrays if a is not None])
+def _limits(*arrays, extent: float = 1.0) -> tuple[float, float]:
+    "[-extent, extent] padded, widened when any point lies outside it (a view never hides a point)."
+    if not (np.isfinite(extent) and extent > 0): raise DataError(f"extent must be a positive number, got {extent}")
+    m = max([float(extent)] + [float(np.abs(a[:, :2]).max()) for a in arrays if a is not None])
     return -m * 1.06, m * 1.06
 
 def _plane(ax, lim, xlabel: str = "valence", ylabel: str = "arousal", quadrants: bool = True):
@@ -75,8 +76,9 @@ def _plane(ax, lim, xlabel: str = "valence", ylabel: str = "arousal", quadrants:
     ax.axhline(0, color="0.8", lw=0.8, zorder=0); ax.axvline(0, color="0.8", lw=0.8, zorder=0)
     ax.add_patch(matplotlib.patches.Rectangle((-1, -1), 2, 2, fill=False, ec="0.6", lw=0.8, zorder=0))
     if quadrants:
+        q = 0.88 * lim[1] / 1.06  # just inside the corners of the view
         for (sx, sy), name in _QUADRANTS.items():
-            ax.text(0.93 * sx, 0.93 * sy, name, ha="right" if sx > 0 else "left", va="top" if sy > 0 else "bottom",
+            ax.text(q * sx, q * sy, name, ha="right" if sx > 0 else "left", va="top" if sy > 0 else "bottom",
                     color="0.55", fontsize=9, style="italic", zorder=0)
     ax.set_xlabel(xlabel); ax.set_ylabel(ylabel)
 
@@ -98,13 +100,14 @@ def va_scatter(pred,                     # (n, 2) predicted valence, arousal
                labels=None,              # n categories (e.g. RAVDESS emotion names) colouring the points
                title: str | None = None,
                path=None,                # write a PNG here when given
+               extent: float = 1.0,      # half-width of the plane shown (e.g. 0.5 to zoom on a timid model)
                ) -> Figure:
     "Predictions on the valence–arousal plane, optionally joined to their targets and coloured by category."
     p = _points(pred, "pred")
     t = _points(truth, "truth", n=len(p)) if truth is not None else None
     with _style():
         fig, (ax,) = _new_figure()
-        _plane(ax, _limits(p, t))
+        _plane(ax, _limits(p, t, extent=extent))
         alpha = float(np.clip(30 / np.sqrt(len(p)), 0.15, 0.9))  # big corpora would otherwise be a blot
         if t is not None:
             ax.add_collection(LineCollection(np.stack([p, t], 1), colors="0.5", lw=0.6, alpha=alpha * 0.6, zorder=1))
@@ -152,13 +155,14 @@ def pad_scatter(pred,                    # (n, 3) predicted valence, arousal, do
                 truth=None,              # (n, 3) targets, optional
                 title: str | None = None,
                 path=None,
+                extent: float = 1.0,     # half-width shown on the −1…1 scale (e.g. 0.6 for EmoBank's crowded centre)
                 ) -> Figure:
     "PAD predictions: V/A plane coloured by dominance, plus a dominance panel (vs truth when given)."
     p = _points(pred, "pred", dims=3)
     t = _points(truth, "truth", dims=3, n=len(p)) if truth is not None else None
     both = np.concatenate([p, t]) if t is not None else p
     unit = np.abs(both).max() <= 1.0
-    if unit: lim, centre = _limits(p, t), 0.0
+    if unit: lim, centre = _limits(p, t, extent=extent), 0.0
     else:  # another scale (EmoBank 1–5): frame the data instead of the unit square
         lo, hi = float(both.min()), float(both.max()); pad = 0.05 * (hi - lo or 1)
         lim, centre = (lo - pad, hi + pad), float(np.median(both[:, 2]))
@@ -178,13 +182,13 @@ def pad_scatter(pred,                    # (n, 3) predicted valence, arousal, do
             ax2.scatter(t[:, 2], p[:, 2], s=12, color=PALETTE[2], alpha=alpha, lw=0)
             ax2.plot(lim, lim, color="0.5", lw=0.8, ls="--")
             ax2.set_xlim(*lim); ax2.set_ylim(*lim); ax2.set_aspect("equal")
-            ax2.set_xlabel("dominance (true)"); ax2.set_ylabel("dominance (predicted)")
+            ax2.set_xlabel("true"); ax2.set_ylabel("predicted"); ax2.set_title("dominance", fontsize=11)
             if len(p) > 2:
                 from neurolab.metrics import ccc
                 ax2.text(0.02, 0.95, f"CCC {ccc(t[:, 2], p[:, 2]):.2f}", transform=ax2.transAxes, fontsize=9)
         else:
             sns.histplot(p[:, 2], ax=ax2, bins=min(30, max(5, len(p) // 5)), color=PALETTE[2])
-            ax2.set_xlabel("dominance (predicted)"); ax2.set_xlim(*lim)
+            ax2.set_xlabel("predicted"); ax2.set_title("dominance", fontsize=11); ax2.set_xlim(*lim)
         sns.despine(ax=ax2)
     return _finish(fig, title, path)
 
