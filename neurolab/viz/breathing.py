@@ -207,6 +207,11 @@ def _draw_into(self: BreathingMonitor, fig: Figure, upto: int):
 @patch
 def _build_widget(self: BreathingMonitor):
     import ipywidgets as W
+    if "google.colab" in sys.modules:  # Colab renders ipywidgets 8 through its custom widget manager
+        try:
+            from google.colab import output
+            output.enable_custom_widget_manager()
+        except Exception: pass
     self._image = W.Image(format="png", layout=W.Layout(width="100%", max_width="900px"))
     self._pause = W.ToggleButton(value=False, description="pause", icon="pause", tooltip="pause the animation (recording goes on)")
     self._smooth = W.FloatSlider(value=self.smoothing, min=0.0, max=0.98, step=0.02, description="smoothing", continuous_update=False)
