@@ -203,6 +203,7 @@ def confusion_heatmap(cm,                    # (k, k) counts: rows true, columns
     c = _array(cm, "cm")
     if c.ndim != 2 or c.shape[0] != c.shape[1]: raise DataError(f"cm must be a square (k, k) matrix, got shape {c.shape}")
     if (c < 0).any(): raise DataError("cm has negative counts")
+    if labels is None or isinstance(labels, str): raise DataError(f"labels must be a sequence of {len(c)} class names, got {labels!r}")
     labels = [str(l) for l in labels]
     if len(labels) != len(c): raise DataError(f"{len(labels)} labels for a {len(c)}×{len(c)} confusion matrix (lengths must match)")
     rows = c.sum(1, keepdims=True)
@@ -238,7 +239,9 @@ def _bin_mask(fallbacks, shape: tuple) -> np.ndarray:
 
 def _bin_names(names, shape: tuple) -> dict:
     if names is None: return {}
-    if isinstance(names, Mapping): out = {(int(i), int(j)): str(v) for (i, j), v in names.items()}
+    if isinstance(names, Mapping):
+        try: out = {(int(i), int(j)): str(v) for (i, j), v in names.items()}
+        except (TypeError, ValueError): raise DataError("names dict keys must be (i, j) bin indices") from None
     else:
         arr = np.asarray(names, dtype=object)
         if arr.shape != shape: raise DataError(f"names must be shaped like counts {shape}, got {arr.shape}")
