@@ -10,6 +10,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import matplotlib
 import matplotlib.patches
+import matplotlib.ticker
 import matplotlib.pyplot as plt
 import seaborn as sns
 from matplotlib.collections import LineCollection
@@ -346,7 +347,9 @@ def dose_response(strengths,             # k steering strengths (x axis)
         for (name, (m, lo, hi)), col in zip(parsed.items(), _colours(len(parsed))):
             ax.plot(x[order], m[order], marker="o", ms=4, color=col, label=name)
             if lo is not None: ax.fill_between(x[order], lo[order], hi[order], color=col, alpha=0.2, lw=0)
-        ax.axhline(0, color="0.75", lw=0.8, zorder=0)
+        lo, hi = ax.get_ylim()
+        if lo <= 0 <= hi: ax.axhline(0, color="0.75", lw=0.8, zorder=0)  # a zero line only where zero is in view
+        if np.allclose(x, np.round(x)): ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
         ax.set_xlabel(xlabel); ax.set_ylabel(ylabel)
         ax.legend(frameon=False, fontsize=9)
         sns.despine(ax=ax)
