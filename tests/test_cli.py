@@ -24,10 +24,17 @@ def subcommand_paths():
 
 
 @pytest.mark.parametrize("path", subcommand_paths(), ids=lambda p: " ".join(p))
-def test_every_subcommand_has_help(path):
-    proc = run(*path, "--help")
-    assert proc.returncode == 0, proc.stderr
-    assert "usage: neurolab" in proc.stdout
+def test_every_subcommand_has_help(path, capsys):
+    # In process: argparse prints the help and exits 0, exactly as the console script would.
+    with pytest.raises(SystemExit) as stop:
+        build_parser().parse_args([*path, "--help"])
+    assert stop.value.code == 0
+    assert "usage: neurolab" in capsys.readouterr().out
+
+
+def test_console_script_help():
+    proc = run("--help")
+    assert proc.returncode == 0 and "usage: neurolab" in proc.stdout
 
 
 def test_unknown_command_fails_cleanly():
