@@ -84,7 +84,7 @@ def test_signal_file_round_trip_and_damage(tiny_signals, tmp_path):
 @needs_ravdess
 def test_build_and_eval_commands_end_to_end(tmp_path):
     model_dir = save_checkpoint(tiny_model(), tmp_path / "model", meta={"split": {"train": [1], "valid": [2], "test": [3]}})
-    proc = run("steer", "build", "--model", model_dir, "--data", DATA, "--grid", 3, "--out", tmp_path / "sig.json")
+    proc = run("steer", "build", "--model", model_dir, "--data", DATA, "--grid", 3, "--out", tmp_path / "sig.json", "--calibration-clips", 1)
     assert proc.returncode == 0, proc.stderr
     built = json.loads(proc.stdout)
     assert built["clips"] == 60 and Path(built["png"]).exists() and "flagged" in built["stats"]
