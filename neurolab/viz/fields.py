@@ -344,6 +344,7 @@ def dose_response(strengths,             # k steering strengths (x axis)
     order = np.argsort(x, kind="stable")
     with _style():
         fig, (ax,) = _new_figure(size=4.4)
+        fig.set_size_inches(6.6, 4.4)  # wider than tall: room for the legend beside the curves
         for (name, (m, lo, hi)), col in zip(parsed.items(), _colours(len(parsed))):
             ax.plot(x[order], m[order], marker="o", ms=4, color=col, label=name)
             if lo is not None: ax.fill_between(x[order], lo[order], hi[order], color=col, alpha=0.2, lw=0)
@@ -351,6 +352,6 @@ def dose_response(strengths,             # k steering strengths (x axis)
         if lo <= 0 <= hi: ax.axhline(0, color="0.75", lw=0.8, zorder=0)  # a zero line only where zero is in view
         if np.allclose(x, np.round(x)): ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
         ax.set_xlabel(xlabel); ax.set_ylabel(ylabel)
-        ax.legend(frameon=False, fontsize=9)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=9)  # outside: never over a curve
         sns.despine(ax=ax)
     return _finish(fig, title, path)
