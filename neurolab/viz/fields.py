@@ -50,10 +50,14 @@ def _style():
           "axes.titleweight": "bold", "figure.dpi": 100, "savefig.dpi": DPI, "image.cmap": "viridis"}
     return plt.rc_context(rc)
 
-def _new_figure(ncols: int = 1, size: float = 4.6, **kw) -> tuple[Figure, list]:
-    fig, axes = plt.subplots(1, ncols, figsize=(size * ncols + 0.6, size), layout="constrained", squeeze=False, **kw)
+def _new_figure(panels: int = 1, size: float = 4.6, per_row: int = 3, **kw) -> tuple[Figure, list]:
+    "A figure with `panels` square-ish axes, at most `per_row` to a row (extra axes of the last row removed)."
+    ncols, nrows = min(panels, per_row), -(-panels // per_row)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols + 0.6, size * nrows), layout="constrained", squeeze=False, **kw)
     plt.close(fig)
-    return fig, list(axes[0])
+    axes = list(axes.ravel())
+    for ax in axes[panels:]: ax.remove()
+    return fig, axes[:panels]
 
 def _finish(fig: Figure, title: str | None, path) -> Figure:
     "Add the title, write the PNG atomically when `path` is given, return the figure."
