@@ -297,20 +297,22 @@ def steering_arrows(before,              # (n, 2) unsteered predictions
                     targets=None,        # (2,) or (m, 2) steering targets, drawn as stars
                     title: str | None = None,
                     path=None,
+                    names: tuple = ("unsteered", "steered"),  # legend names of the two ends (e.g. "pass 1", "pass 2")
                     ) -> Figure:
     "Arrows on the valence–arousal plane from unsteered to steered predictions."
     b = _points(before, "before")
     a = _points(after, "after", n=len(b))
     t = _points(targets, "targets") if targets is not None else None
     shift = a - b
+    if isinstance(names, str) or len(names) != 2: raise DataError(f"names must be two legend names (before, after), got {names!r}")
     with _style():
         fig, (ax,) = _new_figure()
         _plane(ax, _limits(b, a, t))
         alpha = float(np.clip(25 / np.sqrt(len(b)), 0.2, 0.9))
-        ax.scatter(*b.T, s=10, color="0.55", lw=0, alpha=alpha, label="unsteered", zorder=2)
+        ax.scatter(*b.T, s=10, color="0.55", lw=0, alpha=alpha, label=str(names[0]), zorder=2)
         ax.quiver(b[:, 0], b[:, 1], shift[:, 0], shift[:, 1], angles="xy", scale_units="xy", scale=1,
                   color=PALETTE[0], alpha=alpha, width=0.004, zorder=3)
-        ax.scatter(*a.T, s=10, color=PALETTE[0], lw=0, alpha=alpha, label="steered", zorder=4)
+        ax.scatter(*a.T, s=10, color=PALETTE[0], lw=0, alpha=alpha, label=str(names[1]), zorder=4)
         if t is not None:
             ax.scatter(*np.unique(t, axis=0).T, s=180, marker="*", color=PALETTE[3], ec="black", lw=0.6, label="target", zorder=5)
         mean = shift.mean(0)
