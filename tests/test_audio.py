@@ -1,0 +1,133 @@
+"""The audio family from the outside: `neurolab audio ...` as a shell user runs it, plus the
+model-level contracts other families rely on (PANNs layout, steering, bad input)."""
+import json, shutil, subprocess, sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+import torch
+
+from neurolab.core import AudioError, CheckpointError, NeurolabError, data_dir, save_checkpoint
+from neurolab.audio.training import default_model_dir
+
+RAVDESS = data_dir() / "ravdess"
+needs_data = pytest.mark.skipif(not RAVDESS.is_dir(), reason="RAVDESS not present (set NEUROLAB_DATA)")
+needs_model = pytest.mark.skipif(not (default_model_dir() / "config.json").exists(), reason="no shipped audio model")
+
+
+def run(*args):
+    return subprocess.run([sys.executable, "-m", "neurolab.cli", "audio", *map(str, args)], capture_output=True, text=True)
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    from neurolab.audio.emotion import FeatureEmotionRegression_Cnn6_LRM
+    from neurolab.audio.features import RAVDESS_FRONTEND
+    torch.manual_seed(0)
+    path = tmp_path_factory.mktemp("audio") / "model"
+    save_checkpoint(FeatureEmotionRegression_Cnn6_LRM(**RAVDESS_FRONTEND).eval(), path,
+                    meta={"split": {"train": [1], "valid": [2], "test": [20]}})
+    return path
+
+
+@pytest.mark.parametrize("action", ["train", "eval", "predict", "study"])
+def test_every_action_has_help(action):
+    proc = run(action, "--help")
+    assert proc.returncode == 0 and "usage: neurolab audio" in proc.stdout
+
+
+@needs_data
+def test_predict_json_and_bad_files(tiny_model, tmp_path):
+    clip = sorted(RAVDESS.glob("Actor_01/*.flac"))[20]
+    sf.write(tmp_path / "silent.wav", np.zeros(16000, np.float32), 16000)
+    sf.write(tmp_path / "short.wav", np.random.default_rng(0).standard_normal(800).astype(np.float32) * 0.1, 16000)
+    (tmp_path / "corrupt.wav").write_bytes(b"RIFF\x00\x00\x00\x00WAVEnot audio")
+    proc = run("predict", clip, tmp_path / "silent.wav", tmp_path / "short.wav", tmp_path / "corrupt.wav", "--model", tiny_model)
+    assert proc.returncode == 2
+    assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
+    res = json.loads(proc.stdout)
+    assert "valence" in res[0] and len(res[0]["passes"]) == 2
+    assert ["silent" in res[1]["error"], "too short" in res[2]["error"], "corrupt" in res[3]["error"]] == [True] * 3
+
+
+@needs_data
+def test_wrong_rate_is_resampled(tiny_model, tmp_path):
+    "A 48 kHz file gives (almost) the prediction of the same clip at 16 kHz."
+    import soxr
+    from neurolab.core import load_checkpoint
+    from neurolab.audio.emotion import predict_file
+    clip = sorted(RAVDESS.glob("Actor_01/*.flac"))[20]
+    y, sr = sf.read(clip, dtype="float32")
+    sf.write(tmp_path / "c48.wav", soxr.resample(y, sr, 48000), 48000)
+    model = load_checkpoint(tiny_model)
+    a, b = predict_file(model, clip), predict_file(model, tmp_path / "c48.wav")
+    assert abs(a["valence"] - b["valence"]) < 0.05 and abs(a["arousal"] - b["arousal"]) < 0.05
+
+
+def test_nan_and_bad_shapes_raise_audio_errors(tiny_model):
+    from neurolab.core import load_checkpoint
+    model = load_checkpoint(tiny_model)
+    with pytest.raises(AudioError, match="NaN"): model(torch.full((1, 16000), float("nan")))
+    with pytest.raises(AudioError, match="too short"): model(torch.zeros(1, 400))
+    with pytest.raises(NeurolabError, match="expected waveforms"): model(torch.zeros(1, 2, 3, 4))
+
+
+def test_panns_layout_checkpoint_loads_weights_only(tmp_path):
+    from neurolab.audio.cnn6 import Cnn6, load_panns_checkpoint
+    from neurolab.audio.emotion import FeatureEmotionRegression_Cnn6_LRM
+    torch.manual_seed(1)
+    state = {k: torch.randn_like(v.float()).to(v.dtype) for k, v in Cnn6().state_dict().items()}
+    state["fc_audioset.weight"] = torch.randn(527, 512)
+    torch.save({"model": state}, tmp_path / "Cnn6_mAP=0.343.pth")
+    model = FeatureEmotionRegression_Cnn6_LRM()
+    rep = load_panns_checkpoint(model, tmp_path / "Cnn6_mAP=0.343.pth", prefix="base.")
+    assert rep["missing"] == [] and rep["unexpected"] == [] and rep["ignored"] == ["fc_audioset.weight"]
+    assert torch.equal(model.base.conv_block2.conv1.weight, state["conv_block2.conv1.weight"])
+    (tmp_path / "junk.pth").write_bytes(b"\x80\x04junk")
+    with pytest.raises(CheckpointError): load_panns_checkpoint(model, tmp_path / "junk.pth")
+
+
+def test_steering_zero_strength_is_exact_and_batch_independent(tiny_model):
+    from neurolab.core import load_checkpoint
+    from neurolab.lrm import STEERING_METHODS, Steering
+    model = load_checkpoint(tiny_model)
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(3, 60, 64, generator=g) * 10 - 40
+    sig = {"valence": torch.rand(3, 128, generator=g), "arousal": torch.rand(3, 128, generator=g)}
+    with torch.no_grad():
+        plain = model(x, return_all_passes=True)
+        for method in STEERING_METHODS:
+            st = Steering(sig, torch.tensor([0.0, 2.0, 8.0]), alpha=0.7, method=method, first_pass=True)
+            outs = model(x, return_all_passes=True, steering=st)
+            for p in range(2):
+                assert torch.equal(outs[p]["valence"][0], plain[p]["valence"][0])
+            alone = model(x[2:3], steering=st.select(2))["embedding"]
+            assert torch.allclose(alone, outs[-1]["embedding"][2:3], rtol=1e-4, atol=1e-4)
+    with pytest.raises(NeurolabError, match="unknown method"): Steering(sig, 1.0, method="nudge")
+
+
+@needs_data
+@needs_model
+def test_shipped_model_records_its_split_and_is_small():
+    from neurolab.audio.training import shipped_split
+    split = shipped_split()
+    assert set(split) == {"train", "valid", "test"} and not set(split["train"]) & set(split["test"])
+    size = sum(p.stat().st_size for p in default_model_dir().iterdir())
+    assert size <= 25 * 2**20
+
+
+@needs_data
+@needs_model
+def test_eval_on_one_test_actor_subset(tmp_path):
+    from neurolab.audio.training import shipped_split
+    actor = shipped_split()["test"][0]
+    files = sorted(RAVDESS.glob(f"Actor_{actor:02d}/*.flac"))[::6]
+    folder = tmp_path / "ravdess" / f"Actor_{actor:02d}"; folder.mkdir(parents=True)
+    for f in files: shutil.copy(f, folder)
+    shutil.copy(RAVDESS / "va_norms.csv", tmp_path / "ravdess")
+    proc = run("eval", "--data", tmp_path, "--n-boot", "50")
+    assert proc.returncode == 0, proc.stderr
+    res = json.loads(proc.stdout)
+    assert res["n"] == len(files) and res["actors"] == [actor]
+    assert set(res["passes"]["pass1"]["valence"]) == {"pearson", "ccc", "mae"}
