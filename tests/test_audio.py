@@ -130,4 +130,4 @@ def test_eval_on_one_test_actor_subset(tmp_path):
     assert proc.returncode == 0, proc.stderr
     res = json.loads(proc.stdout)
     assert res["n"] == len(files) and res["actors"] == [actor]
-    assert set(res["passes"]["pass1"]["valence"]) == {"pearson", "ccc", "mae"}
+    assert {"pearson", "ccc", "mae"} <= set(res["passes"]["pass1"]["valence"])
