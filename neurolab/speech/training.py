@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader, Dataset
 
-from ..core import DataError, cache_dir, read_json, save_checkpoint, seed_everything, write_json
+from ..core import DataError, atomic_path, cache_dir, read_json, save_checkpoint, seed_everything, write_json
 from ..data import RAVDESS_EMOTIONS, actor_folds, load_audio
 from ..metrics import accuracy, classification_report, uar
 from ..train import fit
@@ -82,8 +82,7 @@ def clip_features(path,                 # audio file (any rate/channels load_aud
         x = augment_waveform(x, kinds[rng.integers(len(kinds))], rng)
     feats = backend_mfcc(x)
     if cache:
-        tmp = file.with_suffix(f".{os.getpid()}.tmp.npy")
-        np.save(tmp, feats); os.replace(tmp, file)  # atomic: parallel workers never read half a file
+        with atomic_path(file) as tmp: np.save(tmp, feats)  # parallel workers never read half a file
     return feats
 
 def corpus_features(index: pd.DataFrame, variant: str = "orig", kinds: tuple = AUGMENTATIONS) -> list:

@@ -327,10 +327,6 @@ def save_animation(self: BreathingMonitor,
         self._draw_into(fig, int(k))
         return []
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".gif", dir=path.parent); os.close(fd)
-    try:
-        FuncAnimation(fig, draw, frames=idx, blit=False, cache_frame_data=False).save(tmp, writer=PillowWriter(fps=fps), dpi=dpi)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp): os.unlink(tmp)
+    with atomic_path(path) as tmp:  # the temporary name keeps .gif, so Pillow knows the format
+        FuncAnimation(fig, draw, frames=idx, blit=False, cache_frame_data=False).save(str(tmp), writer=PillowWriter(fps=fps), dpi=dpi)
     return path
