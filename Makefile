@@ -1,9 +1,8 @@
 # Neurolab: every target sets up its own environment first (.venv, CPU torch, the package).
 PY      := .venv/bin/python
 STAMP   := .venv/.installed
-# Corpora: $NEUROLAB_DATA if set, else the shared mirror beside the checkout when present, else ./data.
-NEUROLAB_DATA ?= $(if $(wildcard ../shared/data),$(abspath ../shared/data),$(abspath data))
-export NEUROLAB_DATA
+# Corpora: the library decides, the same way for make, the CLI and Python: $NEUROLAB_DATA if set,
+# else this checkout's data/ (neurolab.core.data_dir). Nothing here picks a folder of its own.
 
 .PHONY: setup demo test docs readme results figures bench clean
 
