@@ -350,23 +350,46 @@ def _arrows(ax, b, shift, mag, groups, col, faint: bool):
         for c in cats:
             m = lab == c
             s0 = b[m].mean(0); s1 = s0 + mag * shift[m].mean(0)
-            ax.annotate("", xy=s1, xytext=s0, zorder=5, arrowprops=dict(arrowstyle="-|>,head_length=0.6,head_width=0.3",
+            ax.annotate("", xy=s1, xytext=s0, zorder=5, arrowprops=dict(arrowstyle="-|>,head_length=0.4,head_width=0.2",
                         color=col[c], lw=1.6, shrinkA=0, shrinkB=0))
             ax.scatter(*s0, s=14, facecolors="white", edgecolors=col[c], lw=1.0, zorder=6)
 
+def _movement(ax, shift, groups, col, b, t):
+    "The movement plane: each example's shift as a faint dot around (0, 0), a bold arrow per group mean, dashed rays to targets."
+    lab, cats = groups if groups is not None else (np.array(["all"] * len(shift), dtype=object), ["all"])
+    colour = col if groups is not None else {"all": PALETTE[0]}
+    means = {c: shift[lab == c].mean(0) for c in cats}
+    reach = max(float(np.quantile(np.abs(shift), 0.99)), max(float(np.abs(m).max()) for m in means.values()), 1e-3) * 1.3
+    ax.set_xlim(-reach, reach); ax.set_ylim(-reach, reach); ax.set_aspect("equal", adjustable="box")
+    ax.axhline(0, color="0.82", lw=0.6, zorder=0); ax.axvline(0, color="0.82", lw=0.6, zorder=0)
+    for c in cats:
+        m = lab == c
+        ax.scatter(*shift[m].T, s=3, color=colour[c], alpha=0.3, lw=0, zorder=1)
+        if t is not None and (len(t) == len(b) or len(t) == 1):  # which way the target lies, from where the group started
+            aim = (t[m] if len(t) == len(b) else t[0]) - b[m].mean(0)
+            aim = np.mean(aim.reshape(-1, 2), 0)
+            if np.linalg.norm(aim) > 0:
+                ray = aim / np.linalg.norm(aim) * reach * 1.5
+                ax.plot([0, ray[0]], [0, ray[1]], color=colour[c], lw=0.8, ls="--", zorder=2)
+        ax.annotate("", xy=means[c], xytext=(0, 0), zorder=4, arrowprops=dict(arrowstyle="-|>,head_length=0.6,head_width=0.3",
+                    color=colour[c], lw=1.6, shrinkA=0, shrinkB=0))
+    for axis in (ax.xaxis, ax.yaxis): axis.set_major_locator(matplotlib.ticker.MaxNLocator(3, symmetric=True))
+    ax.set_xlabel(f"Δ {LABELS['valence']}"); ax.set_ylabel(f"Δ {LABELS['arousal']}")
+    ax.set_title("movement (true length)")
+
 def steering_arrows(before,              # (n, 2) unsteered predictions (or pass 1)
                     after,               # (n, 2) steered predictions of the same examples (or the last pass)
-                    targets=None,        # (2,) or (m, 2) steering targets, drawn as stars
+                    targets=None,        # (2,), (m, 2) or one per example (n, 2): steering targets, drawn as stars
                     title: str | None = None,
                     path=None,           # save PNG + SVG here (needs source and command)
                     names: tuple = ("unsteered", "steered"),  # legend names of the two ends (e.g. "pass 1", "pass 2")
                     labels=None,         # n group names (target, emotion): one bold mean arrow per group
-                    magnify=1.0,         # draw every arrow this many times its length, or "auto" (stated in the figure)
-                    zoom: bool = True,   # add the zoomed panel
+                    magnify=1.0,         # draw the plane's arrows this many times their length, or "auto" (stated in the figure)
+                    zoom: bool = True,   # add the zoomed plane and the movement plane
                     source=None,         # the results file drawn from
                     command: str | None = None,  # the command that drew the figure
                     ) -> Figure:
-    "Arrows on the valence–arousal plane from `before` to `after`: the whole plane plus a zoom on the movement."
+    "Arrows from `before` to `after`: the whole V/A plane, a zoom on the points, and the movements themselves at true length."
     b = _points(before, "before")
     a = _points(after, "after", n=len(b))
     t = _points(targets, "targets") if targets is not None else None
@@ -377,13 +400,18 @@ def steering_arrows(before,              # (n, 2) unsteered predictions (or pass
     window = va_limits(b, a)
     mag = _magnification(shift, max(window[1] - window[0], window[3] - window[2]), magnify)
     if mag != 1: window = va_limits(b, b + mag * shift)
-    fig, axes = new_figure(2 if zoom else 1, width=PAGE * 0.8 if zoom else COLUMN + 1.0, height=PAGE * 0.36 if zoom else COLUMN * 0.8,
+    w, h = window[1] - window[0], window[3] - window[2]  # a narrow window is widened (equal aspect stays) to fit its panel
+    if w < 0.6 * h: window = (window[0] - (0.6 * h - w) / 2, window[1] + (0.6 * h - w) / 2, window[2], window[3])
+    elif h < 0.6 * w: window = (window[0], window[1], window[2] - (0.6 * w - h) / 2, window[3] + (0.6 * w - h) / 2)
+    fig, axes = new_figure(3 if zoom else 1, width=PAGE if zoom else COLUMN + 1.0, height=PAGE * 0.38 if zoom else COLUMN * 0.8,
                            title=title)
     with figure_style():
         half = _limits(b, b + mag * shift, t)
         va_plane(axes[0], limit=max(half, VA_LIMIT))
-        for i, ax in enumerate(axes):
-            if i == 1: va_plane(ax, zoom=window)
+        for i, ax in enumerate(axes[:2]):
+            if i == 1:
+                va_plane(ax, zoom=window)
+                for axis in (ax.xaxis, ax.yaxis): axis.set_major_locator(matplotlib.ticker.MaxNLocator(4))
             _arrows(ax, b, shift, mag, groups, col, faint=(zoom and i == 0))
             if t is not None:
                 inside = np.ones(len(t), bool) if i == 0 else ((t[:, 0] >= window[0]) & (t[:, 0] <= window[1]) & (t[:, 1] >= window[2]) & (t[:, 1] <= window[3]))
@@ -391,16 +419,19 @@ def steering_arrows(before,              # (n, 2) unsteered predictions (or pass
         if zoom:
             v0, v1, a0, a1 = window
             axes[0].add_patch(matplotlib.patches.Rectangle((v0, a0), v1 - v0, a1 - a0, fill=False, ec="0.2", lw=0.7, ls="--", zorder=8))
+            _movement(axes[2], shift, groups, col, b, t)
         mean = shift.mean(0)
         scale = f"; arrows ×{mag:g}" if mag != 1 else ""
-        axes[-1].set_title(f"mean ΔV {mean[0]:+.3f}, ΔA {mean[1]:+.3f}  (n={len(b)}){scale}")
+        axes[0].set_title(f"mean ΔV {mean[0]:+.3f}, ΔA {mean[1]:+.3f}  (n={len(b)}){scale}")
         handles = [Line2D([], [], marker="o", ls="", mfc="none", mec="0.25", ms=4, label=str(names[0])),
                    Line2D([], [], marker="o", ls="", color="0.5" if groups else PALETTE[0], ms=2.5, label=str(names[1])
                           + (f" (arrow ×{mag:g})" if mag != 1 else ""))]
         if groups is not None:
-            handles += [Line2D([], [], color=col[c], lw=1.8, label=f"mean of {c}") for c in groups[1]]
+            handles += [Line2D([], [], color=col[c], lw=1.8, label=f"mean: {c}") for c in groups[1]]
         if t is not None: handles.append(Line2D([], [], marker="*", ls="", color=OKABE_ITO["vermillion"], mec="0.1", ms=8, label="target"))
-        axes[-1].legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+        if zoom and t is not None: handles.append(Line2D([], [], color="0.4", lw=0.8, ls="--", label="direction of the target"))
+        if zoom: fig.legend(handles=handles, loc="outside lower center", ncol=min(4, len(handles)))
+        else: axes[0].legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0))
     if path is not None: save_figure(fig, path, source=source, command=command)
     return fig
 
