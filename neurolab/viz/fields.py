@@ -12,7 +12,6 @@ import matplotlib
 import matplotlib.patches
 import matplotlib.ticker
 import seaborn as sns
-from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from scipy.stats import bootstrap
@@ -186,7 +185,7 @@ def pad_scatter(pred,                    # (n, 3) predicted valence, arousal, do
                 source=None,             # the results file drawn from
                 command: str | None = None,  # the command that drew the figure
                 ) -> Figure:
-    "PAD predictions: V/A plane coloured by dominance, plus a dominance panel (vs truth when given)."
+    "PAD predictions: V/A plane coloured by dominance over the annotated points in grey, plus a dominance panel (vs truth when given)."
     p = _points(pred, "pred", dims=3)
     t = _points(truth, "truth", dims=3, n=len(p)) if truth is not None else None
     both = np.concatenate([p, t]) if t is not None else p
@@ -202,11 +201,14 @@ def pad_scatter(pred,                    # (n, 3) predicted valence, arousal, do
         if unit: _plane_view(ax, half, extent)
         else:
             ax.set_xlim(*lim); ax.set_ylim(*lim); ax.set_aspect("equal"); ax.set_xlabel(LABELS["valence"]); ax.set_ylabel(LABELS["arousal"])
-        if t is not None:
-            ax.add_collection(LineCollection(np.stack([p[:, :2], t[:, :2]], 1), colors="0.6", lw=0.4, alpha=alpha * 0.5, zorder=1))
+        if t is not None:  # the annotated points in grey behind the predictions: how far the model compresses the spread
+            ax.scatter(t[:, 0], t[:, 1], s=5, color="0.55", alpha=min(0.6, alpha + 0.1), lw=0, zorder=1, label="annotated")
         sc = ax.scatter(p[:, 0], p[:, 1], c=p[:, 2], cmap="vlag", vmin=centre - span, vmax=centre + span, s=8,
                         alpha=alpha, lw=0, zorder=2)
         fig.colorbar(sc, ax=ax, shrink=0.6, label=f"{LABELS['dominance']} (predicted)")
+        if t is not None: ax.legend(handles=[Line2D([], [], marker="o", ls="", color="0.55", ms=3, label="annotated"),
+                                             Line2D([], [], marker="o", ls="", color="#B4B4C8", ms=3, label="predicted")],
+                                    loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2)  # above the plane: never over a point
         if t is not None:
             ax2.scatter(t[:, 2], p[:, 2], s=6, color=PALETTE[2], alpha=alpha, lw=0)
             ax2.plot(lim, lim, color="0.5", lw=0.7, ls="--")
