@@ -413,7 +413,7 @@ def steering_arrows(before,              # (n, 2) unsteered predictions (or pass
         for i, ax in enumerate(axes[:2]):
             if i == 1:
                 va_plane(ax, zoom=window)
-                for axis in (ax.xaxis, ax.yaxis): axis.set_major_locator(matplotlib.ticker.MaxNLocator(4))
+                for axis in (ax.xaxis, ax.yaxis): axis.set_major_locator(matplotlib.ticker.MaxNLocator(3))  # a narrow panel: few ticks
             _arrows(ax, b, shift, mag, groups, col, faint=(zoom and i == 0))
             if t is not None:
                 inside = np.ones(len(t), bool) if i == 0 else ((t[:, 0] >= window[0]) & (t[:, 0] <= window[1]) & (t[:, 1] >= window[2]) & (t[:, 1] <= window[3]))
