@@ -22,7 +22,8 @@ from ..core import DataError, atomic_path, repo_root
 
 # %% auto #0
 __all__ = ['OKABE_ITO', 'PALETTE', 'EMOTION_COLOURS', 'COLUMN', 'PAGE', 'DPI', 'FONT', 'STYLE', 'LABELS', 'QUADRANTS', 'VA_LIMIT',
-           'colours', 'figure_style', 'new_figure', 'va_limits', 'va_plane', 'save_figure', 'figure_metadata']
+           'colours', 'figure_style', 'new_figure', 'va_limits', 'va_plane', 'repo_relative', 'save_figure',
+           'figure_metadata']
 
 # %% ../../nbs/53_viz_style.ipynb #5e7a0c07
 OKABE_ITO = {"blue": "#0072B2", "orange": "#E69F00", "green": "#009E73", "vermillion": "#D55E00",
@@ -135,7 +136,7 @@ def va_plane(ax,                     # the axes to set up
     return ax
 
 # %% ../../nbs/53_viz_style.ipynb #5e7a0c19
-def _repo_relative(p) -> str:
+def repo_relative(p) -> str:
     "`p` as a repository-relative POSIX path when it lies inside the repository, else as given."
     path = Path(p)
     if path.is_absolute():
@@ -146,7 +147,7 @@ def _repo_relative(p) -> str:
 def _provenance(source, command) -> tuple[str, str]:
     if source is None: raise DataError("save_figure needs source=: the results file the figure was drawn from")
     sources = [source] if isinstance(source, (str, os.PathLike)) else list(source)
-    sources = [_repo_relative(s) for s in sources if str(s).strip()]
+    sources = [repo_relative(s) for s in sources if str(s).strip()]
     if not sources: raise DataError("save_figure: source is empty; name the results file the figure was drawn from")
     if not isinstance(command, str) or not command.strip():
         raise DataError(f"save_figure needs command=: the command that drew the figure, got {command!r}")
