@@ -16,10 +16,11 @@ from tqdm import tqdm
 
 from ..core import DataError, atomic_path, cache_dir
 from ..train import Callback, FitState
-from .fields import _style
+from .style import FONT, OKABE_ITO, figure_style
 
 # %% auto #0
-__all__ = ['HFL_COLOURS', 'IMPROVING', 'WORSENING', 'in_notebook', 'ema', 'breath_phase', 'form_colour', 'BreathingMonitor']
+__all__ = ['HFL_COLOURS', 'IMPROVING', 'WORSENING', 'BANDS', 'in_notebook', 'ema', 'breath_phase', 'form_colour',
+           'BreathingMonitor']
 
 # %% ../../nbs/51_viz_breathing.ipynb #2594fe2c
 def in_notebook() -> bool:
@@ -121,10 +122,13 @@ def _series(self: BreathingMonitor, name: str) -> np.ndarray:
     return np.asarray(self.metrics[name], dtype=np.float64)
 
 @patch
-def _frame_state(self: BreathingMonitor, upto: int) -> dict:
-    "Size, phase, colour and numbers of the form after `upto` steps (1-based)."
-    drive = ema(self._series(self.metric)[:upto], self.smoothing)
-    phase = breath_phase(drive)
+def _frame_state(self: BreathingMonitor, upto: int, frac: float = 0.0) -> dict:
+    "Size, phase, colour and numbers of the form after `upto` steps (1-based); `frac` moves the breath towards the next step."
+    series = self._series(self.metric)
+    drive = ema(series[:upto], self.smoothing)
+    phase = float(breath_phase(drive)[-1])
+    if frac > 0 and upto < len(series):  # a replay breathes between recorded steps too
+        phase += frac * (float(breath_phase(ema(series[:upto + 1], self.smoothing))[-1]) - phase)
     seen = drive[np.isfinite(drive)]
     # The form's area follows the value as a fraction of the largest value seen so far (from 0 when
     # all values are non-negative, as losses and Hope/Faith/Love are; else from the smallest).
@@ -136,25 +140,46 @@ def _frame_state(self: BreathingMonitor, upto: int) -> dict:
     trend = drive[-1] - drive[back] if upto > 1 else 0.0
     improving = not np.isfinite(trend) or (trend <= 0 if _lower_is_better(self.metric) else trend >= 0)
     latest = {k: ema(v[:upto], self.smoothing)[-1] for k, v in self.metrics.items()}
-    return dict(size=size(upto - 1), halo=size(back), phase=float(phase[-1]),
+    return dict(size=size(upto - 1), halo=size(back), phase=phase,
                 colour=form_colour(latest, improving), improving=improving, latest=latest)
 
+BANDS = (("love", 1.0), ("faith", 0.72), ("hope", 0.45))  # outer to inner: the fraction of the form's radius
+
 def _draw_form(ax, st: dict):
-    "The breathing disc: size and breath from the driving value; Hope/Faith/Love as core, middle and outer bands."
+    "The breathing disc: size and breath from the driving value; Hope/Faith/Love bands, each filled or marked absent."
     theta = np.linspace(0, 2 * np.pi, 160)
     breath = 1 + 0.12 * math.sin(st["phase"])
     r = st["size"] * breath * (1 + 0.035 * np.sin(3 * theta + st["phase"]))
     ax.fill(st["halo"] * 1.12 * np.cos(theta), st["halo"] * 1.12 * np.sin(theta), color=st["colour"], alpha=0.15, lw=0)
     hfl = {k: float(np.clip(v, 0, 1)) for k, v in st["latest"].items() if k in HFL_COLOURS and np.isfinite(v)}
-    if hfl:  # each health number fills its own band, more opaque the higher it is
-        for name, frac in (("love", 1.0), ("faith", 0.72), ("hope", 0.45)):
+    if hfl:  # each health number fills its own band, more opaque the higher it is; an absent one is hatched grey
+        for name, frac in BANDS:
             x, y = frac * r * np.cos(theta), frac * r * np.sin(theta)
             ax.fill(x, y, color="white", lw=0)  # clear the band below so colours do not mix
             if name in hfl: ax.fill(x, y, color=HFL_COLOURS[name], alpha=0.15 + 0.85 * hfl[name], lw=0)
+            else: ax.fill(x, y, facecolor="0.93", edgecolor="0.6", hatch="////", lw=0)
+            ax.plot(x, y, color="0.35", lw=0.4)
     else: ax.fill(r * np.cos(theta), r * np.sin(theta), color=st["colour"], alpha=0.85, lw=0)
     ax.plot(r * np.cos(theta), r * np.sin(theta), color="0.2", lw=0.8)
-    ax.set_xlim(-1.1, 1.1); ax.set_ylim(-1.3, 1.1); ax.set_aspect("equal"); ax.axis("off")
+    ax.set_xlim(-1.1, 1.1); ax.set_ylim(-1.1, 1.1); ax.set_aspect("equal"); ax.axis("off")
 
+def _health_labels(latest: dict) -> list[tuple[str, tuple | str]]:
+    "The numbers under the form: Hope, Faith and Love always, each its value or 'absent' (one line when none is reported)."
+    hfl = [k for k in HFL_COLOURS if k in latest and np.isfinite(latest[k])]
+    if not hfl: return [("hope · faith · love: not reported", "0.35")]
+    return [(f"{k} {latest[k]:.3g}", HFL_COLOURS[k]) if k in hfl else (f"{k} absent", "0.5") for k in ("hope", "faith", "love")]
+
+def _span(values, floor: float = 0.0) -> tuple[float, float]:
+    "Padded (low, high) of the finite values, at least a fifth of their size wide (a flat or single value is not blown up)."
+    v = np.asarray(values, dtype=np.float64); v = v[np.isfinite(v)]
+    if not len(v): return (0.0, 1.0)
+    lo, hi = float(v.min()), float(v.max())
+    width = max(hi - lo, 0.2 * max(abs(lo), abs(hi)), 1e-6)
+    mid = (lo + hi) / 2
+    lo, hi = mid - width / 2 - 0.08 * width, mid + width / 2 + 0.08 * width
+    return (max(lo, floor) if v.min() >= floor else lo), hi
+
+# %% ../../nbs/51_viz_breathing.ipynb #5cbb97e7
 @patch
 def figure(self: BreathingMonitor, upto: int | None = None) -> Figure:
     "The view after `upto` recorded steps (default: all) as a matplotlib figure."
@@ -162,45 +187,61 @@ def figure(self: BreathingMonitor, upto: int | None = None) -> Figure:
     if n == 0: raise DataError("BreathingMonitor: no steps recorded yet; call update() or train with fit()")
     upto = n if upto is None else int(upto)
     if not 1 <= upto <= n: raise DataError(f"BreathingMonitor: upto must be in 1..{n}, got {upto}")
-    with _style():
-        fig = plt.figure(figsize=(9.5, 4))
+    with figure_style():
+        fig = plt.figure(figsize=(7.2, 3.1))
         plt.close(fig)
         self._draw_into(fig, upto)
     return fig
 
 @patch
-def _draw_into(self: BreathingMonitor, fig: Figure, upto: int):
-    "Clear `fig` and draw the frame after `upto` steps into it (the animation reuses one figure)."
-    st = self._frame_state(upto)
-    steps, loss = np.asarray(self.steps[:upto]), np.asarray(self.losses[:upto])
+def _draw_into(self: BreathingMonitor, fig: Figure, upto: int, frac: float = 0.0):
+    "Clear `fig` and draw the frame after `upto` steps into it (the animation reuses one figure); axes span the whole run."
+    st = self._frame_state(upto, frac)
+    all_steps, all_loss = np.asarray(self.steps), np.asarray(self.losses)
+    steps, loss = all_steps[:upto], all_loss[:upto]
     fig.clf()
-    with _style():
+    with figure_style():
         # a fixed layout: constrained layout would re-solve it on every frame, several times slower
-        ax0, ax1 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.6], "left": 0.01, "right": 0.9, "bottom": 0.13,
-                                                   "top": 0.87, "wspace": 0.12})
+        ax0, ax1 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.7], "left": 0.04, "right": 0.9, "bottom": 0.17,
+                                                   "top": 0.8, "wspace": 0.14})
         _draw_form(ax0, st)
-        extra = [(k, v) for k, v in st["latest"].items() if np.isfinite(v)][:4]
-        for i, (k, v) in enumerate(extra):  # each number in its own colour, so the bands read without a legend
-            ax0.text((i - (len(extra) - 1) / 2) * 0.75, -1.3, f"{k} {v:.3g}", ha="center", va="bottom", fontsize=8,
-                     color=HFL_COLOURS.get(k, "0.15"), fontweight="bold")
-        ax0.set_title(f"step {steps[-1]}   loss {loss[-1]:.4g}\nform driven by {self.metric}" + ("  (paused)" if self.paused else ""),
-                      fontsize=9.5)
+        labels = _health_labels(st["latest"])
+        centre = (ax0.get_position().x0 + ax0.get_position().x1) / 2
+        for i, (text, colour) in enumerate(labels):  # each number in its band's colour, so the bands read without a legend
+            fig.text(centre + (i - (len(labels) - 1) / 2) * 0.105, 0.03, text, ha="center", va="bottom",
+                     fontsize=FONT - 1, color=colour, fontweight="bold")
+        if len(labels) == 3: fig.text(centre, 0.1, "core hope · middle faith · outer love", ha="center", va="bottom", fontsize=FONT - 2, color="0.4")
+        others = "  ".join(f"{k} {v:.3g}" for k, v in st["latest"].items() if k not in HFL_COLOURS and np.isfinite(v))
+        ax0.set_title(f"step {steps[-1]}   loss {loss[-1]:.4g}\nform driven by {self.metric}" + ("  (paused)" if self.paused else "")
+                      + (f"\n{others}" if others else ""), fontsize=FONT)
+        smooth = ema(loss, self.smoothing)
         ax1.plot(steps, loss, color="0.7", lw=0.8, label="loss")
-        ax1.plot(steps, ema(loss, self.smoothing), color="0.1", lw=1.6, label=f"smoothed ({self.smoothing:g})")
-        ax1.plot(steps[-1], ema(loss, self.smoothing)[-1], "o", color=IMPROVING if st["improving"] else WORSENING, ms=7, mec="0.2")
+        ax1.plot(steps, smooth, color="0.1", lw=1.5, label=f"smoothed ({self.smoothing:g})")
+        ax1.plot(steps[-1], smooth[-1], "o", color=IMPROVING if st["improving"] else WORSENING, ms=6, mec="0.2")
         done = [e for e in self.epochs if e["step"] <= steps[-1]]
         for e in done: ax1.axvline(e["step"], color="0.85", lw=0.8, ls=":", zorder=0)
         if done and any("valid_loss" in e for e in done):
             ev = [(e["step"], e["valid_loss"]) for e in done if "valid_loss" in e]
-            ax1.plot(*zip(*ev), "s", color="crimson", ms=5, label="valid_loss")
-        ax1.set_xlabel("step"); ax1.set_ylabel("training loss")
-        if loss.min() > 0 and loss.max() / loss.min() > 30: ax1.set_yscale("log")
+            ax1.plot(*zip(*ev), "s", color=OKABE_ITO["vermillion"], ms=4, label="valid_loss")
+        # fixed axes over the whole recorded run: a replay grows into them, the first frame is not a blow-up of one point
+        valid = [e["valid_loss"] for e in self.epochs if "valid_loss" in e]
+        first, last = int(all_steps.min()), int(all_steps.max())
+        ax1.set_xlim(first - 0.5, max(last, first + 1) + 0.5)
+        ax1.set_xlabel("training step"); ax1.set_ylabel("training loss")
+        if all_loss.min() > 0 and all_loss.max() / all_loss.min() > 30:
+            both = np.r_[all_loss, valid]; ax1.set_yscale("log"); ax1.set_ylim(both.min() / 1.3, both.max() * 1.3)
+        else: ax1.set_ylim(*_span(np.r_[all_loss, valid], floor=0.0))
+        handles, names = ax1.get_legend_handles_labels()
         if self.metric != "loss":
             ax2 = ax1.twinx()
-            colour = HFL_COLOURS.get(self.metric, (0.34, 0.71, 0.91))
-            ax2.plot(steps, ema(self._series(self.metric)[:upto], self.smoothing), color=colour, lw=1.6)
-            ax2.set_ylabel(f"{self.metric} (smoothed)", color=colour); ax2.spines["top"].set_visible(False)
-        ax1.legend(loc="best", frameon=False, fontsize=8)
+            colour = HFL_COLOURS.get(self.metric, OKABE_ITO["sky"])
+            whole = ema(self._series(self.metric), self.smoothing)
+            line, = ax2.plot(steps, whole[:upto], color=colour, lw=1.5, label=f"{self.metric} (smoothed)")
+            ax2.set_ylim(*_span(whole, floor=0.0)); ax2.set_ylabel(f"{self.metric} (smoothed)", color=colour)
+            ax2.spines["top"].set_visible(False); ax2.spines["right"].set_visible(True)
+            handles.append(line); names.append(line.get_label())
+        ax1.legend(handles, names, loc="lower left", bbox_to_anchor=(0.0, 1.01), ncol=len(names), fontsize=FONT - 1,
+                   borderaxespad=0, handlelength=1.2, columnspacing=1.0)  # above the plot: never over a curve
         ax1.spines["top"].set_visible(False)
 
 # %% ../../nbs/51_viz_breathing.ipynb #c2b7c2be
@@ -240,7 +281,7 @@ def _redraw(self: BreathingMonitor, force: bool = False):
     self._last_draw = time.monotonic()
     self._sync_controls()
     try:
-        buf = io.BytesIO(); self.figure().savefig(buf, format="png", dpi=80); self._image.value = buf.getvalue()
+        buf = io.BytesIO(); self.figure().savefig(buf, format="png", dpi=100); self._image.value = buf.getvalue()
         self._status.value = f"<code>step {self.steps[-1]} · loss {self.losses[-1]:.4g}</code>"
     except Exception as e: self._warn(e)
 
@@ -271,7 +312,7 @@ def save_frame(self: BreathingMonitor) -> Path | None:
     if not self.steps: return None
     try:
         path = self.frames_dir() / f"step_{self.steps[-1]:06d}.png"
-        with atomic_path(path) as tmp: self.figure().savefig(tmp, format="png", dpi=90)  # small and quick: frames are many
+        with atomic_path(path) as tmp: self.figure().savefig(tmp, format="png", dpi=100)  # small and quick: frames are many
     except Exception as e:
         self._warn(e); return None
     if path not in self.frames: self.frames.append(path)
@@ -283,8 +324,6 @@ def _ipython_display_(self: BreathingMonitor):
     if self.widget is not None: self._redraw(force=True); display(self.widget)
     elif self.steps: display(self.figure())
     else: print(repr(self))
-
-
 
 # %% ../../nbs/51_viz_breathing.ipynb #173e07e7
 @patch
@@ -312,21 +351,28 @@ def on_fit_end(self: BreathingMonitor, state: FitState):
 @patch
 def save_animation(self: BreathingMonitor,
                    path,                     # destination .gif
-                   fps: int = 10,
-                   max_frames: int = 80,     # longer runs are subsampled to this many frames
-                   dpi: int = 72,
+                   fps: int = 8,             # frames per second
+                   seconds: float = 6.0,     # length of the replay before the final hold
+                   hold: float = 1.5,        # seconds the last frame stays before the GIF loops
+                   max_frames: int = 160,    # upper bound on drawn frames (replay + hold)
+                   dpi: int = 100,
                    ) -> Path:
-    "Write the recorded run as an animated GIF (Pillow writer); returns the path."
+    "Write the recorded run as an animated GIF (Pillow writer): a `seconds`-long replay plus a `hold` on the end; returns the path."
     n = len(self.steps)
     if n == 0: raise DataError("BreathingMonitor: nothing to animate, no steps recorded")
     path = Path(path)
     if path.suffix.lower() != ".gif": raise DataError(f"save_animation writes a .gif, got {path.name}")
-    idx = np.unique(np.linspace(1, n, min(n, max_frames)).round().astype(int))
-    fig = self.figure(int(idx[0]))
+    if not (fps > 0 and seconds > 0 and hold >= 0 and max_frames >= 2):
+        raise DataError(f"save_animation needs fps > 0, seconds > 0, hold >= 0 and max_frames >= 2, got {fps}, {seconds}, {hold}, {max_frames}")
+    n_hold = int(round(hold * fps))
+    n_play = max(2, min(int(round(seconds * fps)), max_frames - n_hold))
+    u = np.linspace(1, n, n_play)                                       # fractional positions along the run
+    frames = [(int(np.floor(x)), float(x - np.floor(x))) for x in u] + [(n, 0.0)] * n_hold
+    fig = self.figure(frames[0][0])
     def draw(k):
-        self._draw_into(fig, int(k))
+        if k == 0 or frames[k] != frames[k - 1]: self._draw_into(fig, *frames[k])  # the hold reuses the drawn frame
         return []
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as tmp:  # the temporary name keeps .gif, so Pillow knows the format
-        FuncAnimation(fig, draw, frames=idx, blit=False, cache_frame_data=False).save(str(tmp), writer=PillowWriter(fps=fps), dpi=dpi)
+        FuncAnimation(fig, draw, frames=len(frames), blit=False, cache_frame_data=False).save(str(tmp), writer=PillowWriter(fps=fps), dpi=dpi)
     return path

@@ -11,15 +11,17 @@ import numpy as np
 import matplotlib
 import matplotlib.patches
 import matplotlib.ticker
-import matplotlib.pyplot as plt
 import seaborn as sns
-from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from scipy.stats import bootstrap
 
-from ..core import DataError, atomic_path
+from ..core import DataError
+from .style import (COLUMN, FONT, LABELS, OKABE_ITO, PAGE, PALETTE, VA_LIMIT, colours, figure_style,
+                                new_figure, save_figure, va_limits, va_plane)
 
 # %% auto #0
-__all__ = ['PALETTE', 'DPI', 'va_scatter', 'va_density', 'pad_scatter', 'confusion_heatmap', 'grid_map', 'steering_arrows',
+__all__ = ['category_means', 'va_scatter', 'va_density', 'pad_scatter', 'confusion_heatmap', 'grid_map', 'steering_arrows',
            'dose_response']
 
 # %% ../../nbs/50_viz_fields.ipynb #d41e498c
@@ -41,51 +43,12 @@ def _points(x, name: str, dims: int = 2, n: int | None = None) -> np.ndarray:
     if n is not None and len(a) != n: raise DataError(f"{name} has {len(a)} rows but {n} were expected (lengths must match)")
     return a
 
-# %% ../../nbs/50_viz_fields.ipynb #48378b12
-PALETTE = sns.color_palette("colorblind")
-DPI = 150
-
-def _style():
-    rc = {**sns.axes_style("ticks"), **sns.plotting_context("paper", font_scale=1.25),
-          "axes.titleweight": "bold", "figure.dpi": 100, "savefig.dpi": DPI, "image.cmap": "viridis"}
-    return plt.rc_context(rc)
-
-def _new_figure(panels: int = 1, size: float = 4.6, per_row: int = 3, **kw) -> tuple[Figure, list]:
-    "A figure with `panels` square-ish axes, at most `per_row` to a row (extra axes of the last row removed)."
-    ncols, nrows = min(panels, per_row), -(-panels // per_row)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols + 0.6, size * nrows), layout="constrained", squeeze=False, **kw)
-    plt.close(fig)
-    axes = list(axes.ravel())
-    for ax in axes[panels:]: ax.remove()
-    return fig, axes[:panels]
-
-def _finish(fig: Figure, title: str | None, path) -> Figure:
-    "Add the title, write the PNG atomically when `path` is given, return the figure."
-    if title: fig.suptitle(title, fontweight="bold")
-    if path is not None:
-        with atomic_path(path) as tmp:  # the temporary name ends in .tmp, so the format is given explicitly
-            fig.savefig(tmp, format="png", dpi=DPI, bbox_inches="tight", facecolor="white")
-    return fig
-
 # %% ../../nbs/50_viz_fields.ipynb #d5dfe4e6
-_QUADRANTS = {(1, 1): "excited", (-1, 1): "tense", (-1, -1): "sad", (1, -1): "calm"}
-
-def _limits(*arrays, extent: float = 1.0) -> tuple[float, float]:
-    "[-extent, extent] padded, widened when any point lies outside it (a view never hides a point)."
+def _limits(*arrays, extent: float = 1.0) -> float:
+    "Half-width of the view: the standard plane for `extent` 1, widened when any point lies beyond it."
     if not (np.isfinite(extent) and extent > 0): raise DataError(f"extent must be a positive number, got {extent}")
-    m = max([float(extent)] + [float(np.abs(a[:, :2]).max()) for a in arrays if a is not None])
-    return -m * 1.06, m * 1.06
-
-def _plane(ax, lim, xlabel: str = "valence", ylabel: str = "arousal", quadrants: bool = True):
-    ax.set_xlim(*lim); ax.set_ylim(*lim); ax.set_aspect("equal")
-    ax.axhline(0, color="0.8", lw=0.8, zorder=0); ax.axvline(0, color="0.8", lw=0.8, zorder=0)
-    ax.add_patch(matplotlib.patches.Rectangle((-1, -1), 2, 2, fill=False, ec="0.6", lw=0.8, zorder=0))
-    if quadrants:
-        q = 0.88 * lim[1] / 1.06  # just inside the corners of the view
-        for (sx, sy), name in _QUADRANTS.items():
-            ax.text(q * sx, q * sy, name, ha="right" if sx > 0 else "left", va="top" if sy > 0 else "bottom",
-                    color="0.55", fontsize=9, style="italic", zorder=0)
-    ax.set_xlabel(xlabel); ax.set_ylabel(ylabel)
+    far = max([0.0] + [float(np.abs(a[:, :2]).max()) for a in arrays if a is not None])
+    return max(VA_LIMIT * float(extent), far * 1.06)
 
 def _categories(labels, n: int, name: str = "labels") -> tuple[np.ndarray, list]:
     "Labels as an array of strings plus their sorted unique values."
@@ -96,113 +59,178 @@ def _categories(labels, n: int, name: str = "labels") -> tuple[np.ndarray, list]
     lab = np.array([str(v) for v in lab], dtype=object)
     return lab, sorted(set(lab), key=lambda s: (len(s), s) if s.isdigit() else (0, s))
 
-def _colours(k: int) -> list:
-    return list(sns.color_palette("colorblind", k)) if k <= 10 else list(sns.color_palette("husl", k))
+def _plane_view(ax, half: float, extent: float = 1.0):
+    "The standard plane, or a centred zoom when `extent` < 1 (widened to `half` when points lie further out)."
+    if extent < 1 and half < VA_LIMIT: return va_plane(ax, zoom=(-half, half, -half, half))
+    return va_plane(ax, limit=max(half, VA_LIMIT))
+
+# %% ../../nbs/50_viz_fields.ipynb #a1c0e003
+def _mean_ci(x: np.ndarray, g: np.ndarray | None, level: float, n_boot: int, seed: int) -> tuple:
+    "Mean of the rows of `x` with a percentile bootstrap CI per column; resamples the groups `g` when given."
+    mean = x.mean(0)
+    units = np.unique(g) if g is not None else None
+    if (len(x) if g is None else len(units)) < 2: return mean, None, None  # one clip or one speaker: no interval
+    kw = dict(confidence_level=level, n_resamples=n_boot, method="percentile", rng=np.random.default_rng(seed), axis=0)
+    if g is None: ci = bootstrap((x,), np.mean, **kw).confidence_interval
+    else:  # cluster bootstrap: resample speakers, pool their clips (a ratio of sums)
+        sums = np.stack([x[g == u].sum(0) for u in units])
+        counts = np.repeat(np.array([(g == u).sum() for u in units], float)[:, None], x.shape[1], 1)
+        ci = bootstrap((sums, counts), lambda s, c, axis: s.sum(axis) / c.sum(axis), paired=True, **kw).confidence_interval
+    return mean, np.asarray(ci.low, float), np.asarray(ci.high, float)
+
+def category_means(points,               # (n, d) values, e.g. predicted valence/arousal
+                   labels,               # n category names
+                   groups=None,          # n speaker ids: resample speakers instead of points
+                   level: float = 0.95,  # confidence level of the intervals
+                   n_boot: int = 2000,   # bootstrap resamples
+                   seed: int = 0,
+                   ) -> dict:
+    "Per category: n, mean and bootstrap (low, high) per column; low/high are None below two points (or speakers)."
+    p = _array(points, "points")
+    if p.ndim == 1: p = p[:, None]
+    lab, cats = _categories(labels, len(p))
+    g = _categories(groups, len(p), "groups")[0] if groups is not None else None
+    if not 0 < level < 1: raise DataError(f"level must be in (0, 1), got {level}")
+    out = {}
+    for c in cats:
+        m = lab == c
+        mean, lo, hi = _mean_ci(p[m], g[m] if g is not None else None, level, n_boot, seed)
+        out[c] = dict(n=int(m.sum()), mean=mean, low=lo, high=hi)
+    return out
 
 # %% ../../nbs/50_viz_fields.ipynb #ebe3cd0b
 def va_scatter(pred,                     # (n, 2) predicted valence, arousal
-               truth=None,               # (n, 2) targets: a grey line joins each prediction to its target
-               labels=None,              # n categories (e.g. RAVDESS emotion names) colouring the points
+               truth=None,               # (n, 2) targets (per category: their mean is the category's truth point)
+               labels=None,              # n categories (e.g. RAVDESS emotion names): per-category means with CIs
                title: str | None = None,
-               path=None,                # write a PNG here when given
-               extent: float = 1.0,      # half-width of the plane shown (e.g. 0.5 to zoom on a timid model)
+               path=None,                # save PNG + SVG here (needs source and command)
+               extent: float = 1.0,      # < 1 zooms on the centre (e.g. 0.5 for a timid model); never hides a point
+               groups=None,              # n speaker ids: CIs resample speakers instead of clips
+               points: bool = True,      # also show every prediction, faintly
+               density: bool = False,    # a density contour of all predictions underneath
+               source=None,              # the results file the predictions come from (for the saved metadata)
+               command: str | None = None,  # the command that drew the figure
                ) -> Figure:
-    "Predictions on the valence–arousal plane, optionally joined to their targets and coloured by category."
+    "Predictions on the valence–arousal plane: per category, the mean with its 95% CI against the category's truth."
     p = _points(pred, "pred")
     t = _points(truth, "truth", n=len(p)) if truth is not None else None
-    with _style():
-        fig, (ax,) = _new_figure()
-        _plane(ax, _limits(p, t, extent=extent))
-        alpha = float(np.clip(30 / np.sqrt(len(p)), 0.15, 0.9))  # big corpora would otherwise be a blot
-        if t is not None:
-            ax.add_collection(LineCollection(np.stack([p, t], 1), colors="0.5", lw=0.6, alpha=alpha * 0.6, zorder=1))
-            ax.scatter(*t.T, s=22, facecolors="none", edgecolors="0.35", lw=0.8, label="truth", zorder=2)
+    half = _limits(p, t, extent=extent)
+    fig, (ax,) = new_figure(width=COLUMN + 1.0, height=COLUMN * 0.8, title=title)
+    with figure_style():
+        _plane_view(ax, half, extent)
+        if density and len(p) >= 20 and np.linalg.matrix_rank(p - p.mean(0)) == 2:
+            sns.kdeplot(x=p[:, 0], y=p[:, 1], ax=ax, levels=6, fill=True, cmap="Greys", alpha=0.35, zorder=0.5)
+        handles = []
         if labels is None:
-            ax.scatter(*p.T, s=18, color=PALETTE[0], alpha=alpha, lw=0, label="prediction", zorder=3)
+            alpha = float(np.clip(30 / np.sqrt(len(p)), 0.15, 0.9))
+            if t is not None: handles.append(ax.scatter(*t.T, s=14, facecolors="none", edgecolors="0.3", lw=0.6, label="truth", zorder=2))
+            handles.append(ax.scatter(*p.T, s=6, color=PALETTE[0], alpha=alpha, lw=0, label="prediction", zorder=3))
         else:
             lab, cats = _categories(labels, len(p))
-            for c, col in zip(cats, _colours(len(cats))):
-                m = lab == c
-                ax.scatter(*p[m].T, s=18, color=col, alpha=max(alpha, 0.5), lw=0, label=c, zorder=3)
+            stats, col = category_means(p, lab, groups), colours(cats)
+            for c in cats:
+                m, s = lab == c, stats[c]
+                if points: ax.scatter(*p[m].T, s=3, color=col[c], alpha=0.25, lw=0, zorder=1, rasterized=len(p) > 2000)
+                if t is not None:
+                    tc = t[m].mean(0)
+                    ax.plot(*np.c_[tc, s["mean"]], color=col[c], lw=0.7, alpha=0.8, zorder=2)
+                    ax.scatter(*tc, s=42, marker="D", facecolors="white", edgecolors=col[c], lw=1.3, zorder=3)
+                err = None if s["low"] is None else np.abs(np.c_[s["low"], s["high"]] - s["mean"][:, None])
+                ax.errorbar(*s["mean"], xerr=None if err is None else err[0:1].T, yerr=None if err is None else err[1:2].T,
+                            fmt="o", ms=5, color=col[c], mec="0.15", mew=0.5, elinewidth=1.1, capsize=1.5, zorder=4)
+                handles.append(Line2D([], [], marker="o", ls="", color=col[c], mec="0.15", mew=0.5, ms=5, label=f"{c} (n={s['n']})"))
+            handles.append(Line2D([], [], marker="o", ls="", color="0.4", ms=4, label="mean prediction ± 95% CI"
+                                  + (" (speakers)" if groups is not None else "")))
+            if t is not None: handles.append(Line2D([], [], marker="D", ls="", mfc="white", mec="0.3", mew=1.1, ms=5, label="truth of the category"))
         if t is not None and len(p) > 2:
             from neurolab.metrics import ccc
-            ax.set_title(f"CCC  V {ccc(t[:, 0], p[:, 0]):.2f}   A {ccc(t[:, 1], p[:, 1]):.2f}   (n={len(p)})", fontsize=10)
-        if t is not None or labels is not None:
-            ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=9, markerscale=1.3)
-    return _finish(fig, title, path)
+            ax.set_title(f"CCC  V {ccc(t[:, 0], p[:, 0]):.2f}   A {ccc(t[:, 1], p[:, 1]):.2f}   (n={len(p)})")
+        if t is not None or labels is not None: ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    if path is not None: save_figure(fig, path, source=source, command=command)
+    return fig
 
 # %% ../../nbs/50_viz_fields.ipynb #449cbcbb
 def va_density(points,                   # (n, 2) valence/arousal, or {name: (n, 2)} for side-by-side panels
                title: str | None = None,
-               path=None,
+               path=None,                # save PNG + SVG here (needs source and command)
                gridsize: int = 24,       # hexagons across the plane
+               source=None,              # the results file drawn from
+               command: str | None = None,  # the command that drew the figure
                ) -> Figure:
     "Where a model puts a corpus on the valence–arousal plane: hexbin counts plus KDE contours."
     if isinstance(points, Mapping):
         if not points: raise DataError("points is an empty dict")
         sets = {str(k): _points(v, f"points[{k!r}]") for k, v in points.items()}
     else: sets = {"": _points(points, "points")}
-    lim = _limits(*sets.values())
-    with _style():
-        fig, axes = _new_figure(len(sets))
+    half = _limits(*sets.values())
+    fig, axes = new_figure(len(sets), width=COLUMN if len(sets) == 1 else None, title=title)
+    with figure_style():
         for ax, (name, p) in zip(axes, sets.items()):
-            _plane(ax, lim)
-            hb = ax.hexbin(*p.T, gridsize=gridsize, extent=(*lim, *lim), cmap="mako_r", mincnt=1, lw=0.1, zorder=1)
+            _plane_view(ax, half)
+            hb = ax.hexbin(*p.T, gridsize=gridsize, extent=(-half, half, -half, half), cmap="mako_r", mincnt=1, lw=0.1, zorder=1)
             if len(p) >= 20 and np.linalg.matrix_rank(p - p.mean(0)) == 2:  # a KDE needs a non-degenerate cloud
-                sns.kdeplot(x=p[:, 0], y=p[:, 1], ax=ax, levels=5, color="0.15", linewidths=0.8, zorder=2)
-            ax.plot(*p.mean(0), marker="+", color="crimson", ms=12, mew=2, zorder=3)
-            ax.set_title(f"{name}  (n={len(p)})".strip(), fontsize=11)
-            fig.colorbar(hb, ax=ax, shrink=0.7, label="points per hexagon")
-    return _finish(fig, title, path)
+                sns.kdeplot(x=p[:, 0], y=p[:, 1], ax=ax, levels=5, color="0.15", linewidths=0.6, zorder=2)
+            ax.plot(*p.mean(0), marker="+", color=OKABE_ITO["vermillion"], ms=9, mew=1.6, zorder=3)
+            ax.set_title(f"{name}  (n={len(p)})".strip())
+            fig.colorbar(hb, ax=ax, shrink=0.6, label="points per hexagon")
+    if path is not None: save_figure(fig, path, source=source, command=command)
+    return fig
 
 # %% ../../nbs/50_viz_fields.ipynb #1907e73c
 def pad_scatter(pred,                    # (n, 3) predicted valence, arousal, dominance
                 truth=None,              # (n, 3) targets, optional
                 title: str | None = None,
-                path=None,
-                extent: float = 1.0,     # half-width shown on the −1…1 scale (e.g. 0.6 for EmoBank's crowded centre)
+                path=None,               # save PNG + SVG here (needs source and command)
+                extent: float = 1.0,     # < 1 zooms on the centre of the −1…1 scale (e.g. 0.6 for EmoBank); never hides a point
+                source=None,             # the results file drawn from
+                command: str | None = None,  # the command that drew the figure
                 ) -> Figure:
-    "PAD predictions: V/A plane coloured by dominance, plus a dominance panel (vs truth when given)."
+    "PAD predictions: V/A plane coloured by dominance over the annotated points in grey, plus a dominance panel (vs truth when given)."
     p = _points(pred, "pred", dims=3)
     t = _points(truth, "truth", dims=3, n=len(p)) if truth is not None else None
     both = np.concatenate([p, t]) if t is not None else p
     unit = np.abs(both).max() <= 1.0
-    if unit: lim, centre = _limits(p, t, extent=extent), 0.0
+    if unit: half = _limits(p, t, extent=extent); lim, centre = (-half, half), 0.0
     else:  # another scale (EmoBank 1–5): frame the data instead of the unit square
         lo, hi = float(both.min()), float(both.max()); pad = 0.05 * (hi - lo or 1)
         lim, centre = (lo - pad, hi + pad), float(np.median(both[:, 2]))
     span = max(float(np.abs(both[:, 2] - centre).max()), 1e-9)
     alpha = float(np.clip(30 / np.sqrt(len(p)), 0.2, 0.9))
-    with _style():
-        fig, (ax, ax2) = _new_figure(2)
-        if unit: _plane(ax, lim)
+    fig, (ax, ax2) = new_figure(2, width=PAGE * 0.75, title=title)
+    with figure_style():
+        if unit: _plane_view(ax, half, extent)
         else:
-            ax.set_xlim(*lim); ax.set_ylim(*lim); ax.set_aspect("equal"); ax.set_xlabel("valence"); ax.set_ylabel("arousal")
-        if t is not None:
-            ax.add_collection(LineCollection(np.stack([p[:, :2], t[:, :2]], 1), colors="0.6", lw=0.5, alpha=alpha * 0.5, zorder=1))
-        sc = ax.scatter(p[:, 0], p[:, 1], c=p[:, 2], cmap="vlag", vmin=centre - span, vmax=centre + span, s=18,
+            ax.set_xlim(*lim); ax.set_ylim(*lim); ax.set_aspect("equal"); ax.set_xlabel(LABELS["valence"]); ax.set_ylabel(LABELS["arousal"])
+        if t is not None:  # the annotated points in grey behind the predictions: how far the model compresses the spread
+            ax.scatter(t[:, 0], t[:, 1], s=5, color="0.55", alpha=min(0.6, alpha + 0.1), lw=0, zorder=1, label="annotated")
+        sc = ax.scatter(p[:, 0], p[:, 1], c=p[:, 2], cmap="vlag", vmin=centre - span, vmax=centre + span, s=8,
                         alpha=alpha, lw=0, zorder=2)
-        fig.colorbar(sc, ax=ax, shrink=0.7, label="dominance (predicted)")
+        fig.colorbar(sc, ax=ax, shrink=0.6, label=f"{LABELS['dominance']} (predicted)")
+        if t is not None: ax.legend(handles=[Line2D([], [], marker="o", ls="", color="0.55", ms=3, label="annotated"),
+                                             Line2D([], [], marker="o", ls="", color="#B4B4C8", ms=3, label="predicted")],
+                                    loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2)  # above the plane: never over a point
         if t is not None:
-            ax2.scatter(t[:, 2], p[:, 2], s=12, color=PALETTE[2], alpha=alpha, lw=0)
-            ax2.plot(lim, lim, color="0.5", lw=0.8, ls="--")
+            ax2.scatter(t[:, 2], p[:, 2], s=6, color=PALETTE[2], alpha=alpha, lw=0)
+            ax2.plot(lim, lim, color="0.5", lw=0.7, ls="--")
             ax2.set_xlim(*lim); ax2.set_ylim(*lim); ax2.set_aspect("equal")
-            ax2.set_xlabel("true"); ax2.set_ylabel("predicted"); ax2.set_title("dominance", fontsize=11)
+            ax2.set_xlabel(f"true {LABELS['dominance']}"); ax2.set_ylabel(f"predicted {LABELS['dominance']}")
             if len(p) > 2:
                 from neurolab.metrics import ccc
-                ax2.text(0.02, 0.95, f"CCC {ccc(t[:, 2], p[:, 2]):.2f}", transform=ax2.transAxes, fontsize=9)
+                ax2.set_title(f"dominance: CCC {ccc(t[:, 2], p[:, 2]):.2f}")
         else:
             sns.histplot(p[:, 2], ax=ax2, bins=min(30, max(5, len(p) // 5)), color=PALETTE[2])
-            ax2.set_xlabel("predicted"); ax2.set_title("dominance", fontsize=11); ax2.set_xlim(*lim)
-        sns.despine(ax=ax2)
-    return _finish(fig, title, path)
+            ax2.set_xlabel(f"predicted {LABELS['dominance']}"); ax2.set_title("dominance"); ax2.set_xlim(*lim)
+    if path is not None: save_figure(fig, path, source=source, command=command)
+    return fig
 
 # %% ../../nbs/50_viz_fields.ipynb #3038aab7
 def confusion_heatmap(cm,                    # (k, k) counts: rows true, columns predicted
                       labels: Sequence[str],  # the k class names
                       normalize: bool = True,  # show row proportions (recall) instead of counts
                       title: str | None = None,
-                      path=None,
+                      path=None,               # save PNG + SVG here (needs source and command)
+                      source=None,             # the results file drawn from
+                      command: str | None = None,  # the command that drew the figure
                       ) -> Figure:
     "Heat map of a confusion matrix, row-normalised by default, with counts annotated."
     c = _array(cm, "cm")
@@ -217,16 +245,17 @@ def confusion_heatmap(cm,                    # (k, k) counts: rows true, columns
     cnt = (lambda v: f"{v:.0f}") if integer else (lambda v: f"{v:.2g}")
     annot = np.array([[f"{s:.2f}\n({cnt(v)})" if normalize else cnt(v) for s, v in zip(rs, rv)] for rs, rv in zip(shown, c)])
     k = len(c)
-    with _style():
-        fig, (ax,) = _new_figure(size=max(4.0, 0.75 * k + 1.5))
+    fig, (ax,) = new_figure(width=max(COLUMN, 0.45 * k + 1.3), height=max(COLUMN * 0.85, 0.4 * k + 1.0), title=title)
+    with figure_style():
         sns.heatmap(shown, ax=ax, annot=annot, fmt="", cmap="Blues", vmin=0, vmax=1 if normalize else None,
                     square=True, linewidths=0.5, linecolor="white", xticklabels=labels, yticklabels=labels,
-                    annot_kws={"fontsize": 8 if k <= 8 else 6},
+                    annot_kws={"fontsize": FONT - 2 if k <= 8 else FONT - 3},
                     cbar_kws={"shrink": 0.7, "label": "proportion of true class" if normalize else "count"})
-        ax.set_xlabel("predicted"); ax.set_ylabel("true")
+        ax.set_xlabel(LABELS["predicted"]); ax.set_ylabel(LABELS["true"])
         ax.tick_params(axis="x", rotation=45); ax.tick_params(axis="y", rotation=0)
-        if normalize and (rows > 0).any(): ax.set_title(f"UAR {np.diag(shown)[rows.ravel() > 0].mean():.3f}   n={c.sum():.0f}", fontsize=10)
-    return _finish(fig, title, path)
+        if normalize and (rows > 0).any(): ax.set_title(f"UAR {np.diag(shown)[rows.ravel() > 0].mean():.3f}   n={c.sum():.0f}")
+    if path is not None: save_figure(fig, path, source=source, command=command)
+    return fig
 
 # %% ../../nbs/50_viz_fields.ipynb #c76ac613
 def _bin_mask(fallbacks, shape: tuple) -> np.ndarray:
@@ -259,7 +288,9 @@ def grid_map(counts,                     # (nv, na) examples per bin: counts[i, 
              names=None,                 # bin names: array shaped like counts, or {(i, j): name}
              fallbacks=None,             # bins that fell back: boolean array like counts, or [(i, j), ...]
              title: str | None = None,
-             path=None,
+             path=None,                  # save PNG + SVG here (needs source and command)
+             source=None,                # the results (or signals) file drawn from
+             command: str | None = None, # the command that drew the figure
              ) -> Figure:
     "The steering grid over [-1, 1]²: examples per bin, fallback bins hatched, bin names."
     c = _array(counts, "counts")
@@ -268,11 +299,11 @@ def grid_map(counts,                     # (nv, na) examples per bin: counts[i, 
     nv, na = c.shape
     mask, labels = _bin_mask(fallbacks, c.shape), _bin_names(names, c.shape)
     ev, ea = np.linspace(-1, 1, nv + 1), np.linspace(-1, 1, na + 1)
-    with _style():
-        fig, (ax,) = _new_figure(size=5.2)
+    fig, (ax,) = new_figure(width=COLUMN + 0.5, height=COLUMN * 0.95, title=title)
+    with figure_style():
         mesh = ax.pcolormesh(ev, ea, c.T, cmap="rocket_r", vmin=0, edgecolors="white", linewidth=1.0)
         fig.colorbar(mesh, ax=ax, shrink=0.7, label="examples per bin")
-        fs = 9 if max(nv, na) <= 5 else 7 if max(nv, na) <= 8 else 5
+        fs = FONT - 1 if max(nv, na) <= 5 else FONT - 2.5 if max(nv, na) <= 8 else FONT - 4
         top = c.max() or 1
         for i in range(nv):
             for j in range(na):
@@ -282,43 +313,129 @@ def grid_map(counts,                     # (nv, na) examples per bin: counts[i, 
                 ax.text(x, y, text, ha="center", va="center", fontsize=fs, color=colour)
                 if mask[i, j]:
                     ax.add_patch(matplotlib.patches.Rectangle((ev[i], ea[j]), ev[i + 1] - ev[i], ea[j + 1] - ea[j],
-                                 fill=False, hatch="///", ec="crimson", lw=1.5))
+                                 fill=False, hatch="///", ec=OKABE_ITO["vermillion"], lw=1.0))
         ax.set_xlim(-1, 1); ax.set_ylim(-1, 1); ax.set_aspect("equal")
         ax.set_xticks(np.linspace(-1, 1, 5)); ax.set_yticks(np.linspace(-1, 1, 5))
-        ax.set_xlabel("valence"); ax.set_ylabel("arousal")
+        ax.set_xlabel(LABELS["valence"]); ax.set_ylabel(LABELS["arousal"])
         if mask.any():
-            ax.legend(handles=[matplotlib.patches.Patch(fill=False, hatch="///", ec="crimson", label=f"fallback ({int(mask.sum())} bins)")],
-                      loc="upper left", bbox_to_anchor=(0, -0.12), frameon=False, fontsize=9)
-    return _finish(fig, title, path)
+            ax.legend(handles=[matplotlib.patches.Patch(fill=False, hatch="///", ec=OKABE_ITO["vermillion"], label=f"fallback ({int(mask.sum())} bins)")],
+                      loc="upper left", bbox_to_anchor=(0, -0.12))
+    if path is not None: save_figure(fig, path, source=source, command=command)
+    return fig
 
 # %% ../../nbs/50_viz_fields.ipynb #edda9fde
-def steering_arrows(before,              # (n, 2) unsteered predictions
-                    after,               # (n, 2) steered predictions of the same examples
-                    targets=None,        # (2,) or (m, 2) steering targets, drawn as stars
+_NICE = (2, 5, 10, 20, 50, 100, 200, 500, 1000)
+
+def _magnification(shift: np.ndarray, window: float, magnify) -> float:
+    "The arrow scale: a number as given, or 'auto': the largest round factor that makes the median arrow ~6% of the window."
+    if isinstance(magnify, str):
+        if magnify != "auto": raise DataError(f"magnify must be a positive number or 'auto', got {magnify!r}")
+        length = float(np.median(np.linalg.norm(shift, axis=1)))
+        need = 0.06 * window / length if length > 0 else 1.0
+        return float(max([1] + [k for k in _NICE if k <= need]))
+    try: m = float(magnify)
+    except (TypeError, ValueError): raise DataError(f"magnify must be a positive number or 'auto', got {magnify!r}") from None
+    if not (np.isfinite(m) and m > 0): raise DataError(f"magnify must be a positive number or 'auto', got {magnify!r}")
+    return m
+
+def _arrows(ax, b, shift, mag, groups, col, faint: bool):
+    "Per-example arrows (start rings on top of the ends), plus one bold mean arrow per group."
+    alpha = float(np.clip(25 / np.sqrt(len(b)), 0.15, 0.8)) * (0.5 if faint or groups is not None else 1)
+    ink = "0.5" if groups is not None else PALETTE[0]
+    ends = b + mag * shift
+    ax.quiver(b[:, 0], b[:, 1], mag * shift[:, 0], mag * shift[:, 1], angles="xy", scale_units="xy", scale=1, color=ink,
+              alpha=alpha, width=0.004, headwidth=4, headlength=4.5, headaxislength=4, minlength=0.2, zorder=2)
+    ax.scatter(*ends.T, s=4, color=ink, alpha=alpha, lw=0, zorder=2.5)
+    ax.scatter(*b.T, s=10, facecolors="none", edgecolors="0.3", lw=0.5, alpha=min(1, 1.5 * alpha), zorder=3)  # starts stay visible
+    if groups is not None:
+        lab, cats = groups
+        for c in cats:
+            m = lab == c
+            s0 = b[m].mean(0); s1 = s0 + mag * shift[m].mean(0)
+            ax.annotate("", xy=s1, xytext=s0, zorder=5, arrowprops=dict(arrowstyle="-|>,head_length=0.4,head_width=0.2",
+                        color=col[c], lw=1.6, shrinkA=0, shrinkB=0))
+            ax.scatter(*s0, s=14, facecolors="white", edgecolors=col[c], lw=1.0, zorder=6)
+
+def _movement(ax, shift, groups, col, b, t):
+    "The movement plane: each example's shift as a faint dot around (0, 0), a bold arrow per group mean, dashed rays to targets."
+    lab, cats = groups if groups is not None else (np.array(["all"] * len(shift), dtype=object), ["all"])
+    colour = col if groups is not None else {"all": PALETTE[0]}
+    means = {c: shift[lab == c].mean(0) for c in cats}
+    reach = max(float(np.quantile(np.abs(shift), 0.99)), max(float(np.abs(m).max()) for m in means.values()), 1e-3) * 1.3
+    ax.set_xlim(-reach, reach); ax.set_ylim(-reach, reach); ax.set_aspect("equal", adjustable="box")
+    ax.axhline(0, color="0.82", lw=0.6, zorder=0); ax.axvline(0, color="0.82", lw=0.6, zorder=0)
+    for c in cats:
+        m = lab == c
+        ax.scatter(*shift[m].T, s=3, color=colour[c], alpha=0.3, lw=0, zorder=1)
+        if t is not None and (len(t) == len(b) or len(t) == 1):  # which way the target lies, from where the group started
+            aim = (t[m] if len(t) == len(b) else t[0]) - b[m].mean(0)
+            aim = np.mean(aim.reshape(-1, 2), 0)
+            if np.linalg.norm(aim) > 0:
+                ray = aim / np.linalg.norm(aim) * reach * 1.5
+                ax.plot([0, ray[0]], [0, ray[1]], color=colour[c], lw=0.8, ls="--", zorder=2)
+        ax.annotate("", xy=means[c], xytext=(0, 0), zorder=4, arrowprops=dict(arrowstyle="-|>,head_length=0.6,head_width=0.3",
+                    color=colour[c], lw=1.6, shrinkA=0, shrinkB=0))
+    for axis in (ax.xaxis, ax.yaxis): axis.set_major_locator(matplotlib.ticker.MaxNLocator(3, symmetric=True))
+    ax.set_xlabel(f"Δ {LABELS['valence']}"); ax.set_ylabel(f"Δ {LABELS['arousal']}")
+    ax.set_title("movement (true length)")
+
+def steering_arrows(before,              # (n, 2) unsteered predictions (or pass 1)
+                    after,               # (n, 2) steered predictions of the same examples (or the last pass)
+                    targets=None,        # (2,), (m, 2) or one per example (n, 2): steering targets, drawn as stars
                     title: str | None = None,
-                    path=None,
+                    path=None,           # save PNG + SVG here (needs source and command)
                     names: tuple = ("unsteered", "steered"),  # legend names of the two ends (e.g. "pass 1", "pass 2")
+                    labels=None,         # n group names (target, emotion): one bold mean arrow per group
+                    magnify=1.0,         # draw the plane's arrows this many times their length, or "auto" (stated in the figure)
+                    zoom: bool = True,   # add the zoomed plane and the movement plane
+                    source=None,         # the results file drawn from
+                    command: str | None = None,  # the command that drew the figure
                     ) -> Figure:
-    "Arrows on the valence–arousal plane from unsteered to steered predictions."
+    "Arrows from `before` to `after`: the whole V/A plane, a zoom on the points, and the movements themselves at true length."
     b = _points(before, "before")
     a = _points(after, "after", n=len(b))
     t = _points(targets, "targets") if targets is not None else None
-    shift = a - b
     if isinstance(names, str) or len(names) != 2: raise DataError(f"names must be two legend names (before, after), got {names!r}")
-    with _style():
-        fig, (ax,) = _new_figure()
-        _plane(ax, _limits(b, a, t))
-        alpha = float(np.clip(25 / np.sqrt(len(b)), 0.2, 0.9))
-        ax.scatter(*b.T, s=10, color="0.55", lw=0, alpha=alpha, label=str(names[0]), zorder=2)
-        ax.quiver(b[:, 0], b[:, 1], shift[:, 0], shift[:, 1], angles="xy", scale_units="xy", scale=1,
-                  color=PALETTE[0], alpha=alpha, width=0.004, zorder=3)
-        ax.scatter(*a.T, s=10, color=PALETTE[0], lw=0, alpha=alpha, label=str(names[1]), zorder=4)
-        if t is not None:
-            ax.scatter(*np.unique(t, axis=0).T, s=180, marker="*", color=PALETTE[3], ec="black", lw=0.6, label="target", zorder=5)
+    shift = a - b
+    groups = _categories(labels, len(b)) if labels is not None else None
+    col = colours(groups[1]) if groups is not None else {}
+    window = va_limits(b, a)
+    mag = _magnification(shift, max(window[1] - window[0], window[3] - window[2]), magnify)
+    if mag != 1: window = va_limits(b, b + mag * shift)
+    w, h = window[1] - window[0], window[3] - window[2]  # a narrow window is widened (equal aspect stays) to fit its panel
+    if w < 0.6 * h: window = (window[0] - (0.6 * h - w) / 2, window[1] + (0.6 * h - w) / 2, window[2], window[3])
+    elif h < 0.6 * w: window = (window[0], window[1], window[2] - (0.6 * w - h) / 2, window[3] + (0.6 * w - h) / 2)
+    fig, axes = new_figure(3 if zoom else 1, width=PAGE if zoom else COLUMN + 1.0, height=PAGE * 0.38 if zoom else COLUMN * 0.8,
+                           title=title)
+    with figure_style():
+        half = _limits(b, b + mag * shift, t)
+        va_plane(axes[0], limit=max(half, VA_LIMIT))
+        for i, ax in enumerate(axes[:2]):
+            if i == 1:
+                va_plane(ax, zoom=window)
+                for axis in (ax.xaxis, ax.yaxis): axis.set_major_locator(matplotlib.ticker.MaxNLocator(3))  # a narrow panel: few ticks
+            _arrows(ax, b, shift, mag, groups, col, faint=(zoom and i == 0))
+            if t is not None:
+                inside = np.ones(len(t), bool) if i == 0 else ((t[:, 0] >= window[0]) & (t[:, 0] <= window[1]) & (t[:, 1] >= window[2]) & (t[:, 1] <= window[3]))
+                if inside.any(): ax.scatter(*np.unique(t[inside], axis=0).T, s=70, marker="*", color=OKABE_ITO["vermillion"], ec="0.1", lw=0.5, zorder=7)
+        if zoom:
+            v0, v1, a0, a1 = window
+            axes[0].add_patch(matplotlib.patches.Rectangle((v0, a0), v1 - v0, a1 - a0, fill=False, ec="0.2", lw=0.7, ls="--", zorder=8))
+            _movement(axes[2], shift, groups, col, b, t)
         mean = shift.mean(0)
-        ax.set_title(f"mean shift  ΔV {mean[0]:+.2f}  ΔA {mean[1]:+.2f}   (n={len(b)})", fontsize=10)
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=9)
-    return _finish(fig, title, path)
+        scale = f"; arrows ×{mag:g}" if mag != 1 else ""
+        axes[0].set_title(f"mean ΔV {mean[0]:+.3f}, ΔA {mean[1]:+.3f}  (n={len(b)}){scale}")
+        handles = [Line2D([], [], marker="o", ls="", mfc="none", mec="0.25", ms=4, label=str(names[0])),
+                   Line2D([], [], marker="o", ls="", color="0.5" if groups else PALETTE[0], ms=2.5, label=str(names[1])
+                          + (f" (arrow ×{mag:g})" if mag != 1 else ""))]
+        if groups is not None:
+            handles += [Line2D([], [], color=col[c], lw=1.8, label=f"mean: {c}") for c in groups[1]]
+        if t is not None: handles.append(Line2D([], [], marker="*", ls="", color=OKABE_ITO["vermillion"], mec="0.1", ms=8, label="target"))
+        if zoom and t is not None: handles.append(Line2D([], [], color="0.4", lw=0.8, ls="--", label="direction of the target"))
+        if zoom: fig.legend(handles=handles, loc="outside lower center", ncol=min(4, len(handles)))
+        else: axes[0].legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    if path is not None: save_figure(fig, path, source=source, command=command)
+    return fig
 
 # %% ../../nbs/50_viz_fields.ipynb #07f25a5e
 def _curve(name: str, v, k: int) -> tuple:
@@ -336,28 +453,39 @@ def _curve(name: str, v, k: int) -> tuple:
         return m, lo, hi
     return one(v, ""), None, None
 
-def dose_response(strengths,             # k steering strengths (x axis)
+def dose_response(strengths,             # k steering strengths (or iterations): the x axis
                   curves: Mapping,        # {method: k values} or {method: {"mean": k, "low": k, "high": k}}
                   ylabel: str,            # what was measured, e.g. "Δ valence"
                   title: str | None = None,
-                  path=None,
-                  xlabel: str = "steering strength",
+                  path=None,              # save PNG + SVG here (needs source and command)
+                  xlabel: str = LABELS["strength"],
+                  references: Mapping | None = None,  # flat baselines {name: value or {"mean", "low", "high"}}
+                  band: str = "95% CI",   # what the bands are, for the legend
+                  source=None,            # the results file drawn from
+                  command: str | None = None,  # the command that drew the figure
                   ) -> Figure:
-    "Effect against steering strength, one line per method, with optional (low, high) bands."
+    "Effect against steering strength (or iteration), one line per method, with per-point (low, high) bands."
     x = _array(strengths, "strengths").ravel()
     if not isinstance(curves, Mapping) or not curves: raise DataError("curves must be a non-empty {method: values} dict")
     parsed = {str(k): _curve(str(k), v, len(x)) for k, v in curves.items()}
+    refs = {str(k): _curve(str(k), v if not np.isscalar(v) else [v], 1) for k, v in (references or {}).items()}
     order = np.argsort(x, kind="stable")
-    with _style():
-        fig, (ax,) = _new_figure(size=4.4)
-        fig.set_size_inches(6.6, 4.4)  # wider than tall: room for the legend beside the curves
-        for (name, (m, lo, hi)), col in zip(parsed.items(), _colours(len(parsed))):
-            ax.plot(x[order], m[order], marker="o", ms=4, color=col, label=name)
-            if lo is not None: ax.fill_between(x[order], lo[order], hi[order], color=col, alpha=0.2, lw=0)
+    col = colours(list(parsed) + list(refs))
+    fig, (ax,) = new_figure(width=COLUMN + 1.2, height=COLUMN * 0.68, title=title)
+    with figure_style():
+        for name, (m, lo, hi) in parsed.items():
+            ax.plot(x[order], m[order], marker="o", ms=3, color=col[name], label=name if lo is not None else f"{name} (no CI)")
+            if lo is not None: ax.fill_between(x[order], lo[order], hi[order], color=col[name], alpha=0.2, lw=0)
+        for name, (m, lo, hi) in refs.items():
+            ax.axhline(m[0], color=col[name], lw=1.0, ls="--", label=name if lo is not None else f"{name} (no CI)")
+            if lo is not None: ax.axhspan(lo[0], hi[0], color=col[name], alpha=0.12, lw=0)
         lo, hi = ax.get_ylim()
-        if lo <= 0 <= hi: ax.axhline(0, color="0.75", lw=0.8, zorder=0)  # a zero line only where zero is in view
+        if lo <= 0 <= hi: ax.axhline(0, color="0.75", lw=0.6, zorder=0)  # a zero line only where zero is in view
         if np.allclose(x, np.round(x)): ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
         ax.set_xlabel(xlabel); ax.set_ylabel(ylabel)
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=9)  # outside: never over a curve
-        sns.despine(ax=ax)
-    return _finish(fig, title, path)
+        handles, names = ax.get_legend_handles_labels()
+        if any(v[1] is not None for v in [*parsed.values(), *refs.values()]):
+            handles.append(matplotlib.patches.Patch(color="0.5", alpha=0.3, lw=0)); names.append(f"shaded: {band}")
+        ax.legend(handles, names, loc="upper left", bbox_to_anchor=(1.02, 1.0))  # outside: never over a curve
+    if path is not None: save_figure(fig, path, source=source, command=command)
+    return fig
