@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_corpora.ipynb #37b58b76
 from __future__ import annotations
-import csv, json, os, re, zipfile
+import csv, io, json, os, re, zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,8 +20,8 @@ __all__ = ['SCALES', 'AUDIO_EXTS', 'VA', 'SD', 'LAYOUTS', 'EMO_SOUNDSCAPES', 'EM
            'EMO_MIX_POLICIES', 'MEL_NAMES', 'TARGET_NAMES', 'CORPORA', 'rating_scale', 'to_pm1', 'sd_to_pm1', 'clip_id',
            'check_ratings', 'audio_index', 'attach_audio', 'group_split', 'DimensionalCorpus', 'make_corpus',
            'write_demo_corpus', 'load_rated_folder', 'find_emo_soundscapes', 'fetch_emo_soundscapes',
-           'read_two_column_csv', 'mix_sources', 'emo_soundscapes_groups', 'load_emo_soundscapes', 'load_pmemo',
-           'MelSegments', 'read_mel_hdf5', 'load_corpus']
+           'read_two_column_csv', 'mix_sources', 'emo_soundscapes_groups', 'read_emo_ratings', 'emo_audio_index',
+           'load_emo_soundscapes', 'load_pmemo', 'MelSegments', 'read_mel_hdf5', 'load_corpus']
 
 # %% ../nbs/06_corpora.ipynb #7a4fe809
 SCALES = {"pm1": (-1.0, 1.0), "unit": (0.0, 1.0), "likert5": (1.0, 5.0), "likert7": (1.0, 7.0), "sam9": (1.0, 9.0)}
@@ -235,10 +235,12 @@ def write_demo_corpus(root: str | os.PathLike,  # folder to write into (created)
     f0, level = rng.uniform(200, 800, n), rng.uniform(0.05, 0.5, n)
     val, aro = (f0 - 200) / 600 * 2 - 1, (level - 0.05) / 0.45 * 2 - 1  # −1…1
     if layout == "hdf5":
-        import h5py
-        from neurolab.audio.features import librosa_logmel
+        import h5py, librosa
+        def logmel(y):  # (frames, 64) log-mel, as the audio family's front end computes at 16 kHz
+            S = librosa.feature.melspectrogram(y=y, sr=sr, n_fft=512, hop_length=320, n_mels=64, fmin=50, fmax=sr / 2)
+            return librosa.power_to_db(S, ref=1.0, amin=1e-10, top_db=None).T
         path = root / "mels.h5"; root.mkdir(parents=True, exist_ok=True)
-        mels = np.stack([librosa_logmel(_tone(rng, f, l, seconds, sr), sr) for f, l in zip(f0, level)])  # (n, T, 64)
+        mels = np.stack([logmel(_tone(rng, f, l, seconds, sr)) for f, l in zip(f0, level)])  # (n, T, 64)
         with h5py.File(path, "w") as h:
             h["mel"], h["valence"], h["arousal"] = mels.astype(np.float32), val.astype(np.float32), aro.astype(np.float32)
             h["ids"] = np.array([f"clip{i:03d}" for i in range(n)], dtype="S")
@@ -372,7 +374,8 @@ def mix_sources(stem: str, categories=()) -> list[str] | None:
         hit = next((c for c in known if words[i:i + c.count("_") + 1] == c.split("_")), None) or words[i]
         cats.append(hit); i += hit.count("_") + 1
     if kind == "within": cats = cats * len(nums) if len(cats) == 1 else []
-    return [f"{c}#{n}" for c, n in zip(cats, nums)] if len(cats) == len(nums) else None
+    elif len(set(cats)) < 2: return None  # "between" names at least two categories
+    return [f"{c}#{n}" for c, n in zip(cats, nums)] if len(cats) == len(nums) >= 2 else None
 
 # %% ../nbs/06_corpora.ipynb #390c913c
 class _Union:
@@ -390,7 +393,7 @@ def _emo_fsids(top: Path) -> dict:
     "Original clip id → Freesound id from the release's metadata CSVs (empty when absent or unreadable)."
     out = {}
     for p in sorted((top / EMO_META).glob("*.csv")) if (top / EMO_META).is_dir() else []:
-        try: m = pd.read_csv(pd.io.common.StringIO("\n".join(p.read_bytes().decode("utf-8-sig", "replace").splitlines())), dtype=str)
+        try: m = pd.read_csv(io.StringIO("\n".join(p.read_bytes().decode("utf-8-sig", "replace").splitlines())), dtype=str)
         except (pd.errors.ParserError, pd.errors.EmptyDataError): continue
         cols = {c.strip().lower(): c for c in m.columns}
         if "filename" in cols and "fsid" in cols:
@@ -440,7 +443,35 @@ def emo_soundscapes_groups(clips: pd.DataFrame,  # clip, kind ('original'/'mix')
     def label(k): return f"{k[0]}:{k[1]}"
     return pd.Series([label(uf.find(("clip", c))) for c in clips["clip"]], index=clips.index), rule
 
-# %% ../nbs/06_corpora.ipynb #97c0b847
+# %% ../nbs/06_corpora.ipynb #f86d0092
+def read_emo_ratings(top: Path) -> pd.DataFrame:
+    "(clip, valence, arousal) strings from the release's `Emo-Soundscapes-Ratings/Valence.csv` and `Arousal.csv`."
+    v = read_two_column_csv(top / EMO_RATINGS / "Valence.csv", "valence")
+    a = read_two_column_csv(top / EMO_RATINGS / "Arousal.csv", "arousal")
+    for t, f in [(v, "Valence.csv"), (a, "Arousal.csv")]:
+        t["clip"] = [clip_id(c) for c in t["clip"]]
+        if (d := t["clip"][t["clip"].duplicated()]).size: raise DataError(f"{f}: {d.size} duplicate clip ids ({_first(d.unique())})")
+    if only := sorted(set(v["clip"]) ^ set(a["clip"])):
+        raise DataError(f"{len(only)} clips are rated in only one of Valence.csv / Arousal.csv ({_first(only)})")
+    return v.merge(a, on="clip")
+
+def emo_audio_index(audio: Path) -> tuple[dict, dict, dict]:
+    "(clip → path, clip → duplicate paths, clip → 'original'/'mix') over `600_Sounds` and `613_MixedSounds` only."
+    index, dups, kind = {}, {}, {}
+    for sub, k in [("600_Sounds", "original"), ("613_MixedSounds", "mix")]:
+        if not (audio / sub).is_dir(): raise DataNotFoundError(f"Emo-Soundscapes audio folder missing: {audio / sub}")
+        i, d = audio_index(audio / sub)
+        for c in set(i) & set(index): d.setdefault(c, [index[c]]).append(i[c])  # an id in both folders
+        dups.update(d)
+        for c, p in i.items(): index.setdefault(c, p); kind.setdefault(c, k)
+    return index, dups, kind
+
+def _emo_category(path: Path | None, audio: Path) -> str:
+    "An original's Schafer category: its `600_Sounds` subfolder, lower-cased as in mix names."
+    parts = path.relative_to(audio / "600_Sounds").parts if path is not None else ()
+    return parts[0].lower() if len(parts) > 1 else ""
+
+# %% ../nbs/06_corpora.ipynb #311799bb
 def load_emo_soundscapes(root: str | os.PathLike | None = None,  # folder holding the release (default: fetch into data_dir())
                          mixes: str = "exclude",  # "exclude", "train", "category" or "sources" (see the table above)
                          sources: dict | None = None,  # mixes="sources": 'category#index' → original file name
@@ -449,41 +480,23 @@ def load_emo_soundscapes(root: str | os.PathLike | None = None,  # folder holdin
     "Emo-Soundscapes as a `DimensionalCorpus` (scale −1…1), grouped so that shared recordings never straddle a split."
     if mixes not in EMO_MIX_POLICIES: raise DataError(f"unknown mixes policy {mixes!r}: use one of {EMO_MIX_POLICIES}")
     top = fetch_emo_soundscapes(download=download) if root is None else find_emo_soundscapes(root)
-    v = read_two_column_csv(top / EMO_RATINGS / "Valence.csv", "valence")
-    a = read_two_column_csv(top / EMO_RATINGS / "Arousal.csv", "arousal")
-    for t, f in [(v, "Valence.csv"), (a, "Arousal.csv")]:
-        t["clip"] = [clip_id(c) for c in t["clip"]]
-        if (d := t["clip"][t["clip"].duplicated()]).size: raise DataError(f"{f}: {d.size} duplicate clip ids ({_first(d.unique())})")
-    if only := sorted(set(v["clip"]) ^ set(a["clip"])):
-        raise DataError(f"{len(only)} clips are rated in only one of Valence.csv / Arousal.csv ({_first(only)})")
-    table = v.merge(a, on="clip")
-    audio = top / EMO_AUDIO
-    index, dups = {}, {}
-    for sub, kind in [("600_Sounds", "original"), ("613_MixedSounds", "mix")]:
-        if not (audio / sub).is_dir(): raise DataNotFoundError(f"Emo-Soundscapes audio folder missing: {audio / sub}")
-        i, d = audio_index(audio / sub)
-        for k in set(i) & set(index): d.setdefault(k, [index[k]]).append(i[k])
-        index.update({k: p for k, p in i.items() if k not in index}); dups.update(d)
-    kind = {k: "mix" if (audio / "613_MixedSounds") in p.parents else "original" for k, p in index.items()}
+    table, audio = read_emo_ratings(top), top / EMO_AUDIO
+    index, dups, kind = emo_audio_index(audio)
     table["kind"] = [kind.get(c, "original") for c in table["clip"]]
     n_mix_rated = int((table["kind"] == "mix").sum())
-    if mixes == "exclude":
-        table = table[table["kind"] == "original"]
-        index = {k: p for k, p in index.items() if kind[k] == "original"}
-    def category(c):  # originals: their 600_Sounds subfolder, lower-cased (mix names use lower case)
-        if kind.get(c) == "mix": return "mix"
-        parts = index[c].relative_to(audio / "600_Sounds").parts if c in index else ()
-        return parts[0].lower() if len(parts) > 1 else ""
-    table["category"] = [category(c) for c in table["clip"]]
+    if mixes == "exclude":  # mixes leave the corpus entirely: not rated clips, not unrated audio
+        table = table[table["kind"] == "original"].reset_index(drop=True)
+        index = {c: p for c, p in index.items() if kind[c] == "original"}
+    table["category"] = ["mix" if k == "mix" else _emo_category(index.get(c), audio) for c, k in zip(table["clip"], table["kind"])]
     fsids = _emo_fsids(top)
-    groups, rule = emo_soundscapes_groups(table.reset_index(drop=True), mixes, sources, fsids)
-    table = table.reset_index(drop=True).assign(group=groups.to_numpy(), train_only=(table["kind"] == "mix").to_numpy() & (mixes == "train"))
+    groups, rule = emo_soundscapes_groups(table, mixes, sources, fsids)
+    table = table.assign(group=groups.to_numpy(), train_only=(table["kind"] == "mix") & (mixes == "train"))
     notes = {"mixes": mixes, "rated_mixes_in_release": n_mix_rated, "mixes_used": int((table["kind"] == "mix").sum()),
              "originals_grouped_by_freesound_id": bool(fsids),
              "ratings_format": "Valence.csv/Arousal.csv (file name, rating) rows, header optional; release scale −1…1"}
     return make_corpus("emo-soundscapes", audio, table, "pm1", EMO_RATINGS, rule, (index, dups), notes)
 
-# %% ../nbs/06_corpora.ipynb #27758426
+# %% ../nbs/06_corpora.ipynb #ca4e1de8
 def load_pmemo(root: str | os.PathLike,  # the PMEmo2019 folder (or a folder above it)
               ) -> DimensionalCorpus:
     "PMEmo's static valence/arousal (0…1 → −1…1) with sds, grouped by artist when `metadata.csv` names them."
@@ -507,7 +520,7 @@ def load_pmemo(root: str | os.PathLike,  # the PMEmo2019 folder (or a folder abo
             rule = "songs by one artist (metadata.csv) share a group"
     return make_corpus("pmemo", top / "chorus", t, "unit", "static_annotations.csv", rule)
 
-# %% ../nbs/06_corpora.ipynb #dd9cee56
+# %% ../nbs/06_corpora.ipynb #54c9e1a7
 MEL_NAMES = ("mel", "mels", "logmel", "log_mel", "features", "X", "x", "data")
 TARGET_NAMES = ("targets", "labels", "y")
 
@@ -533,7 +546,7 @@ class MelSegments:
         rows, policy = group_split(self.groups, valid, test, seed, grouped=self.grouped)
         return rows, {**self.info, "segments": len(self), "groups": len(set(self.groups)), "group_rule": self.group_rule, "split": policy}
 
-# %% ../nbs/06_corpora.ipynb #f6d8f99f
+# %% ../nbs/06_corpora.ipynb #cc40d23a
 def _pick(h, name, candidates, what, path):
     if name is not None:
         if name not in h: raise DataError(f"{path}: no dataset {name!r} (has {sorted(h.keys())})")
@@ -605,7 +618,7 @@ def read_mel_hdf5(path: str | os.PathLike,  # the HDF5 file
     info = {"corpus": path.name, "datasets": {"mels": m, **names}, "layout": layout, "rating_scale": [lo, hi], "mapped_to": [-1, 1]}
     return MelSegments(X, to_pm1(Y, (lo, hi)).astype(np.float32), seg_ids, np.asarray(grp), rule, not rule.startswith("none"), info)
 
-# %% ../nbs/06_corpora.ipynb #66316c53
+# %% ../nbs/06_corpora.ipynb #39b6dc99
 CORPORA = ("emo-soundscapes", "pmemo")
 
 def load_corpus(spec: str | os.PathLike,  # a name in CORPORA, a corpus folder or an HDF5 file
