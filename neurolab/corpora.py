@@ -21,7 +21,7 @@ __all__ = ['SCALES', 'AUDIO_EXTS', 'VA', 'SD', 'LAYOUTS', 'EMO_SOUNDSCAPES', 'EM
            'check_ratings', 'audio_index', 'attach_audio', 'group_split', 'DimensionalCorpus', 'make_corpus',
            'write_demo_corpus', 'load_rated_folder', 'find_emo_soundscapes', 'fetch_emo_soundscapes',
            'read_two_column_csv', 'mix_sources', 'emo_soundscapes_groups', 'read_emo_ratings', 'emo_audio_index',
-           'load_emo_soundscapes', 'load_pmemo', 'MelSegments', 'read_mel_hdf5', 'load_corpus']
+           'load_emo_soundscapes', 'match_mix_sources', 'load_pmemo', 'MelSegments', 'read_mel_hdf5', 'load_corpus']
 
 # %% ../nbs/06_corpora.ipynb #7a4fe809
 SCALES = {"pm1": (-1.0, 1.0), "unit": (0.0, 1.0), "likert5": (1.0, 5.0), "likert7": (1.0, 7.0), "sam9": (1.0, 9.0)}
@@ -275,10 +275,12 @@ def write_demo_corpus(root: str | os.PathLike,  # folder to write into (created)
     mixes = [("between", ["human", "indicator"], [(1, 12), (1, 6)]), ("between", ["human", "indicator"], [(1, 6), (1, 12)]),
              ("between", ["natural", "society"], [(2, 6), (1, 6)]), ("within", ["mechanical"], [(1, 6), (3, 12)]),
              ("between", ["quiet", "natural", "human"], [(1, 6), (2, 12), (2, 6)])]
+    by_cat = {c: sorted(k for k in wavs if k.startswith(c)) for c in cats}  # source 'human#2' = the 2nd human original
     for kind, mc, parts in mixes:
         stem = f"mix_{kind}_{'_'.join(mc)}_{'_'.join(f'{k}-{db}' for k, db in parts)}"
         p = audio / "613_MixedSounds" / f"{kind}_{len(parts)}" / f"{stem}.wav"
-        p.parent.mkdir(parents=True, exist_ok=True); sf.write(p, _tone(rng, 440, 0.2, seconds, sr), sr)
+        mix = sum(10 ** (-db / 20) * wavs[by_cat[c][k - 1]] for c, (k, db) in zip(mc * len(parts) if kind == "within" else mc, parts))
+        p.parent.mkdir(parents=True, exist_ok=True); sf.write(p, mix, sr)
         names.append((p.name, rng.uniform(-1, 1), rng.uniform(-1, 1)))
     (audio / "AudioClipsUsedForMix(A+B)" / "6dB").mkdir(parents=True, exist_ok=True)  # the release's extra folders are ignored
     sf.write(audio / "AudioClipsUsedForMix(A+B)" / "6dB" / f"{names[1][0]}", _tone(rng, 300, 0.1, seconds, sr), sr)
@@ -496,7 +498,52 @@ def load_emo_soundscapes(root: str | os.PathLike | None = None,  # folder holdin
              "ratings_format": "Valence.csv/Arousal.csv (file name, rating) rows, header optional; release scale −1…1"}
     return make_corpus("emo-soundscapes", audio, table, "pm1", EMO_RATINGS, rule, (index, dups), notes)
 
-# %% ../nbs/06_corpora.ipynb #ca4e1de8
+# %% ../nbs/06_corpora.ipynb #17ae18d2
+def match_mix_sources(root: str | os.PathLike,  # folder holding the Emo-Soundscapes release
+                      sr: int = 8000,  # rate the waveforms are compared at
+                      min_similarity: float = 0.1,  # lowest cosine similarity accepted between a mix and a source (unrelated clips: ~0)
+                      strict: bool = True,  # raise when any source cannot be matched
+                     ) -> tuple[dict, pd.DataFrame]:
+    "({'category#index': original clip id}, per-source report) matched by waveform similarity; see above."
+    from neurolab.data import load_audio
+    c = load_emo_soundscapes(root, mixes="train")
+    orig = c.clips[c.clips["kind"] == "original"].reset_index(drop=True)
+    mix = c.clips[c.clips["kind"] == "mix"].reset_index(drop=True)
+    cats = sorted(set(orig["category"]))
+    parsed = [mix_sources(m, cats) for m in mix["clip"]]
+    waves = [load_audio(p, sr=sr) for p in [*orig["path"], *mix["path"]]]
+    n = min(len(w) for w in waves)
+    W = np.stack([w[:n] / max(float(np.linalg.norm(w[:n])), 1e-12) for w in waves])
+    S = W[len(orig):] @ W[:len(orig)].T  # (mixes, originals) cosine similarity at lag 0
+    votes, seen = {}, {}  # source → per mix naming it: {candidate original: similarity}; source → those mixes
+    for i, src in enumerate(parsed):
+        for cat in {s.split("#")[0] for s in src or []}:
+            idx = np.flatnonzero(orig["category"].to_numpy() == cat)
+            k = sum(s.split("#")[0] == cat for s in src)
+            top = idx[np.argsort(-S[i, idx])[:k]]
+            for s in {s for s in src if s.split("#")[0] == cat}:
+                votes.setdefault(s, []).append({int(j): float(S[i, j]) for j in top}); seen.setdefault(s, []).append(i)
+    # sources of one category named by exactly the same mixes cannot be told apart, and need not be:
+    # they are matched as a set (sorted onto each other), which groups the same clips
+    rows, sets = [], {}
+    for s in votes: sets.setdefault((s.split("#")[0], tuple(seen[s])), []).append(s)
+    for (cat, mixes_), names in sets.items():
+        vs = votes[names[0]]
+        common = sorted(set.intersection(*(set(v) for v in vs)))
+        ok = len(common) == len(names)
+        for s, j in zip(sorted(names), common if ok else [None] * len(names)):
+            low = min(v[j] for v in vs) if j is not None else float("nan")
+            rows.append({"source": s, "original": orig["clip"][j] if j is not None else None, "mixes": len(vs),
+                         "min_similarity": round(low, 4), "interchangeable": len(names) > 1,
+                         "matched": bool(ok and low >= min_similarity)})
+    report = pd.DataFrame(rows, columns=["source", "original", "mixes", "min_similarity", "interchangeable", "matched"])
+    report = report.sort_values("source").reset_index(drop=True)
+    if strict and not report["matched"].all():
+        raise DataError(f"match_mix_sources: {int((~report['matched']).sum())} of {len(report)} mix sources not identified "
+                        f"unambiguously ({_first(report.loc[~report['matched'], 'source'])}); keep mixes='exclude' or 'train'")
+    return dict(zip(report.loc[report["matched"], "source"], report.loc[report["matched"], "original"])), report
+
+# %% ../nbs/06_corpora.ipynb #5ac19076
 def load_pmemo(root: str | os.PathLike,  # the PMEmo2019 folder (or a folder above it)
               ) -> DimensionalCorpus:
     "PMEmo's static valence/arousal (0…1 → −1…1) with sds, grouped by artist when `metadata.csv` names them."
@@ -520,7 +567,7 @@ def load_pmemo(root: str | os.PathLike,  # the PMEmo2019 folder (or a folder abo
             rule = "songs by one artist (metadata.csv) share a group"
     return make_corpus("pmemo", top / "chorus", t, "unit", "static_annotations.csv", rule)
 
-# %% ../nbs/06_corpora.ipynb #54c9e1a7
+# %% ../nbs/06_corpora.ipynb #9ef59954
 MEL_NAMES = ("mel", "mels", "logmel", "log_mel", "features", "X", "x", "data")
 TARGET_NAMES = ("targets", "labels", "y")
 
@@ -546,7 +593,7 @@ class MelSegments:
         rows, policy = group_split(self.groups, valid, test, seed, grouped=self.grouped)
         return rows, {**self.info, "segments": len(self), "groups": len(set(self.groups)), "group_rule": self.group_rule, "split": policy}
 
-# %% ../nbs/06_corpora.ipynb #cc40d23a
+# %% ../nbs/06_corpora.ipynb #d2140099
 def _pick(h, name, candidates, what, path):
     if name is not None:
         if name not in h: raise DataError(f"{path}: no dataset {name!r} (has {sorted(h.keys())})")
@@ -618,7 +665,7 @@ def read_mel_hdf5(path: str | os.PathLike,  # the HDF5 file
     info = {"corpus": path.name, "datasets": {"mels": m, **names}, "layout": layout, "rating_scale": [lo, hi], "mapped_to": [-1, 1]}
     return MelSegments(X, to_pm1(Y, (lo, hi)).astype(np.float32), seg_ids, np.asarray(grp), rule, not rule.startswith("none"), info)
 
-# %% ../nbs/06_corpora.ipynb #39b6dc99
+# %% ../nbs/06_corpora.ipynb #bcbd3975
 CORPORA = ("emo-soundscapes", "pmemo")
 
 def load_corpus(spec: str | os.PathLike,  # a name in CORPORA, a corpus folder or an HDF5 file

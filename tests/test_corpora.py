@@ -9,8 +9,8 @@ import pytest
 
 from neurolab.core import DataError, DataNotFoundError, NeurolabError
 from neurolab.data import load_audio
-from neurolab.corpora import (DimensionalCorpus, MelSegments, fetch_emo_soundscapes, group_split, load_corpus, load_emo_soundscapes, load_pmemo,
-                              load_rated_folder, mix_sources, read_mel_hdf5, write_demo_corpus)
+from neurolab.corpora import (DimensionalCorpus, MelSegments, fetch_emo_soundscapes, group_split, load_corpus, load_emo_soundscapes,
+                              load_pmemo, load_rated_folder, match_mix_sources, mix_sources, read_mel_hdf5, write_demo_corpus)
 
 
 @pytest.fixture(scope="module")
@@ -207,6 +207,18 @@ def test_emo_sources_map(demo):
     assert g["mix_within_mechanical_1-6_3-12"] == g[srcmap["mechanical#1"][:-4]] == g[srcmap["mechanical#3"][:-4]]
     del srcmap["quiet#1"]
     assert "quiet#1" in message(lambda: load_emo_soundscapes(demo["emo-soundscapes"], mixes="sources", sources=srcmap))
+
+
+def test_mix_sources_found_from_audio_give_a_leak_free_split_with_mixes(demo):
+    found, report = match_mix_sources(demo["emo-soundscapes"])
+    assert report["matched"].all() and len(found) == 8
+    c = load_emo_soundscapes(demo["emo-soundscapes"], mixes="sources", sources=found)
+    assert (c.clips["kind"] == "mix").sum() == 5 and not c.clips["train_only"].any()
+    g = c.clips.set_index("clip")["group"]
+    for mix in c.clips.loc[c.clips["kind"] == "mix", "clip"]:  # every mix sits in the group of each original it contains
+        assert all(g[mix] == g[found[s]] for s in mix_sources(mix))
+    for seed in range(5): no_leak(c.clips["group"], c.split(0.2, 0.2, seed)[0])
+    assert "not identified unambiguously" in message(lambda: match_mix_sources(demo["emo-soundscapes"], min_similarity=0.99))
 
 
 def test_mix_names():
