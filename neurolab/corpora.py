@@ -231,6 +231,7 @@ def write_demo_corpus(root: str | os.PathLike,  # folder to write into (created)
     "Write a small synthetic rated corpus in `layout` under `root`; returns what its loader takes."
     import soundfile as sf
     if layout not in LAYOUTS: raise DataError(f"unknown layout {layout!r}: use one of {LAYOUTS}")
+    if layout == "emo-soundscapes" and n < 18: raise DataError(f"the emo-soundscapes demo needs n ≥ 18 (its mixes use 3 originals of a category), got {n}")
     root, rng = Path(root), np.random.default_rng(seed)
     f0, level = rng.uniform(200, 800, n), rng.uniform(0.05, 0.5, n)
     val, aro = (f0 - 200) / 600 * 2 - 1, (level - 0.05) / 0.45 * 2 - 1  # −1…1
@@ -343,6 +344,7 @@ def fetch_emo_soundscapes(root: str | os.PathLike | None = None, download: bool 
             if (bad := z.testzip()) is not None: raise DataError(f"corrupt member {bad} in {archive}")
             z.extractall(folder, members)
     except zipfile.BadZipFile: raise DataError(f"{archive} is not a valid zip file (a download page instead?); delete it and retry") from None
+    except OSError as e: raise DataError(f"cannot unpack {archive} into {folder} ({type(e).__name__}: {e})") from None
     return find_emo_soundscapes(folder)
 
 # %% ../nbs/06_corpora.ipynb #4093f31f

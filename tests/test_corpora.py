@@ -227,6 +227,21 @@ def test_mix_names():
     assert mix_sources("mix_between_human_3-6") is None and mix_sources("birds_at_dawn") is None
 
 
+def test_emo_zip_put_in_place_is_unpacked_and_found(demo, tmp_path):
+    import zipfile
+    (tmp_path / "emo-soundscapes").mkdir()
+    with zipfile.ZipFile(tmp_path / "emo-soundscapes" / "Emo-Soundscapes.zip", "w") as z:
+        for p in demo["emo-soundscapes"].rglob("*"):
+            if p.is_file(): z.write(p, p.relative_to(demo["emo-soundscapes"]))
+        z.writestr("__MACOSX/Emo-Soundscapes/._Valence.csv", "resource fork")
+    top = fetch_emo_soundscapes(tmp_path, download=False)
+    assert top == tmp_path / "emo-soundscapes" / "Emo-Soundscapes" and len(load_emo_soundscapes(top)) == 24
+    assert not (tmp_path / "emo-soundscapes" / "__MACOSX").exists()
+    (tmp_path / "again" / "emo-soundscapes").mkdir(parents=True)
+    (tmp_path / "again" / "emo-soundscapes" / "Emo-Soundscapes.zip").write_text("<html>quota exceeded</html>")
+    assert "not a valid zip file" in message(lambda: fetch_emo_soundscapes(tmp_path / "again", download=False))
+
+
 def test_emo_offline_fetch_is_one_line(tmp_path):
     m = message(lambda: fetch_emo_soundscapes(tmp_path, download=False))
     assert "put it at" in m and str(tmp_path / "emo-soundscapes" / "Emo-Soundscapes.zip") in m
