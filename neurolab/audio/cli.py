@@ -20,7 +20,7 @@ def load_audio_model(model_dir: str | Path | None = None):
     path = Path(model_dir) if model_dir is not None else default_model_dir()
     if not (path / "config.json").exists():
         raise DataNotFoundError(f"no audio model at {path} (train one with `neurolab audio train` or `neurolab audio study`)")
-    return load_checkpoint(path, cls=FeatureEmotionRegression_Cnn6_LRM)
+    return load_checkpoint(path, family="audio", cls=FeatureEmotionRegression_Cnn6_LRM)
 
 # %% ../../nbs/14_audio_cli.ipynb #6771f84d
 def action_predict(files, model_dir=None, passes: int | None = None) -> list[dict]:

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from ..core import AudioError, DataError, NeurolabError
+from ..core import AudioError, DataError, NeurolabError, register_model
 from ..data import load_audio, validate_waveform, resample
 from ..lrm import LRM, Steering
 from .features import LogMel, check_frontend
@@ -34,6 +34,7 @@ def _pathway() -> nn.Sequential:
     return nn.Sequential(nn.Linear(512, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 1))
 
 # %% ../../nbs/12_audio_emotion.ipynb #29491326
+@register_model("audio")
 class FeatureEmotionRegression_Cnn6_LRM(nn.Module):
     "Cnn6 + valence/arousal pathways with Long Range Modulation feedback; regression of V/A in [-1, 1]."
     def __init__(self, sample_rate: int = 32000, window_size: int = 1024, hop_size: int = 320, mel_bins: int = 64,

@@ -33,7 +33,7 @@ def load_audio_model(path: str | Path | None = None) -> torch.nn.Module:
     path = Path(path) if path is not None else default_model_dir()
     if not (path / "config.json").is_file():
         raise DataNotFoundError(f"no audio model at {path}: pass --model DIR, or train and ship one with `neurolab audio study`")
-    return load_checkpoint(path).eval()
+    return load_checkpoint(path, family="audio").eval()
 
 def model_split(model: torch.nn.Module) -> dict:
     "{'train': [...], 'valid': [...], 'test': [...]} actors recorded in the model's checkpoint."
