@@ -121,3 +121,89 @@ def test_wrong_family_is_one_line(family, other):
 def test_wrong_family_through_the_cli(tmp_path):
     proc = run("audio", "predict", "--model", str(assets_dir("speech")), "x.wav")
     assert proc.returncode == 2 and "holds EmotionLSTM (speech family)" in proc.stderr and "Traceback" not in proc.stderr
+
+
+# ---- 4. fit data-parallel under `accelerate launch` on CPU (gloo) ----------------------------------------------------
+DDP_SCRIPT = '''
+import sys, torch, torch.nn.functional as F
+from safetensors.torch import save_file
+from accelerate import PartialState
+from torch.utils.data import DataLoader, TensorDataset
+from neurolab.speech.model import EmotionLSTM
+from neurolab.train import fit
+from neurolab.core import seed_everything
+torch.set_num_threads(1)
+
+def data(n, seed):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, 12, 13, generator=g)
+    return TensorDataset(x, (x[:, :, :4].mean((1, 2)) > 0).long() + 2 * (x[:, :, 4:8].mean((1, 2)) > 0).long())
+
+def loss(model, batch):
+    logits, _ = model(batch[0])
+    return F.cross_entropy(logits[:, -1], batch[1])
+
+def train(out, batch_size):
+    seed_everything(0)
+    model = EmotionLSTM(hidden_size=16, num_layers=1, num_classes=4, dropout=0.0)
+    res = fit(model, DataLoader(data(64, 0), batch_size=batch_size), DataLoader(data(32, 1), batch_size=32), loss_fn=loss,
+              epochs=3, lr=0.5, optimizer="sgd", out_dir=out, progress=False)
+    return model, res
+
+if __name__ == "__main__":
+    out = sys.argv[1]
+    model, res = train(out, batch_size=8)                 # per process: 2 x 8 = the reference's 16
+    rank = PartialState().process_index
+    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, f"{out}/rank{rank}.safetensors")
+'''
+
+
+def free_port() -> int:
+    import socket
+    with socket.socket() as s: s.bind(("127.0.0.1", 0)); return s.getsockname()[1]
+
+
+def test_fit_data_parallel_on_cpu(tmp_path):
+    import importlib.util
+    from safetensors.torch import load_file
+    from neurolab.core import read_json
+    script = tmp_path / "ddp_fit.py"; script.write_text(DDP_SCRIPT)
+    out = tmp_path / "ddp"
+    env = {**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1", "CUDA_VISIBLE_DEVICES": ""}
+    proc = subprocess.run([sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2",
+                           "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no",
+                           "--main_process_port", str(free_port()), str(script), str(out)],
+                          capture_output=True, text=True, env=env, timeout=240)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    # both processes end with the same (best) weights, and the checkpoint holds them
+    r0, r1 = load_file(str(out / "rank0.safetensors")), load_file(str(out / "rank1.safetensors"))
+    best = load_checkpoint(out / "best", family="speech")
+    for k, v in r0.items():
+        assert torch.equal(v, r1[k]) and torch.equal(v, best.state_dict()[k])
+    fit_record = read_json(out / "fit.json")["settings"]
+    assert fit_record["processes"] == 2 and fit_record["train_batches"] == 4
+    # ... and equal the one-process run with the same effective batch (averaged gradients), up to float32 rounding
+    spec = importlib.util.spec_from_file_location("ddp_fit", script); mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    ref, ref_res = mod.train(tmp_path / "one", batch_size=16)
+    hist = read_json(out / "last" / "trainer_state.json")["history"]
+    assert len(hist) == 3 and hist[-1]["train_loss"] < hist[0]["train_loss"]
+    for h, r in zip(hist, ref_res.history):
+        assert abs(h["train_loss"] - r["train_loss"]) <= 1e-4 * max(1.0, abs(r["train_loss"]))
+    for k, v in ref.state_dict().items():
+        assert torch.allclose(best.state_dict()[k], v, rtol=1e-4, atol=1e-5 * float(v.abs().max()) + 1e-7), k
+
+
+# ---- 2. a training command owns its --out folder ---------------------------------------------------------------------
+def test_audio_train_refuses_other_settings_and_locked_folders(tmp_path):
+    from neurolab.train import lock_folder, run_folder
+    out = tmp_path / "run"
+    with run_folder(out, {"seed": 0, "epochs1": 10}): pass          # a previous run with other settings
+    proc = run("audio", "train", "--out", str(out), "--epochs1", "1", "--seed", "1")
+    assert proc.returncode == 2 and "holds a run with other settings" in proc.stderr and "--overwrite" in proc.stderr
+    with lock_folder(out):                                              # a run in progress
+        proc = run("audio", "train", "--out", str(out), "--overwrite")
+    assert proc.returncode == 2 and f"in use by another training run (pid {os.getpid()}" in proc.stderr
+    (tmp_path / "notes").mkdir(); (tmp_path / "notes" / "x.txt").write_text("keep")
+    proc = run("audio", "train", "--out", str(tmp_path / "notes"), "--overwrite")
+    assert proc.returncode == 2 and "not empty" in proc.stderr and (tmp_path / "notes" / "x.txt").exists()
