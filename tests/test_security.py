@@ -207,3 +207,69 @@ def test_audio_train_refuses_other_settings_and_locked_folders(tmp_path):
     (tmp_path / "notes").mkdir(); (tmp_path / "notes" / "x.txt").write_text("keep")
     proc = run("audio", "train", "--out", str(tmp_path / "notes"), "--overwrite")
     assert proc.returncode == 2 and "not empty" in proc.stderr and (tmp_path / "notes" / "x.txt").exists()
+
+
+# ---- 3. every bad input gets one line (exit 2) or a correct result ---------------------------------------------------
+@pytest.fixture(scope="module")
+def tiny_audio_model(tmp_path_factory):
+    from neurolab.audio.emotion import FeatureEmotionRegression_Cnn6_LRM
+    from neurolab.core import save_checkpoint, seed_everything
+    seed_everything(0)
+    m = FeatureEmotionRegression_Cnn6_LRM(sample_rate=16000, window_size=512, hop_size=320, fmax=8000)
+    return save_checkpoint(m.eval(), tmp_path_factory.mktemp("tiny") / "model", meta={"split": {"train": [1], "valid": [2], "test": [3]}})
+
+
+def test_audio_predict_inputs(tiny_audio_model, tmp_path):
+    import numpy as np, soundfile as sf
+    t = np.linspace(0, 200, 16000)
+    sf.write(tmp_path / "good.wav", (0.3 * np.sin(t)).astype(np.float32), 16000)
+    sf.write(tmp_path / "silent.wav", np.zeros(16000, np.float32), 16000)
+    sf.write(tmp_path / "short.wav", (0.3 * np.sin(t[:480])).astype(np.float32), 16000)
+    sf.write(tmp_path / "loud.wav", (37 * np.sin(t)).astype(np.float32), 16000, subtype="FLOAT")
+    (tmp_path / "folder.wav").mkdir()
+    files = ["good.wav", "silent.wav", "short.wav", "loud.wav", "folder.wav"]
+    proc = run("audio", "predict", "--model", str(tiny_audio_model), *files, cwd=tmp_path)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    res = {Path(r["file"]).name: r for r in json.loads(proc.stdout)}     # the good file keeps its result
+    assert -2 < res["good.wav"]["valence"] < 2 and "error" not in res["good.wav"]
+    assert "silent audio" in res["silent.wav"]["error"]
+    assert "too short: 480 samples (0.0300 s at 16000 Hz); at least 4801 samples (0.3001 s)" in res["short.wav"]["error"]
+    assert "samples reach 37, beyond full scale" in res["loud.wav"]["error"]
+    assert "is a directory, not an audio file" in res["folder.wav"]["error"]
+    proc = run("audio", "predict", "--model", str(tiny_audio_model), "good.wav", "--out", str(tmp_path), cwd=tmp_path)
+    assert proc.returncode == 2 and "is a directory; give a file name" in proc.stderr and proc.stdout == ""
+
+
+@pytest.mark.parametrize("args,message", [(("steer", "build", "--grid", "1001"), "too large (1002001 bins)"),
+                                          (("steer", "eval", "--grid", "4"), "grid must be odd"),
+                                          (("steer", "stats", "--grid", "2"), "grid must be odd")])
+def test_steering_grid_sizes(args, message):
+    proc = run(*args)
+    assert proc.returncode == 2 and message in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_header_only_emobank_summary_is_valid_json(tmp_path):
+    (tmp_path / "emobank").mkdir(); (tmp_path / "emobank" / "emobank.csv").write_text("id,split,V,A,D,text\n")
+    proc = run("data", "summary", "--data", str(tmp_path))
+    assert proc.returncode == 0 and "NaN" not in proc.stdout
+    assert json.loads(proc.stdout)["emobank"]["mean"] == {"V": None, "A": None, "D": None}
+
+
+def test_json_writers_refuse_nan(tmp_path):
+    from neurolab.cli import emit
+    from neurolab.core import NeurolabError, write_json
+    with pytest.raises(NeurolabError, match="invalid JSON"): emit({"x": float("nan")})
+    with pytest.raises(ValueError): write_json(tmp_path / "x.json", {"x": float("inf")})
+    assert not (tmp_path / "x.json").exists()
+
+
+def test_failed_download_leaves_no_folders(tmp_path, monkeypatch):
+    import urllib.request
+    from neurolab import data as nd
+    def offline(*a, **k): raise OSError("network unreachable")
+    monkeypatch.setattr(urllib.request, "urlopen", offline)
+    with pytest.raises(nd.DataNotFoundError, match="download failed"): nd.fetch(nd.EMOBANK, tmp_path)
+    with pytest.raises(nd.DataNotFoundError, match="downloads disabled"): nd.fetch(nd.EMOBANK, tmp_path, download=False)
+    assert list(tmp_path.iterdir()) == []                       # no emobank/ left behind
+    proc = run("data", "summary", "--data", str(tmp_path))      # read-only commands create nothing either
+    assert proc.returncode == 0 and list(tmp_path.iterdir()) == []

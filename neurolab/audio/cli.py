@@ -84,7 +84,7 @@ def _train(data, out: Path, epochs1, epochs2, batch_size, crop_frames, n_valid, 
 # %% ../../nbs/14_audio_cli.ipynb #8136b8b9
 def register(subparsers):
     "Add the `audio` command (train / eval / predict / study) to the `neurolab` parser."
-    from neurolab.cli import emit
+    from neurolab.cli import check_out_file, emit
     from neurolab.audio.training import default_model_dir
     ap = subparsers.add_parser("audio", help="Cnn6 + Long Range Modulation valence/arousal regression (RAVDESS)",
                                description="FeatureEmotionRegression_Cnn6_LRM: train, evaluate, predict, study.")
@@ -124,6 +124,7 @@ def register(subparsers):
     p.add_argument("--passes", type=int, default=None, help="forward passes (default: the model's)")
     p.add_argument("--out", type=Path, default=None, help="also write the JSON here")
     def _predict(a):
+        check_out_file(a.out)  # before any work: a folder given as --out is one line, not a traceback at the end
         res = action_predict(a.files, a.model, a.passes)
         emit(res, a.out)
         if bad := [r for r in res if "error" in r]:
