@@ -13,8 +13,8 @@ from .core import NeurolabError, data_dir, write_json
 from . import data as nd
 
 # %% auto #0
-__all__ = ['FAMILY_MODULES', 'check_out_file', 'emit', 'corpus_summary', 'corpus_figure', 'family_modules', 'run_demo',
-           'build_parser', 'main']
+__all__ = ['FAMILY_MODULES', 'check_out_file', 'emit', 'per_file', 'emit_per_file', 'read_texts', 'corpus_summary',
+           'corpus_figure', 'family_modules', 'run_demo', 'build_parser', 'main']
 
 # %% ../nbs/90_cli.ipynb #f16172e9
 def check_out_file(out: str | Path | None) -> Path | None:
@@ -30,6 +30,29 @@ def emit(obj, out: str | Path | None = None):
     except ValueError as e: raise NeurolabError(f"refusing to print invalid JSON ({e}); a result held NaN or infinity") from None
     print(text)
     if out is not None: write_json(out, json.loads(text))
+
+# %% ../nbs/90_cli.ipynb #e6626fcf
+def per_file(files, fn) -> list[dict]:
+    "`fn(file) -> dict` for each file; a file that fails gets `{'file', 'error'}` and the others keep their results."
+    out = []
+    for f in files:
+        try: out.append({"file": str(f), **fn(f)})
+        except (NeurolabError, OSError, ValueError) as e: out.append({"file": str(f), "error": str(e).splitlines()[0]})
+    return out
+
+def emit_per_file(results: list[dict], out: str | Path | None = None):
+    "Emit per-file results; then, if any failed, one line and exit status 2 (via `NeurolabError`)."
+    emit(results, out)
+    if bad := [r for r in results if "error" in r]:
+        raise NeurolabError(f"{len(bad)} of {len(results)} inputs failed; first: {bad[0]['error']}")
+
+def read_texts(texts, stdin=None) -> list[str]:
+    "Texts from the command line; a lone `-` reads one text per non-empty line of standard input."
+    texts = list(texts)
+    if texts == ["-"]:
+        texts = [line.rstrip("\r\n") for line in (stdin if stdin is not None else sys.stdin) if line.strip()]
+        if not texts: raise NeurolabError("no text on standard input")
+    return texts
 
 # %% ../nbs/90_cli.ipynb #e62e9330
 def _defined(stats) -> dict:

@@ -249,7 +249,7 @@ def _resolve_class(name, family: str | None = None) -> tuple[str, type]:
         if name in _REGISTRY: break
         for module in MODEL_MODULES[fam]:
             if name in _REGISTRY: break
-            with contextlib.suppress(ModuleNotFoundError): importlib.import_module(module)
+            with contextlib.suppress(ImportError): importlib.import_module(module)  # a family not installed
     if name not in _REGISTRY:
         raise CheckpointError(f"config names {name!r}, which is not a registered Neurolab model class")
     return _REGISTRY[name]

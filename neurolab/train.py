@@ -249,7 +249,8 @@ def fit(model: torch.nn.Module,
     state = FitState(model=raw, optimizer=opt)
     out_dir = Path(out_dir) if out_dir is not None else None
 
-    settings = dict(model=_class_path(raw), init=init, epochs=epochs, lr=lr, weight_decay=weight_decay, optimizer=optimizer,
+    # What makes last/ belong to this call; `epochs` is left out so that asking for more epochs extends a run.
+    settings = dict(model=_class_path(raw), init=init, lr=lr, weight_decay=weight_decay, optimizer=optimizer,
                     schedule=schedule, min_lr=min_lr, grad_clip=grad_clip, monitor=monitor, mode=mode, patience=patience,
                     seed=seed, train_batches=len(train_dl), processes=accelerator.num_processes)
     main, best_weights = accelerator.is_main_process, None  # in-memory copy of the best weights when there is no out_dir

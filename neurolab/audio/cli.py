@@ -30,11 +30,8 @@ def action_predict(files, model_dir=None, passes: int | None = None) -> list[dic
     torch.set_num_threads(min(2, torch.get_num_threads()))
     model = load_audio_model(model_dir)
     if passes is not None: model.forward_passes = passes
-    out = []
-    for f in files:
-        try: out.append(predict_file(model, f))
-        except (NeurolabError, FileNotFoundError, ValueError) as e: out.append({"file": str(f), "error": str(e)})
-    return out
+    from neurolab.cli import per_file
+    return per_file(files, lambda f: predict_file(model, f))
 
 def action_eval(model_dir=None, data=None, actors=None, n_boot: int = 1000) -> dict:
     "n, per-pass Pearson/CCC/MAE for valence and arousal (and the paired bootstrap of last − pass 1)."
@@ -84,7 +81,7 @@ def _train(data, out: Path, epochs1, epochs2, batch_size, crop_frames, n_valid, 
 # %% ../../nbs/14_audio_cli.ipynb #8136b8b9
 def register(subparsers):
     "Add the `audio` command (train / eval / predict / study) to the `neurolab` parser."
-    from neurolab.cli import check_out_file, emit
+    from neurolab.cli import check_out_file, emit, emit_per_file
     from neurolab.audio.training import default_model_dir
     ap = subparsers.add_parser("audio", help="Cnn6 + Long Range Modulation valence/arousal regression (RAVDESS)",
                                description="FeatureEmotionRegression_Cnn6_LRM: train, evaluate, predict, study.")
@@ -125,10 +122,7 @@ def register(subparsers):
     p.add_argument("--out", type=Path, default=None, help="also write the JSON here")
     def _predict(a):
         check_out_file(a.out)  # before any work: a folder given as --out is one line, not a traceback at the end
-        res = action_predict(a.files, a.model, a.passes)
-        emit(res, a.out)
-        if bad := [r for r in res if "error" in r]:
-            raise AudioError(f"{len(bad)} of {len(res)} files failed: {bad[0]['error']}")
+        emit_per_file(action_predict(a.files, a.model, a.passes), a.out)
     p.set_defaults(func=_predict)
 
     s = sub.add_parser("study", help="the full RAVDESS study: train, evaluate, baselines, figures, shipped model",
