@@ -119,6 +119,7 @@ def read_json(path: str | os.PathLike) -> Any:
     try: return json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise DataError(f"malformed JSON in {path}: {e}") from None
+    except RecursionError: raise DataError(f"malformed JSON in {path}: nested too deeply") from None
 
 # %% ../nbs/00_core.ipynb #1d1375d5
 MODEL_MODULES = {"audio": ("neurolab.audio.emotion",),      # family -> the modules that define its checkpoint classes
@@ -220,6 +221,8 @@ def _check_weights_file(path: Path) -> Path:
     if not path.is_file(): raise CheckpointError(f"no weights file at {path}")
     return path
 
+_MAX_CONFIG_BYTES = 1_000_000
+
 def read_checkpoint(path: str | os.PathLike) -> tuple[dict, dict]:
     "Read `(state_dict, config)` from a checkpoint folder, refusing pickle files."
     path = Path(path)
@@ -232,6 +235,8 @@ def read_checkpoint(path: str | os.PathLike) -> tuple[dict, dict]:
         raise CheckpointError(f"no {WEIGHTS_NAME} in {path}{hint}")
     try: state = load_file(str(weights))
     except Exception as e: raise CheckpointError(f"corrupt safetensors file {weights}: {e}") from None
+    if (path / CONFIG_NAME).is_file() and (path / CONFIG_NAME).stat().st_size > _MAX_CONFIG_BYTES:
+        raise CheckpointError(f"{path / CONFIG_NAME} is larger than {_MAX_CONFIG_BYTES // 1000} kB; a model config is a few hundred bytes")
     try: config = read_json(path / CONFIG_NAME)
     except DataNotFoundError: raise CheckpointError(f"no {CONFIG_NAME} in {path}") from None
     except DataError as e: raise CheckpointError(str(e)) from None

@@ -273,3 +273,11 @@ def test_failed_download_leaves_no_folders(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []                       # no emobank/ left behind
     proc = run("data", "summary", "--data", str(tmp_path))      # read-only commands create nothing either
     assert proc.returncode == 0 and list(tmp_path.iterdir()) == []
+
+
+def test_oversized_or_deeply_nested_config_is_refused(tmp_path):
+    d = evil_folder(tmp_path, {"class": LSTM, "init": GOOD_INIT})
+    (d / "config.json").write_text('{"class": "x", "init": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    with pytest.raises(CheckpointError, match="nested too deeply"): load_checkpoint(d)
+    (d / "config.json").write_text(json.dumps({"class": LSTM, "init": GOOD_INIT, "meta": {"pad": "x" * 2_000_000}}))
+    with pytest.raises(CheckpointError, match="larger than 1000 kB"): load_checkpoint(d)
