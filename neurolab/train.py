@@ -121,7 +121,16 @@ def _plain(settings) -> dict:
         settings = {k: v for k, v in vars(settings).items() if k not in _NOT_SETTINGS and not callable(v)}
     return json.loads(json.dumps(settings, sort_keys=True, default=str))
 
+def _flat(d: dict, prefix: str = "") -> dict:
+    "Nested settings as dotted keys (init.n_iter), so a difference names the one value that changed."
+    out = {}
+    for k, v in d.items():
+        if isinstance(v, dict) and v: out.update(_flat(v, f"{prefix}{k}."))
+        else: out[f"{prefix}{k}"] = v
+    return out
+
 def _differences(old: dict, new: dict) -> str:
+    old, new = _flat(old), _flat(new)
     keys = sorted(set(old) | set(new), key=str)
     diffs = [f"{k}: {json.dumps(old.get(k))} → {json.dumps(new.get(k))}" for k in keys if old.get(k) != new.get(k)]
     return ", ".join(diffs[:4]) + (f" and {len(diffs) - 4} more" if len(diffs) > 4 else "")
