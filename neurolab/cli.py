@@ -13,16 +13,52 @@ from .core import NeurolabError, data_dir, write_json
 from . import data as nd
 
 # %% auto #0
-__all__ = ['FAMILY_MODULES', 'emit', 'corpus_summary', 'corpus_figure', 'family_modules', 'run_demo', 'build_parser', 'main']
+__all__ = ['FAMILY_MODULES', 'check_out_file', 'emit', 'per_file', 'emit_per_file', 'read_texts', 'corpus_summary',
+           'corpus_figure', 'family_modules', 'run_demo', 'build_parser', 'main']
 
 # %% ../nbs/90_cli.ipynb #f16172e9
+def check_out_file(out: str | Path | None) -> Path | None:
+    "A `--out` file must not be a folder; checked before the work starts."
+    if out is not None and Path(out).is_dir():
+        raise NeurolabError(f"--out {out} is a directory; give a file name, e.g. {Path(out) / 'result.json'}")
+    return None if out is None else Path(out)
+
 def emit(obj, out: str | Path | None = None):
-    "Print `obj` as JSON on stdout, and write it atomically to `out` when given."
-    text = json.dumps(obj, indent=2, default=lambda o: o.item() if hasattr(o, "item") else str(o))
+    "Print `obj` as JSON on stdout, and write it atomically to `out` when given; NaN and infinity are refused."
+    check_out_file(out)
+    try: text = json.dumps(obj, indent=2, allow_nan=False, default=lambda o: o.item() if hasattr(o, "item") else str(o))
+    except ValueError as e: raise NeurolabError(f"refusing to print invalid JSON ({e}); a result held NaN or infinity") from None
     print(text)
     if out is not None: write_json(out, json.loads(text))
 
+# %% ../nbs/90_cli.ipynb #e6626fcf
+def per_file(files, fn) -> list[dict]:
+    "`fn(file) -> dict` for each file; a file that fails gets `{'file', 'error'}` and the others keep their results."
+    out = []
+    for f in files:
+        try: out.append({"file": str(f), **fn(f)})
+        except (NeurolabError, OSError, ValueError) as e: out.append({"file": str(f), "error": str(e).splitlines()[0]})
+    return out
+
+def emit_per_file(results: list[dict], out: str | Path | None = None):
+    "Emit per-file results; then, if any failed, one line and exit status 2 (via `NeurolabError`)."
+    emit(results, out)
+    if bad := [r for r in results if "error" in r]:
+        raise NeurolabError(f"{len(bad)} of {len(results)} inputs failed; first: {bad[0]['error']}")
+
+def read_texts(texts, stdin=None) -> list[str]:
+    "Texts from the command line; a lone `-` reads one text per non-empty line of standard input."
+    texts = list(texts)
+    if texts == ["-"]:
+        texts = [line.rstrip("\r\n") for line in (stdin if stdin is not None else sys.stdin) if line.strip()]
+        if not texts: raise NeurolabError("no text on standard input")
+    return texts
+
 # %% ../nbs/90_cli.ipynb #e62e9330
+def _defined(stats) -> dict:
+    "Statistics as a dict, None where undefined (the mean of no rows, the sd of one)."
+    return {k: (None if v != v else float(v)) for k, v in stats.to_dict().items()}
+
 def corpus_summary(root: Path | None = None) -> dict:
     "Counts and label statistics of each corpus present under `root` (default `data_dir()`)."
     root = Path(root) if root is not None else data_dir()
@@ -31,7 +67,7 @@ def corpus_summary(root: Path | None = None) -> dict:
     if eb_path.exists():
         eb = nd.load_emobank(eb_path)
         summary["emobank"] = {"rows": len(eb), "splits": eb["split"].value_counts().to_dict(),
-                              "mean": eb[nd.VAD].mean().round(3).to_dict(), "sd": eb[nd.VAD].std().round(3).to_dict()}
+                              "mean": _defined(eb[nd.VAD].mean().round(3)), "sd": _defined(eb[nd.VAD].std().round(3))}
     else: summary["emobank"] = None
     rv_root = root / "ravdess"
     if rv_root.is_dir() and any(rv_root.glob("Actor_*")):
@@ -116,8 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try: args.func(args)
-    except (NeurolabError, FileNotFoundError, ValueError) as e:
-        # Expected failures (bad input, missing data) get one line, not a traceback.
+    except (NeurolabError, OSError, ValueError) as e:
+        # Expected failures (bad input, missing data, a path the OS refuses) get one line, not a traceback.
         print(f"neurolab: error: {e}".splitlines()[0], file=sys.stderr)
         return 2
     return 0

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #14825811
 from __future__ import annotations
-import contextlib, importlib, json, os, random, tempfile
+import contextlib, importlib, inspect, json, math, os, random, re, tempfile
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +13,11 @@ import torch
 from safetensors.torch import load_file, save_file
 
 # %% auto #0
-__all__ = ['WEIGHTS_NAME', 'CONFIG_NAME', 'NeurolabError', 'DataNotFoundError', 'DataError', 'AudioError', 'CheckpointError',
-           'package_dir', 'repo_root', 'data_dir', 'cache_dir', 'assets_dir', 'seed_everything', 'default_device',
-           'atomic_path', 'write_json', 'read_json', 'save_checkpoint', 'read_checkpoint', 'load_checkpoint',
-           'max_rel_diff', 'assert_close', 'run_environment']
+__all__ = ['MODEL_MODULES', 'WEIGHTS_NAME', 'CONFIG_NAME', 'NeurolabError', 'DataNotFoundError', 'DataError', 'AudioError',
+           'CheckpointError', 'package_dir', 'repo_root', 'data_dir', 'cache_dir', 'assets_dir', 'seed_everything',
+           'default_device', 'atomic_path', 'write_json', 'read_json', 'register_model', 'registered_models',
+           'check_init', 'save_checkpoint', 'read_checkpoint', 'load_checkpoint', 'max_rel_diff', 'assert_close',
+           'run_environment']
 
 # %% ../nbs/00_core.ipynb #35010f7e
 class NeurolabError(Exception):
@@ -119,14 +120,78 @@ def read_json(path: str | os.PathLike) -> Any:
     try: return json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise DataError(f"malformed JSON in {path}: {e}") from None
+    except RecursionError: raise DataError(f"malformed JSON in {path}: nested too deeply") from None
 
-# %% ../nbs/00_core.ipynb #e0359f6e
-WEIGHTS_NAME, CONFIG_NAME = "model.safetensors", "config.json"
-_PICKLE_SUFFIXES = {".pt", ".pth", ".pkl", ".pickle", ".bin", ".ckpt"}
+# %% ../nbs/00_core.ipynb #1d1375d5
+MODEL_MODULES = {"audio": ("neurolab.audio.emotion",),      # family -> the modules that define its checkpoint classes
+                 "speech": ("neurolab.speech.model",),
+                 "text": ("neurolab.text.trm", "neurolab.text.training")}
+_REGISTRY: dict[str, tuple[str, type]] = {}  # "module.Qualname" (as save_checkpoint writes it) -> (family, class)
 
 def _class_path(obj) -> str:
     cls = obj if isinstance(obj, type) else type(obj)
     return f"{cls.__module__}.{cls.__qualname__}"
+
+def register_model(family: str):
+    "Class decorator: checkpoints of `family` may rebuild this `nn.Module` subclass."
+    if not isinstance(family, str) or not family.isidentifier(): raise ValueError(f"register_model: bad family {family!r}")
+    def deco(cls):
+        if not (isinstance(cls, type) and issubclass(cls, torch.nn.Module)):
+            raise TypeError(f"register_model: {cls!r} is not an nn.Module subclass")
+        _REGISTRY[_class_path(cls)] = (family, cls)
+        return cls
+    return deco
+
+def registered_models(family: str | None = None) -> dict:
+    "{class path: family} of the registered model classes (of `family` only, when given)."
+    return {k: f for k, (f, _) in sorted(_REGISTRY.items()) if family in (None, f)}
+
+# %% ../nbs/00_core.ipynb #300e01d9
+_MAX_ITEMS, _MAX_DEPTH, _MAX_STR, _MAX_NUM = 64, 2, 256, 1e6
+
+def _check_value(v, where: str, depth: int = 0):
+    if v is None or isinstance(v, bool): return
+    if isinstance(v, (int, float)):
+        if not math.isfinite(v) or abs(v) > _MAX_NUM: raise CheckpointError(f"{where} = {v!r} is out of range (|x| ≤ {_MAX_NUM:g})")
+        return
+    if isinstance(v, str):
+        if len(v) > _MAX_STR: raise CheckpointError(f"{where} is a string of {len(v)} characters (at most {_MAX_STR})")
+        return
+    if isinstance(v, (list, dict)):
+        if depth >= _MAX_DEPTH: raise CheckpointError(f"{where} is nested too deeply (at most {_MAX_DEPTH} levels)")
+        if len(v) > _MAX_ITEMS: raise CheckpointError(f"{where} has {len(v)} items (at most {_MAX_ITEMS})")
+        items = v.items() if isinstance(v, dict) else enumerate(v)
+        for k, x in items: _check_value(x, f"{where}[{k!r}]", depth + 1)
+        return
+    raise CheckpointError(f"{where} has type {type(v).__name__}, not a JSON value")
+
+def _same_kind(value, default) -> bool:
+    if default is None or value is None: return True
+    if isinstance(default, bool): return isinstance(value, bool)
+    if isinstance(default, int): return isinstance(value, int) and not isinstance(value, bool)
+    if isinstance(default, float): return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if isinstance(default, str): return isinstance(value, str)
+    return True
+
+def check_init(cls: type, init) -> dict:
+    "Validate a config's `init` against `cls`'s constructor; returns it or raises a one-line `CheckpointError`."
+    if not isinstance(init, dict): raise CheckpointError(f"'init' must be a JSON object, got {type(init).__name__}")
+    params = {n: p for n, p in list(inspect.signature(cls.__init__).parameters.items())[1:]
+              if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    if unknown := sorted(set(init) - set(params)):
+        raise CheckpointError(f"unknown init key(s) {unknown} for {cls.__name__}; it takes {sorted(params)}")
+    if missing := [n for n, p in params.items() if p.default is p.empty and n not in init]:
+        raise CheckpointError(f"init lacks {missing} required by {cls.__name__}")
+    for k, v in init.items():
+        _check_value(v, f"init.{k}")
+        default = params[k].default
+        if default is not params[k].empty and not _same_kind(v, default):
+            raise CheckpointError(f"init.{k} = {v!r} should be a {type(default).__name__} for {cls.__name__}")
+    return init
+
+# %% ../nbs/00_core.ipynb #e0359f6e
+WEIGHTS_NAME, CONFIG_NAME = "model.safetensors", "config.json"
+_PICKLE_SUFFIXES = {".pt", ".pth", ".pkl", ".pickle", ".bin", ".ckpt"}
 
 def save_checkpoint(model: torch.nn.Module, path: str | os.PathLike, init: dict | None = None,
                     meta: dict | None = None) -> Path:
@@ -157,6 +222,8 @@ def _check_weights_file(path: Path) -> Path:
     if not path.is_file(): raise CheckpointError(f"no weights file at {path}")
     return path
 
+_MAX_CONFIG_BYTES = 1_000_000
+
 def read_checkpoint(path: str | os.PathLike) -> tuple[dict, dict]:
     "Read `(state_dict, config)` from a checkpoint folder, refusing pickle files."
     path = Path(path)
@@ -169,6 +236,8 @@ def read_checkpoint(path: str | os.PathLike) -> tuple[dict, dict]:
         raise CheckpointError(f"no {WEIGHTS_NAME} in {path}{hint}")
     try: state = load_file(str(weights))
     except Exception as e: raise CheckpointError(f"corrupt safetensors file {weights}: {e}") from None
+    if (path / CONFIG_NAME).is_file() and (path / CONFIG_NAME).stat().st_size > _MAX_CONFIG_BYTES:
+        raise CheckpointError(f"{path / CONFIG_NAME} is larger than {_MAX_CONFIG_BYTES // 1000} kB; a model config is a few hundred bytes")
     try: config = read_json(path / CONFIG_NAME)
     except DataNotFoundError: raise CheckpointError(f"no {CONFIG_NAME} in {path}") from None
     except DataError as e: raise CheckpointError(str(e)) from None
@@ -176,23 +245,61 @@ def read_checkpoint(path: str | os.PathLike) -> tuple[dict, dict]:
         raise CheckpointError(f"{path / CONFIG_NAME} has no 'class' entry")
     return state, config
 
-def _resolve_class(name: str) -> type:
-    module_name, _, cls_name = name.rpartition(".")
-    if not module_name.startswith("neurolab"):
-        raise CheckpointError(f"refusing to build {name!r}: only neurolab classes are loaded by name")
-    try: return getattr(importlib.import_module(module_name), cls_name)
-    except (ImportError, AttributeError): raise CheckpointError(f"unknown model class {name!r}") from None
+_CLASS_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+")
 
-def load_checkpoint(path: str | os.PathLike, cls: type | None = None,
+def _resolve_class(name, family: str | None = None) -> tuple[str, type]:
+    "(family, class) registered under `name`; may import only the fixed modules in `MODEL_MODULES`."
+    if not isinstance(name, str) or len(name) > 200 or not _CLASS_NAME.fullmatch(name):
+        raise CheckpointError(f"config 'class' {str(name)[:80]!r} is not a model class name")
+    for fam in ([family] if family in MODEL_MODULES else list(MODEL_MODULES)):
+        if name in _REGISTRY: break
+        for module in MODEL_MODULES[fam]:
+            if name in _REGISTRY: break
+            with contextlib.suppress(ImportError): importlib.import_module(module)  # a family not installed
+    if name not in _REGISTRY:
+        raise CheckpointError(f"config names {name!r}, which is not a registered Neurolab model class")
+    return _REGISTRY[name]
+
+def _check_weights(state: dict, expected: dict, cls_name: str):
+    missing, unexpected = sorted(set(expected) - set(state)), sorted(set(state) - set(expected))
+    if missing or unexpected: raise CheckpointError(f"weights do not match {cls_name} (missing {missing[:5]}, unexpected {unexpected[:5]})")
+    for k, want in expected.items():
+        got = state[k]
+        if got.shape != want.shape or got.dtype != want.dtype:
+            raise CheckpointError(f"weight {k!r} is {got.dtype} {tuple(got.shape)}; {cls_name} needs {want.dtype} {tuple(want.shape)}")
+        if got.is_floating_point() and not torch.isfinite(got).all(): raise CheckpointError(f"weight {k!r} holds NaN or infinity")
+
+def load_checkpoint(path: str | os.PathLike,
+                    family: str | None = None,       # the family the caller serves ('audio', 'speech', 'text'); None: any
+                    cls: type | None = None,         # the class the caller expects (the config must name it or a subclass)
                     map_location: str | torch.device = "cpu") -> torch.nn.Module:
-    "Rebuild the model saved by `save_checkpoint`: class from the config (or `cls`), weights loaded strictly."
+    "Rebuild the model saved by `save_checkpoint`: a registered class of `family`, `init` validated, weights checked."
     state, config = read_checkpoint(path)
-    cls = cls or _resolve_class(config["class"])
-    cls_name = cls.__name__
-    model = cls(**config.get("init", {}))
-    missing, unexpected = model.load_state_dict(state, strict=False)
-    if missing or unexpected:
-        raise CheckpointError(f"{path}: weights do not match {cls_name} (missing {missing[:5]}, unexpected {unexpected[:5]})")
+    name, where = config["class"], Path(path)
+    if cls is not None and name == _class_path(cls): fam = _REGISTRY.get(name, (family, None))[0]  # the caller's own class
+    else:
+        try: fam, found = _resolve_class(name, family)
+        except CheckpointError as e: raise CheckpointError(f"{where}: {e}") from None
+        if cls is not None and not issubclass(found, cls):
+            raise CheckpointError(f"{where} holds {found.__name__} ({fam} family), not {cls.__name__}")
+        cls = found
+    if family is not None and fam != family:
+        raise CheckpointError(f"{where} holds {cls.__name__}, a model of the {fam} family; this needs one of the {family} family")
+    try: init = check_init(cls, config.get("init", {}))
+    except CheckpointError as e: raise CheckpointError(f"{where}: {e}") from None
+    if not isinstance(config.get("meta", {}), dict): raise CheckpointError(f"{where}: 'meta' must be a JSON object")
+    try:
+        try:
+            with torch.device("meta"): expected = cls(**init).state_dict()  # shapes and dtypes, no memory allocated
+        except CheckpointError: raise
+        except Exception: expected = None  # a constructor that cannot run on the meta device is checked after the real build
+        if expected is not None: _check_weights(state, expected, cls.__name__)
+        model = cls(**init)
+    except CheckpointError as e: raise CheckpointError(f"{where}: {e}") from None
+    except Exception as e: raise CheckpointError(f"{where}: cannot build {cls.__name__} from its init: {e}") from None
+    try: _check_weights(state, model.state_dict(), cls.__name__)
+    except CheckpointError as e: raise CheckpointError(f"{where}: {e}") from None
+    model.load_state_dict(state, strict=True)
     model.checkpoint_meta = config.get("meta", {})
     return model.to(map_location).eval()
 

@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_data.ipynb #0de06b48
 from __future__ import annotations
-import hashlib, os, re, urllib.request, zipfile
+import contextlib, hashlib, os, re, urllib.request, zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,9 +17,10 @@ from .core import AudioError, DataError, DataNotFoundError, atomic_path, data_di
 
 # %% auto #0
 __all__ = ['EMOBANK', 'RAVDESS_SPEECH', 'PANNS_CNN6', 'EMOBANK_COLUMNS', 'EMOBANK_SPLITS', 'VAD', 'RAVDESS_EMOTIONS',
-           'AUDIO_SUFFIXES', 'VA_NORMS', 'Source', 'sha256sum', 'fetch', 'fetch_ravdess', 'load_emobank',
-           'parse_ravdess_name', 'ravdess_index', 'actor_folds', 'actor_split', 'load_va_norms', 'va_targets',
-           'validate_waveform', 'resample', 'load_audio']
+           'AUDIO_SUFFIXES', 'VA_NORMS', 'SILENCE_PEAK', 'MIN_SECONDS', 'FULL_SCALE', 'Source', 'sha256sum', 'fetch',
+           'fetch_ravdess', 'load_emobank', 'parse_ravdess_name', 'ravdess_index', 'actor_folds', 'actor_split',
+           'load_va_norms', 'va_targets', 'validate_waveform', 'resample', 'check_full_scale', 'check_usable',
+           'load_audio']
 
 # %% ../nbs/01_data.ipynb #9b669f17
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ def fetch(source: Source, root: str | os.PathLike | None = None, download: bool 
     dest = Path(root or data_dir()) / source.local
     if dest.exists(): return dest
     if download:
+        made = [p for p in dest.parents if not p.exists()]  # folders a failed download must not leave behind
         try:
             with atomic_path(dest) as tmp:
                 with urllib.request.urlopen(source.url, timeout=timeout) as r, open(tmp, "wb") as f:
@@ -59,8 +61,11 @@ def fetch(source: Source, root: str | os.PathLike | None = None, download: bool 
                 if source.sha256 and (got := sha256sum(tmp)) != source.sha256:
                     raise DataError(f"{source.name}: checksum mismatch (got {got[:12]}…, expected {source.sha256[:12]}…)")
             return dest
-        except DataError: raise
-        except OSError as e: reason = f"download failed ({type(e).__name__}: {e})"
+        except (DataError, OSError) as e:
+            for p in made:  # deepest first; only folders this call created, and only while empty
+                with contextlib.suppress(OSError): p.rmdir()
+            if isinstance(e, DataError): raise
+            reason = f"download failed ({type(e).__name__}: {e})"
     else: reason = "downloads disabled"
     raise DataNotFoundError(f"{source.name} missing: put it at {dest} (from {source.url}) "
                             f"or set NEUROLAB_DATA to a folder that has {source.local}; {reason}")
@@ -194,12 +199,41 @@ def resample(audio: np.ndarray, sr: int, target_sr: int) -> np.ndarray:
     if target_sr <= 0: raise AudioError(f"target sample rate must be positive, got {target_sr}")
     return soxr.resample(audio, sr, target_sr, quality="HQ").astype(np.float32)
 
+# %% ../nbs/01_data.ipynb #dd955708
+SILENCE_PEAK = 1e-4      # −80 dBFS: quieter than this is silence
+MIN_SECONDS = 0.3        # shortest clip a model is asked about, unless it needs more
+FULL_SCALE = 1.0 + 1e-3  # float samples beyond this are not audio at full scale
+
+def check_full_scale(x: np.ndarray, name: str = "audio") -> np.ndarray:
+    "Refuse float audio whose samples go beyond full scale (−1…1); returns `x` unchanged."
+    peak = float(np.abs(x).max()) if x.size else 0.0
+    if peak > FULL_SCALE:
+        raise AudioError(f"{name}: samples reach {peak:.3g}, beyond full scale (−1…1); normalise the audio (divide by its peak)")
+    return x
+
+def check_usable(y: np.ndarray,                  # validated 1-D waveform at rate `sr`
+                 sr: int,
+                 name: str = "audio",
+                 min_samples: int | None = None  # the model's minimum (default: MIN_SECONDS at `sr`)
+                 ) -> np.ndarray:
+    "Refuse silence (peak below −80 dBFS) and clips shorter than `min_samples`; returns `y` unchanged."
+    need = int(min_samples) if min_samples is not None else int(np.ceil(MIN_SECONDS * sr))
+    peak = float(np.abs(y).max()) if y.size else 0.0
+    if peak < SILENCE_PEAK:
+        level = f"{20 * np.log10(peak):.0f} dBFS" if peak > 0 else "digital silence"
+        raise AudioError(f"{name}: silent audio (peak {level}, below −80 dBFS)")
+    if len(y) < need:
+        raise AudioError(f"{name}: too short: {len(y)} samples ({len(y) / sr:.4f} s at {sr} Hz); "
+                         f"at least {need} samples ({need / sr:.4f} s) are needed")
+    return y
+
 # %% ../nbs/01_data.ipynb #081209fc
 def load_audio(path: str | os.PathLike, sr: int | None = 16000) -> np.ndarray:
     "Decode `path` to float32 mono at `sr` Hz (None keeps the file's rate); raises `AudioError` subclasses."
     path = Path(path)
     if sr is not None and (not isinstance(sr, (int, np.integer)) or sr <= 0):
         raise AudioError(f"sample rate must be a positive integer, got {sr!r}")
+    if path.is_dir(): raise AudioError(f"{path} is a directory, not an audio file")
     if not path.is_file(): raise DataNotFoundError(f"audio file not found: {path}")
     try: audio, file_sr = sf.read(str(path), dtype="float32", always_2d=True)
     except (sf.LibsndfileError, RuntimeError, TypeError):
@@ -210,5 +244,5 @@ def load_audio(path: str | os.PathLike, sr: int | None = 16000) -> np.ndarray:
                 audio, file_sr = librosa.load(str(path), sr=None, mono=False)
             audio = np.atleast_2d(audio).T
         except Exception: raise AudioError(f"cannot decode {path.name}: not audio or corrupt") from None
-    x = validate_waveform(audio, int(file_sr), name=path.name)
+    x = check_full_scale(validate_waveform(audio, int(file_sr), name=path.name), name=path.name)
     return resample(x, int(file_sr), sr)

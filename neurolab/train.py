@@ -4,21 +4,22 @@
 
 # %% ../nbs/03_train.ipynb #305c14cb
 from __future__ import annotations
-import math, shutil
+import contextlib, json, math, os, shutil, socket
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
 import torch
-from accelerate import Accelerator
+from accelerate import Accelerator, PartialState
+from accelerate.utils import broadcast_object_list, send_to_device
 from safetensors.torch import load_file, save_file
 from tqdm.auto import tqdm
 
 from .core import (CheckpointError, NeurolabError, atomic_path, read_checkpoint, read_json,
-                           save_checkpoint, seed_everything, write_json)
+                           save_checkpoint, seed_everything, write_json, _class_path)
 
 # %% auto #0
-__all__ = ['FitState', 'Callback', 'mean_loss', 'FitResult', 'fit']
+__all__ = ['FitState', 'Callback', 'lock_folder', 'run_folder', 'mean_loss', 'FitResult', 'fit']
 
 # %% ../nbs/03_train.ipynb #d2e4f218
 @dataclass
@@ -86,6 +87,78 @@ def _find_last(out_dir: Path) -> Path | None:
         if (out_dir / name / "trainer_state.json").exists(): return out_dir / name
     return None
 
+# %% ../nbs/03_train.ipynb #4a352b6c
+_HELD: dict = {}  # resolved folder -> [fd, depth]: the locks this process holds (re-entrant)
+
+@contextlib.contextmanager
+def lock_folder(folder: str | Path):
+    "Hold an exclusive lock on `folder/.lock` (re-entrant in this process); another process fails fast."
+    import fcntl
+    folder = Path(folder).resolve(); folder.mkdir(parents=True, exist_ok=True)
+    if folder in _HELD: _HELD[folder][1] += 1
+    else:
+        fd = os.open(folder / ".lock", os.O_RDWR | os.O_CREAT, 0o666)
+        try: fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = os.read(fd, 200).decode(errors="replace").strip() or "another process"
+            os.close(fd)
+            raise NeurolabError(f"{folder} is in use by another training run ({holder}); wait for it to finish or choose another --out") from None
+        os.ftruncate(fd, 0); os.write(fd, f"pid {os.getpid()} on {socket.gethostname()}".encode())
+        _HELD[folder] = [fd, 1]
+    try: yield folder
+    finally:
+        _HELD[folder][1] -= 1
+        if _HELD[folder][1] == 0:
+            fd = _HELD.pop(folder)[0]
+            os.ftruncate(fd, 0); fcntl.flock(fd, fcntl.LOCK_UN); os.close(fd)
+
+# %% ../nbs/03_train.ipynb #b2cf554e
+_NOT_SETTINGS = {"out", "overwrite", "func", "command", "action", "progress"}
+
+def _plain(settings) -> dict:
+    "Settings as plain JSON: an argparse Namespace becomes its arguments (minus out/overwrite/func)."
+    if not isinstance(settings, dict):
+        settings = {k: v for k, v in vars(settings).items() if k not in _NOT_SETTINGS and not callable(v)}
+    return json.loads(json.dumps(settings, sort_keys=True, default=str))
+
+def _flat(d: dict, prefix: str = "") -> dict:
+    "Nested settings as dotted keys (init.n_iter), so a difference names the one value that changed."
+    out = {}
+    for k, v in d.items():
+        if isinstance(v, dict) and v: out.update(_flat(v, f"{prefix}{k}."))
+        else: out[f"{prefix}{k}"] = v
+    return out
+
+def _differences(old: dict, new: dict) -> str:
+    old, new = _flat(old), _flat(new)
+    keys = sorted(set(old) | set(new), key=str)
+    diffs = [f"{k}: {json.dumps(old.get(k))} → {json.dumps(new.get(k))}" for k in keys if old.get(k) != new.get(k)]
+    return ", ".join(diffs[:4]) + (f" and {len(diffs) - 4} more" if len(diffs) > 4 else "")
+
+@contextlib.contextmanager
+def run_folder(out_dir: str | Path,
+               settings,                     # dict (or argparse Namespace) of everything that defines the run
+               overwrite: bool = False,      # start afresh when the folder holds a run with other settings
+               record: str = "run.json",     # file that records the settings
+               adopt: bool = False):         # take over a non-empty folder with no record (fit's own checkpoints of older versions)
+    "Own `out_dir` for one run: lock it, record `settings`, refuse a rerun with other settings (one line)."
+    out, settings = Path(out_dir), _plain(settings)
+    with lock_folder(out):
+        rec = out / record
+        if rec.exists():
+            try: old = read_json(rec).get("settings")
+            except NeurolabError: old = None
+            if old != settings:
+                if not overwrite:
+                    raise NeurolabError(f"{out} holds a run with other settings ({_differences(old or {}, settings)}); "
+                                        "rerun with --overwrite to start afresh, or choose another --out")
+                for p in out.iterdir():
+                    if p.name != ".lock": shutil.rmtree(p) if p.is_dir() and not p.is_symlink() else p.unlink()
+        elif not adopt and any(p.name != ".lock" for p in out.iterdir()):
+            raise NeurolabError(f"{out} is not empty and holds no {record} of a Neurolab run; choose a new or empty folder")
+        write_json(rec, {"settings": settings, "pid": os.getpid()})
+        yield out
+
 # %% ../nbs/03_train.ipynb #27bb0e47
 _OPTIMIZERS = {"adamw": torch.optim.AdamW, "adam": torch.optim.Adam, "sgd": torch.optim.SGD}
 
@@ -111,6 +184,29 @@ class FitResult:
     out_dir: Path | None
     stopped_early: bool
 
+# %% ../nbs/03_train.ipynb #2f175e10
+def _default_accelerator() -> Accelerator:
+    # Launched as several processes on a machine without CUDA (`accelerate launch --multi_gpu --num_processes 2`,
+    # or torchrun): data-parallel on CPU over gloo.
+    many = int(os.environ.get("WORLD_SIZE", "1")) > 1
+    return Accelerator(cpu=many and not torch.cuda.is_available())
+
+class _OnDevice:
+    "Iterate a data loader, moving each batch to `device` (no sharding)."
+    def __init__(self, dl, device): self.dl, self.device = dl, device
+    def __len__(self): return len(self.dl)
+    def __iter__(self): return (send_to_device(b, self.device) for b in self.dl)
+
+def _own(stack: contextlib.ExitStack, accelerator, out_dir: Path, settings: dict, overwrite: bool):
+    "The main process takes `out_dir` (lock, settings); every process learns whether that failed."
+    problem = None
+    if accelerator.is_main_process:
+        try: stack.enter_context(run_folder(out_dir, settings, overwrite=overwrite, record="fit.json", adopt=True))
+        except NeurolabError as e: problem = str(e)
+    if accelerator.num_processes > 1: problem = broadcast_object_list([problem])[0]
+    if problem: raise NeurolabError(f"fit: {problem}")
+    accelerator.wait_for_everyone()
+
 # %% ../nbs/03_train.ipynb #250b00b5
 def fit(model: torch.nn.Module,
         train_dl: Iterable,                      # batches for training (a DataLoader)
@@ -129,7 +225,8 @@ def fit(model: torch.nn.Module,
         mode: str = "min",                       # whether smaller or larger `monitor` is better
         patience: int | None = None,             # epochs without improvement before stopping
         out_dir: str | Path | None = None,       # where best/ and last/ checkpoints go (None: keep in memory)
-        resume: bool = True,                     # continue from out_dir/last when it exists
+        resume: bool = True,                     # continue from out_dir/last when it exists (and was trained with the same settings)
+        overwrite: bool = False,                 # out_dir holds a run with other settings: start afresh instead of refusing
         init: dict | None = None,                # constructor kwargs for the checkpoint config (default: model.init_kwargs)
         meta: dict | None = None,                # extra facts for the checkpoint config
         params: Iterable | None = None,          # parameters or param groups to train (default: all requiring grad)
@@ -145,12 +242,14 @@ def fit(model: torch.nn.Module,
     monitor = monitor or ("valid_loss" if valid_dl is not None else "train_loss")
     callbacks = list(callbacks)
     seed_everything(seed)
-    accelerator = accelerator or Accelerator()
+    accelerator = accelerator or _default_accelerator()
     params = list(params) if params is not None else [p for p in model.parameters() if p.requires_grad]
     if not params: raise NeurolabError("fit: the model has no trainable parameters")
     opt = _OPTIMIZERS[optimizer](params, lr=lr, weight_decay=weight_decay)
     model, opt, train_dl = accelerator.prepare(model, opt, train_dl)
-    if valid_dl is not None: valid_dl = accelerator.prepare(valid_dl)
+    # Every process evaluates the whole validation set with the same weights, so all agree on the metrics,
+    # the best epoch and early stopping; batches only move to the device.
+    if valid_dl is not None: valid_dl = _OnDevice(valid_dl, accelerator.device)
     total_steps = max(1, epochs * len(train_dl))
     sched = (torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total_steps, eta_min=min_lr) if schedule == "cosine"
              else torch.optim.lr_scheduler.LambdaLR(opt, lambda _: 1.0))
@@ -158,57 +257,67 @@ def fit(model: torch.nn.Module,
     init = init if init is not None else getattr(raw, "init_kwargs", {})
     state = FitState(model=raw, optimizer=opt)
     out_dir = Path(out_dir) if out_dir is not None else None
-    best_weights = None  # in-memory copy of the best weights when there is no out_dir
 
-    if out_dir is not None and resume and (last := _find_last(out_dir)) is not None:
-        weights, _ = read_checkpoint(last)
-        raw.load_state_dict(weights)
-        saved = read_json(last / "trainer_state.json")
-        opt.load_state_dict(_unflatten_optimizer(load_file(str(last / "optimizer.safetensors")), saved["optimizer"]))
-        if schedule == "cosine": sched.load_state_dict(saved["scheduler"])
-        for k in ("epoch", "step", "history", "best_score", "best_epoch", "bad_epochs"): setattr(state, k, saved[k])
-        state.stop = saved.get("stopped", False)
+    # What makes last/ belong to this call; `epochs` is left out so that asking for more epochs extends a run.
+    settings = dict(model=_class_path(raw), init=init, lr=lr, weight_decay=weight_decay, optimizer=optimizer,
+                    schedule=schedule, min_lr=min_lr, grad_clip=grad_clip, monitor=monitor, mode=mode, patience=patience,
+                    seed=seed, train_batches=len(train_dl), processes=accelerator.num_processes)
+    main, best_weights = accelerator.is_main_process, None  # in-memory copy of the best weights when there is no out_dir
+    with contextlib.ExitStack() as owned:
+        if out_dir is not None: _own(owned, accelerator, out_dir, settings, overwrite)
+        if out_dir is not None and resume and (last := _find_last(out_dir)) is not None:
+            weights, _ = read_checkpoint(last)
+            raw.load_state_dict(weights)
+            saved = read_json(last / "trainer_state.json")
+            opt.load_state_dict(_unflatten_optimizer(load_file(str(last / "optimizer.safetensors")), saved["optimizer"]))
+            if schedule == "cosine": sched.load_state_dict(saved["scheduler"])
+            for k in ("epoch", "step", "history", "best_score", "best_epoch", "bad_epochs"): setattr(state, k, saved[k])
+            state.stop = saved.get("stopped", False)
 
-    better = (lambda a, b: a < b) if mode == "min" else (lambda a, b: a > b)
-    _call(callbacks, "on_fit_start", state)
-    bar = tqdm(total=total_steps, initial=min(state.step, total_steps), disable=not progress, desc="fit", leave=False)
-    while state.epoch < epochs and not state.stop:
-        seed_everything(seed + state.epoch)  # per-epoch seeding makes a resumed run replay the same shuffles and dropout
-        model.train()
-        running, n_batches = 0.0, 0
-        for batch in train_dl:
-            loss, extra = _as_loss(loss_fn(model, batch))
-            if not torch.isfinite(loss):
-                raise NeurolabError(f"fit: loss became {loss.item()} at epoch {state.epoch + 1}, step {state.step + 1}")
-            opt.zero_grad(set_to_none=True)
-            accelerator.backward(loss)
-            if grad_clip is not None: accelerator.clip_grad_norm_(model.parameters(), grad_clip)
-            opt.step(); sched.step()
-            state.step += 1; state.loss, state.step_metrics = loss.item(), extra
-            running += state.loss; n_batches += 1
-            bar.update(1); bar.set_postfix(loss=f"{state.loss:.4f}", epoch=state.epoch + 1)
-            _call(callbacks, "on_step_end", state)
-        state.epoch += 1
-        metrics = {"epoch": state.epoch, "train_loss": running / max(n_batches, 1), "lr": opt.param_groups[0]["lr"]}
-        if valid_dl is not None:
-            model.eval()
-            with torch.no_grad():
-                extra_metrics = eval_fn(model, valid_dl) if eval_fn is not None else {}
-            metrics.update({k: float(v) for k, v in extra_metrics.items()})
-            if "valid_loss" not in metrics: metrics["valid_loss"] = mean_loss(model, valid_dl, loss_fn)
-        if monitor not in metrics: raise NeurolabError(f"fit: monitor {monitor!r} not among metrics {sorted(metrics)}")
-        state.metrics = metrics; state.history.append(metrics)
-        score = metrics[monitor]
-        if state.best_score is None or better(score, state.best_score):
-            state.best_score, state.best_epoch, state.bad_epochs = score, state.epoch, 0
-            if out_dir is not None: save_checkpoint(raw, out_dir / "best", init=init, meta={**(meta or {}), "epoch": state.epoch, monitor: score})
-            else: best_weights = {k: v.detach().clone() for k, v in raw.state_dict().items()}
-        else:
-            state.bad_epochs += 1
-            if patience is not None and state.bad_epochs >= patience: state.stop = True
-        _call(callbacks, "on_epoch_end", state)
-        if out_dir is not None: _save_last(out_dir, raw, opt, sched, state, init, meta or {})
-    bar.close()
+        better = (lambda a, b: a < b) if mode == "min" else (lambda a, b: a > b)
+        _call(callbacks, "on_fit_start", state)
+        bar = tqdm(total=total_steps, initial=min(state.step, total_steps), disable=not (progress and main), desc="fit", leave=False)
+        while state.epoch < epochs and not state.stop:
+            seed_everything(seed + state.epoch)  # per-epoch seeding makes a resumed run replay the same shuffles and dropout
+            model.train()
+            running, n_batches = 0.0, 0
+            for batch in train_dl:
+                loss, extra = _as_loss(loss_fn(model, batch))
+                if not torch.isfinite(loss):
+                    raise NeurolabError(f"fit: loss became {loss.item()} at epoch {state.epoch + 1}, step {state.step + 1}")
+                opt.zero_grad(set_to_none=True)
+                accelerator.backward(loss)
+                if grad_clip is not None: accelerator.clip_grad_norm_(model.parameters(), grad_clip)
+                opt.step(); sched.step()
+                state.step += 1; state.loss, state.step_metrics = loss.item(), extra
+                running += state.loss; n_batches += 1
+                bar.update(1); bar.set_postfix(loss=f"{state.loss:.4f}", epoch=state.epoch + 1)
+                _call(callbacks, "on_step_end", state)
+            state.epoch += 1
+            # the mean training loss over every process's batches (a no-op on one process)
+            running, n_batches = accelerator.reduce(torch.tensor([running, n_batches], dtype=torch.float64,
+                                                                 device=accelerator.device), "sum").tolist()
+            metrics = {"epoch": state.epoch, "train_loss": running / max(n_batches, 1), "lr": opt.param_groups[0]["lr"]}
+            if valid_dl is not None:
+                raw.eval()
+                with torch.no_grad():
+                    extra_metrics = eval_fn(raw, valid_dl) if eval_fn is not None else {}
+                metrics.update({k: float(v) for k, v in extra_metrics.items()})
+                if "valid_loss" not in metrics: metrics["valid_loss"] = mean_loss(raw, valid_dl, loss_fn)
+            if monitor not in metrics: raise NeurolabError(f"fit: monitor {monitor!r} not among metrics {sorted(metrics)}")
+            state.metrics = metrics; state.history.append(metrics)
+            score = metrics[monitor]
+            if state.best_score is None or better(score, state.best_score):
+                state.best_score, state.best_epoch, state.bad_epochs = score, state.epoch, 0
+                if out_dir is None: best_weights = {k: v.detach().clone() for k, v in raw.state_dict().items()}
+                elif main: save_checkpoint(raw, out_dir / "best", init=init, meta={**(meta or {}), "epoch": state.epoch, monitor: score})
+            else:
+                state.bad_epochs += 1
+                if patience is not None and state.bad_epochs >= patience: state.stop = True
+            _call(callbacks, "on_epoch_end", state)
+            if out_dir is not None and main: _save_last(out_dir, raw, opt, sched, state, init, meta or {})
+        bar.close()
+        accelerator.wait_for_everyone()  # the best checkpoint is on disk before any process reads it
     # Leave the model holding its best weights, whichever epoch they came from.
     if out_dir is not None and (out_dir / "best").exists(): raw.load_state_dict(read_checkpoint(out_dir / "best")[0])
     elif best_weights is not None: raw.load_state_dict(best_weights)

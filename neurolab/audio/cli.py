@@ -20,7 +20,7 @@ def load_audio_model(model_dir: str | Path | None = None):
     path = Path(model_dir) if model_dir is not None else default_model_dir()
     if not (path / "config.json").exists():
         raise DataNotFoundError(f"no audio model at {path} (train one with `neurolab audio train` or `neurolab audio study`)")
-    return load_checkpoint(path, cls=FeatureEmotionRegression_Cnn6_LRM)
+    return load_checkpoint(path, family="audio", cls=FeatureEmotionRegression_Cnn6_LRM)
 
 # %% ../../nbs/14_audio_cli.ipynb #6771f84d
 def action_predict(files, model_dir=None, passes: int | None = None) -> list[dict]:
@@ -30,11 +30,8 @@ def action_predict(files, model_dir=None, passes: int | None = None) -> list[dic
     torch.set_num_threads(min(2, torch.get_num_threads()))
     model = load_audio_model(model_dir)
     if passes is not None: model.forward_passes = passes
-    out = []
-    for f in files:
-        try: out.append(predict_file(model, f))
-        except (NeurolabError, FileNotFoundError, ValueError) as e: out.append({"file": str(f), "error": str(e)})
-    return out
+    from neurolab.cli import per_file
+    return per_file(files, lambda f: predict_file(model, f))
 
 def action_eval(model_dir=None, data=None, actors=None, n_boot: int = 1000) -> dict:
     "n, per-pass Pearson/CCC/MAE for valence and arousal (and the paired bootstrap of last − pass 1)."
@@ -53,8 +50,16 @@ def action_eval(model_dir=None, data=None, actors=None, n_boot: int = 1000) -> d
     rep = pass_report(y, predict_passes(model, mels), n_boot=n_boot)
     return {"model": str(model_dir or "shipped"), "actors": sorted(int(a) for a in index.actor.unique()), "actors_from": which, **rep}
 
-def action_train(data, out, epochs1=10, epochs2=4, batch_size=16, crop_frames=100, n_valid=2, n_test=4, seed=0) -> dict:
-    "Two-stage training on the train actors; returns the split, histories and where the model went."
+def action_train(data, out, epochs1=10, epochs2=4, batch_size=16, crop_frames=100, n_valid=2, n_test=4, seed=0,
+                 overwrite: bool = False) -> dict:
+    "Two-stage training into `out` (locked while it runs; a rerun resumes, other settings need `overwrite`); returns the split and histories."
+    from neurolab.train import run_folder
+    settings = dict(data=str(Path(data).resolve() if data is not None else data_dir()), epochs1=epochs1, epochs2=epochs2,
+                    batch_size=batch_size, crop_frames=crop_frames, n_valid=n_valid, n_test=n_test, seed=seed)
+    with run_folder(out, settings, overwrite=overwrite):
+        return _train(data, Path(out), epochs1, epochs2, batch_size, crop_frames, n_valid, n_test, seed)
+
+def _train(data, out: Path, epochs1, epochs2, batch_size, crop_frames, n_valid, n_test, seed) -> dict:
     import torch
     from neurolab.audio.training import load_ravdess, default_split, split_rows, ravdess_features, train_two_stage
     from neurolab.audio.features import RAVDESS_FRONTEND
@@ -66,7 +71,6 @@ def action_train(data, out, epochs1=10, epochs2=4, batch_size=16, crop_frames=10
     mels, y = ravdess_features(index, norms=norms)
     pick = lambda k: ([mels[i] for i in rows[k]], y[rows[k]])
     meta = {"split": split, "frontend": RAVDESS_FRONTEND, "targets": "warriner norms per RAVDESS emotion"}
-    out = Path(out)
     model, info, _ = train_two_stage(*pick("train"), *pick("valid"), epochs1=epochs1, epochs2=epochs2, batch_size=batch_size,
                                      crop_frames=crop_frames, work_dir=out / "work", meta=meta, seed=seed, progress=False)
     save_checkpoint(model.eval(), out / "model", meta=meta)
@@ -77,7 +81,7 @@ def action_train(data, out, epochs1=10, epochs2=4, batch_size=16, crop_frames=10
 # %% ../../nbs/14_audio_cli.ipynb #8136b8b9
 def register(subparsers):
     "Add the `audio` command (train / eval / predict / study) to the `neurolab` parser."
-    from neurolab.cli import emit
+    from neurolab.cli import check_out_file, emit, emit_per_file
     from neurolab.audio.training import default_model_dir
     ap = subparsers.add_parser("audio", help="Cnn6 + Long Range Modulation valence/arousal regression (RAVDESS)",
                                description="FeatureEmotionRegression_Cnn6_LRM: train, evaluate, predict, study.")
@@ -97,8 +101,9 @@ def register(subparsers):
     t.add_argument("--n-valid", type=int, default=2, help="validation actors (default 2)")
     t.add_argument("--n-test", type=int, default=4, help="held-out test actors (default 4)")
     t.add_argument("--seed", type=int, default=0, help="random seed")
+    t.add_argument("--overwrite", action="store_true", help="start afresh when --out holds a run with other settings")
     t.set_defaults(func=lambda a: emit(action_train(a.data, a.out, a.epochs1, a.epochs2, a.batch_size, a.crop_frames,
-                                                    a.n_valid, a.n_test, a.seed)))
+                                                    a.n_valid, a.n_test, a.seed, a.overwrite)))
 
     e = sub.add_parser("eval", help="per-pass Pearson/CCC/MAE on held-out actors",
                        description="Evaluate on the model's test actors (from its checkpoint meta), or on --actors.")
@@ -116,10 +121,8 @@ def register(subparsers):
     p.add_argument("--passes", type=int, default=None, help="forward passes (default: the model's)")
     p.add_argument("--out", type=Path, default=None, help="also write the JSON here")
     def _predict(a):
-        res = action_predict(a.files, a.model, a.passes)
-        emit(res, a.out)
-        if bad := [r for r in res if "error" in r]:
-            raise AudioError(f"{len(bad)} of {len(res)} files failed: {bad[0]['error']}")
+        check_out_file(a.out)  # before any work: a folder given as --out is one line, not a traceback at the end
+        emit_per_file(action_predict(a.files, a.model, a.passes), a.out)
     p.set_defaults(func=_predict)
 
     s = sub.add_parser("study", help="the full RAVDESS study: train, evaluate, baselines, figures, shipped model",

@@ -11,15 +11,15 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from ..core import AudioError, DataError, NeurolabError
-from ..data import load_audio, validate_waveform, resample
+from ..core import AudioError, DataError, NeurolabError, register_model
+from ..data import SILENCE_PEAK, check_full_scale, check_usable, load_audio, validate_waveform, resample
 from ..lrm import LRM, Steering
 from .features import LogMel, check_frontend
 from .cnn6 import Cnn6, load_panns_checkpoint
 
 # %% auto #0
-__all__ = ['DEFAULT_CONNECTIONS', 'SCALAR_CONNECTIONS', 'SOURCES', 'SILENCE_PEAK', 'FeatureEmotionRegression_Cnn6_LRM',
-           'check_clip', 'predict', 'predict_file']
+__all__ = ['DEFAULT_CONNECTIONS', 'SCALAR_CONNECTIONS', 'SOURCES', 'FeatureEmotionRegression_Cnn6_LRM', 'check_clip', 'predict',
+           'predict_file']
 
 # %% ../../nbs/12_audio_emotion.ipynb #445e4476
 DEFAULT_CONNECTIONS = [dict(source="valence", target="base.conv_block4"), dict(source="valence", target="base.conv_block3"),
@@ -34,6 +34,7 @@ def _pathway() -> nn.Sequential:
     return nn.Sequential(nn.Linear(512, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 1))
 
 # %% ../../nbs/12_audio_emotion.ipynb #29491326
+@register_model("audio")
 class FeatureEmotionRegression_Cnn6_LRM(nn.Module):
     "Cnn6 + valence/arousal pathways with Long Range Modulation feedback; regression of V/A in [-1, 1]."
     def __init__(self, sample_rate: int = 32000, window_size: int = 1024, hop_size: int = 320, mel_bins: int = 64,
@@ -138,17 +139,11 @@ FeatureEmotionRegression_Cnn6_LRM._one_pass = _one_pass
 FeatureEmotionRegression_Cnn6_LRM.forward = _forward
 
 # %% ../../nbs/12_audio_emotion.ipynb #b014246f
-SILENCE_PEAK = 1e-4   # −80 dBFS
-
 def check_clip(audio, sr: int, model: FeatureEmotionRegression_Cnn6_LRM, name: str = "audio") -> np.ndarray:
-    "Validate one clip (finite, non-empty, not silent, long enough) and resample it to the model's rate."
-    y = validate_waveform(audio, sr, name)
+    "Validate one clip (finite, within full scale, not silent, long enough: `neurolab.data.check_usable`) at the model's rate."
+    y = check_full_scale(validate_waveform(audio, sr, name), name)
     y = resample(y, int(sr), model.sample_rate)
-    if float(np.abs(y).max()) < SILENCE_PEAK: raise AudioError(f"{name}: silent audio (peak below −80 dBFS)")
-    if len(y) < model.min_samples():
-        raise AudioError(f"{name}: too short ({len(y) / model.sample_rate:.3f} s); at least "
-                         f"{model.min_samples() / model.sample_rate:.3f} s is needed")
-    return y
+    return check_usable(y, model.sample_rate, name, model.min_samples())
 
 @torch.no_grad()
 def predict(model: FeatureEmotionRegression_Cnn6_LRM, clips, sr: int = 16000, names=None) -> list[dict]:

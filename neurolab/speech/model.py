@@ -11,12 +11,13 @@ import torch
 from torch import nn, Tensor
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from ..core import DataError
+from ..core import DataError, register_model
 
 # %% auto #0
 __all__ = ['EmotionLSTM', 'set_normalization', 'forward_packed']
 
 # %% ../../nbs/31_speech_model.ipynb #04ecd92f
+@register_model("speech")
 class EmotionLSTM(nn.Module):
     "Causal LSTM emotion classifier over MFCC frames, with its feature normalisation stored as buffers."
     def __init__(self,

@@ -20,20 +20,30 @@ from .apply import (METHODS, STRENGTHS, Pass1Cache, calibrate_polarity, make_ste
                                      predict_from_cache, steerability_sweep, with_polarity)
 
 # %% auto #0
-__all__ = ['CALIBRATION_CLIPS', 'MODERATE', 'default_model_dir', 'default_signals_path', 'load_audio_model', 'model_split',
-           'resolve_actors', 'load_clips', 'calibration_cache', 'build_command', 'eval_command', 'accuracy_study',
-           'sweep_report', 'study_figures', 'run_study', 'register', 'demo']
+__all__ = ['MAX_GRID', 'CALIBRATION_CLIPS', 'MODERATE', 'default_model_dir', 'check_grid', 'default_signals_path',
+           'load_audio_model', 'model_split', 'resolve_actors', 'load_clips', 'calibration_cache', 'build_command',
+           'eval_command', 'accuracy_study', 'sweep_report', 'study_figures', 'run_study', 'register', 'demo']
 
 # %% ../../nbs/23_steering_cli.ipynb #4380495a
 def default_model_dir() -> Path: return assets_dir("audio")
-def default_signals_path(grid: int = 5) -> Path: return assets_dir("steering", f"signals_{grid}x{grid}.json")
+MAX_GRID = 15  # 225 bins; RAVDESS's ~1000 training clips leave most bins of a larger grid empty
+
+def check_grid(n) -> int:
+    "A grid size the steering commands accept: odd (there is a centre bin) and at most `MAX_GRID`."
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise DataError(f"grid must be a positive odd integer (3 → 9 bins, 5 → 25), got {n!r}")
+    if n % 2 == 0: raise DataError(f"grid must be odd so it has a centre bin (3, 5, 7, …), got {n}")
+    if n > MAX_GRID: raise DataError(f"grid {n} is too large ({n * n} bins); at most {MAX_GRID} ({MAX_GRID ** 2} bins)")
+    return int(n)
+
+def default_signals_path(grid: int = 5) -> Path: return assets_dir("steering", f"signals_{check_grid(grid)}x{grid}.json")
 
 def load_audio_model(path: str | Path | None = None) -> torch.nn.Module:
     "The audio LRM model at `path` (default: the shipped one), in eval mode; a one-line error when absent."
     path = Path(path) if path is not None else default_model_dir()
     if not (path / "config.json").is_file():
         raise DataNotFoundError(f"no audio model at {path}: pass --model DIR, or train and ship one with `neurolab audio study`")
-    return load_checkpoint(path).eval()
+    return load_checkpoint(path, family="audio").eval()
 
 def model_split(model: torch.nn.Module) -> dict:
     "{'train': [...], 'valid': [...], 'test': [...]} actors recorded in the model's checkpoint."
@@ -86,7 +96,7 @@ def build_command(model_dir=None, data=None, grid=5, out=None, png=None, actors=
                   norms: str = "warriner", calibrate: bool = True, calibration_clips: int = CALIBRATION_CLIPS,
                   num_samples: int | None = None, seed: int = 0) -> dict:
     "Build, save and picture the steering signals of a model on one grid or several (one pass over the clips); returns the report."
-    grids = [grid] if isinstance(grid, int) else list(grid)
+    grids = [check_grid(n) for n in ([grid] if isinstance(grid, int) else list(grid))]
     if len(grids) > 1 and any(p is not None and Path(p).suffix in (".json", ".png") for p in (out, png)):
         raise DataError("with several grids, --out and --png are folders (files signals_NxN.json / steering_grid_NxN.png)")
     model = load_audio_model(model_dir)
@@ -115,8 +125,8 @@ def eval_command(model_dir=None, signals=None, data=None, method: str = "bypass"
                  batch_size: int = 64, calibrated: bool = True) -> dict:
     "Steerability of held-out clips for one method and strength, toward `target` or every bin."
     if method not in METHODS: raise DataError(f"unknown method {method!r}; choose from {list(METHODS)}")
+    sig_path = Path(signals) if signals is not None else default_signals_path(grid)   # checks the grid before any work
     model = load_audio_model(model_dir)
-    sig_path = Path(signals) if signals is not None else default_signals_path(grid)
     sig = load_steering_signals(sig_path, model=model, check_weights=check_weights)
     targets = [sig.grid.names[sig.grid.bin(target)]] if target is not None else list(sig.grid.names)
     mels, va, rows = load_clips(model, data, actors, num_samples, seed)
@@ -262,6 +272,7 @@ def run_study(model_dir=None, data=None, out="results/steering.json", figures_di
               alpha: float = 1.0, signals_dir=None, rebuild_signals: bool = False, n_boot: int = 2000, seed: int = 0,
               batch_size: int = 64, threads: int | None = None, progress: bool = True, note: str | None = None) -> dict:
     "Accuracy and steerability studies on the model's held-out actors; writes `out` and the figures."
+    grids, sweep_grid = tuple(check_grid(n) for n in grids), check_grid(sweep_grid)
     t0 = time.time(); seed_everything(seed)
     if threads: torch.set_num_threads(threads)
     say = (lambda *a: print(*a, file=sys.stderr, flush=True)) if progress else (lambda *a: None)

@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..core import DataError, NeurolabError, seed_everything
+from ..core import DataError, NeurolabError, register_model, seed_everything
 
 # %% auto #0
 __all__ = ['PAD', 'VERSIONS', 'to_model_scale', 'from_model_scale', 'MLP', 'SelfAttentionTiny', 'PADRegressionHead', 'RINSEHead',
@@ -120,6 +120,7 @@ class SoulKernel(nn.Module):
     def extra_repr(self): return f"d={self.d}, slots={self.slots}, filled={int((self.memory_count > 0).sum())}, updates={int(self.updates)}"
 
 # %% ../../nbs/41_text_trm.ipynb #494e800a
+@register_model("text")
 class TinyRecursiveModelCompetitive(nn.Module):
     "TRM v1: K outer iterations of latent updates, affect gate and answer update; each emits PAD and confidence."
     version = "v1"
@@ -206,18 +207,22 @@ class TinyRecursiveModelCompetitive(nn.Module):
 
     def extra_repr(self): return f"version={self.version}, K={self.n_iter}, ensemble={self.ensemble}, encoder={self.encoder!r}"
 
+@register_model("text")
 class TRMv2(TinyRecursiveModelCompetitive):
     "v1 + SelfAttentionTiny over the history of latents."
     version, attention = "v2", True
 
+@register_model("text")
 class TRMv3(TRMv2):
     "v2 + an explicit PADRegressionHead."
     version, head = "v3", True
 
+@register_model("text")
 class TRMv4(TRMv3):
     "v3 + RINSEHead, a reflective correction of the next iteration."
     version, rinse = "v4", True
 
+@register_model("text")
 class TRMv6(TRMv4):
     "v4 + SoulKernel: a persistent memory (registered buffers) read by attention, written only in training."
     version, soul = "v6", True
