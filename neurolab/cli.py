@@ -79,7 +79,7 @@ def corpus_summary(root: Path | None = None) -> dict:
     return summary
 
 def corpus_figure(root: Path | None = None, path: str | Path = "corpora.png"):
-    "A figure of the corpora present (EmoBank V/A/D histograms, RAVDESS files per emotion); saved as PNG."
+    "A figure of the corpora present (EmoBank V/A/D histograms, RAVDESS files per emotion); saved as PNG + SVG."
     import matplotlib; matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     root = Path(root) if root is not None else data_dir()
@@ -96,8 +96,9 @@ def corpus_figure(root: Path | None = None, path: str | Path = "corpora.png"):
         axes[1].set(title=f"RAVDESS speech ({len(rv)} files, {rv.actor.nunique()} actors)", ylabel="files")
     else: axes[1].set_title("RAVDESS: not present")
     fig.tight_layout()
+    from neurolab.viz.style import save_figure
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120); plt.close(fig)
+    save_figure(fig, path, source="the corpora under NEUROLAB_DATA", command="neurolab demo"); plt.close(fig)
     return path
 
 # %% ../nbs/90_cli.ipynb #5c1214a1

@@ -111,7 +111,7 @@ def build_command(model_dir=None, data=None, grid=5, out=None, png=None, actors=
         path = (Path(out) if len(grids) == 1 else Path(out) / f"signals_{n}x{n}.json") if out is not None else default_signals_path(n)
         save_steering_signals(s, path)
         pic = path.with_suffix(".png") if png is None else Path(png) if len(grids) == 1 else Path(png) / f"steering_grid_{n}x{n}.png"
-        plot_signals(s, pic)
+        plot_signals(s, pic, source=path, command="neurolab steer build")
         reports.append({"out": str(path), "png": str(pic), "grid": s.grid.n, "by": by, "clips": int(len(rows)),
                         "polarity": s.meta.get("polarity"), "polarity_calibration": s.meta.get("polarity_calibration"),
                         "bins": {b: {"count": int(s.count[k]), "fallback_of": s.fallback_of[k]} for k, b in enumerate(s.grid.names)},
@@ -219,15 +219,18 @@ def sweep_report(sw: dict, n_boot: int = 1000, seed: int = 0) -> dict:
             "per_target": sw["per_target"], "strength0_max_abs_diff": sw["strength0_max_abs_diff"], "goal": goal}
 
 # %% ../../nbs/23_steering_cli.ipynb #721181b6
-def study_figures(res: dict, sw: dict, signals: dict, figures_dir: str | Path) -> list[str]:
-    "Write the study's PNGs under `figures_dir`; returns their paths."
+def study_figures(res: dict, sw: dict, signals: dict, figures_dir: str | Path,
+                  source="results/steering.json",   # the results file the figures are drawn from
+                  command: str = "neurolab steer study") -> list[str]:
+    "Write the study's figures (PNG + SVG) under `figures_dir`; returns the PNG paths."
     from neurolab.viz.fields import dose_response, steering_arrows
+    from neurolab.viz.style import save_figure
     import matplotlib; matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
     fd = Path(figures_dir); fd.mkdir(parents=True, exist_ok=True)
     paths = []
     for n, sig in sorted(signals.items()):
-        p = fd / f"steering_grid_{n}x{n}.png"; plot_signals(sig, p); paths.append(p)
+        p = fd / f"steering_grid_{n}x{n}.png"; plot_signals(sig, p, source=source, command=command); paths.append(p)
     rep, x = res["steerability"], np.asarray(res["steerability"]["strengths"])
     rows = lambda m: [r for r in rep["summary"] if r["method"] == m]
     for m in rep["methods"]:
@@ -237,12 +240,12 @@ def study_figures(res: dict, sw: dict, signals: dict, figures_dir: str | Path) -
                                                              "high": [r["success_high"] for r in rows(m)]},
                           "shift toward target": [r["mean_shift"] for r in rows(m)],
                           "off-target drift": [r["off_target_drift"] for r in rows(m)]},
-                      ylabel="value", title=f"steering dose-response: {m}", path=p)
+                      ylabel="value", title=f"steering dose-response: {m}", path=p, source=source, command=command)
         paths.append(p)
     p = fd / "steering_dose_response.png"
     dose_response(x, {m: {"mean": [r["success_rate"] for r in rows(m)], "low": [r["success_low"] for r in rows(m)],
                           "high": [r["success_high"] for r in rows(m)]} for m in rep["methods"]},
-                  ylabel="success rate (moved toward target)", title="steerability: success rate by method", path=p)
+                  ylabel="success rate (moved toward target)", title="steerability: success rate by method", path=p, source=source, command=command)
     paths.append(p)
     g = rep.get("goal") or max((r for r in rep["summary"] if r["strength"] != 0), key=lambda r: r["success_rate"], default=None)
     if g:
@@ -250,7 +253,7 @@ def study_figures(res: dict, sw: dict, signals: dict, figures_dir: str | Path) -
         after = sw["after"][g["method"]][si].reshape(-1, 2)
         p = fd / "steering_arrows.png"
         steering_arrows(np.tile(sw["before"], (T, 1)), after, sw["aims"],
-                        title=f"{g['method']}, strength {g['strength']:g}: unsteered → steered", path=p)
+                        title=f"{g['method']}, strength {g['strength']:g}: unsteered → steered", path=p, source=source, command=command)
         paths.append(p)
     acc = res["accuracy"]["rows"][1:]
     fig, axes = plt.subplots(1, 2, figsize=(11, 0.45 * len(acc) + 1.6), sharey=True)
@@ -262,7 +265,7 @@ def study_figures(res: dict, sw: dict, signals: dict, figures_dir: str | Path) -
         ax.axvline(0, color="0.5", lw=0.8); ax.set_title(f"{d}: Δ Pearson r vs feed-forward (95% CI)")
         ax.set_yticks(yy, [r["name"] for r in acc], fontsize=8); ax.invert_yaxis()
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(5))
-    fig.tight_layout(); p = fd / "steering_accuracy.png"; fig.savefig(p, dpi=120); plt.close(fig); paths.append(p)
+    fig.tight_layout(); p = fd / "steering_accuracy.png"; save_figure(fig, p, source, command); plt.close(fig); paths.append(p)
     return [str(p) for p in paths]
 
 # %% ../../nbs/23_steering_cli.ipynb #5b01bdd7
@@ -328,7 +331,7 @@ def run_study(model_dir=None, data=None, out="results/steering.json", figures_di
                         "n_boot": n_boot, "seed": seed, "sweep_clips": rows["path"].iloc[pick].map(lambda p: Path(p).name).tolist()},
            "seconds": {"accuracy": round(t_acc, 1)}}
     if note: res["note"] = note
-    res["figures"] = study_figures(res, sw, signals, figures_dir)
+    res["figures"] = study_figures(res, sw, signals, figures_dir, source=out)
     res["seconds"]["total"] = round(time.time() - t0, 1)
     write_json(out, res)
     return res
@@ -437,7 +440,8 @@ def demo(out_dir: str | Path = "results/demo") -> dict:
     from neurolab.viz.fields import steering_arrows
     fig = Path(out_dir) / "steering_demo.png"
     steering_arrows(np.tile(sw["before"], (4, 1)), sw["after"]["bypass"][0].reshape(-1, 2), sw["aims"],
-                    title="demo: bypass steering, strength 3, to the four corners", path=fig)
+                    title="demo: bypass steering, strength 3, to the four corners", path=fig,
+                    source=default_signals_path(5), command="neurolab demo")
     r = sw["summary"][0]
     return {"clips": [Path(p).name for p in rows["path"]], "targets": corners, "method": "bypass", "strength": 3.0,
             **{k: r[k] for k in ("n", "success_rate", "mean_shift", "off_target_drift")}, "figure": str(fig)}

@@ -330,7 +330,12 @@ def signal_stats(s: SteeringSignals, max_abs: float = 100.0, outlier: float = 5.
             "flagged": flags, "ok": not flags}
 
 # %% ../../nbs/21_steering_signals.ipynb #6874eb3f
-def plot_signals(s: SteeringSignals, path: str | Path | None = None, title: str | None = None):
+def plot_signals(s: SteeringSignals,
+                 path: str | Path | None = None,  # save PNG + SVG here
+                 title: str | None = None,
+                 source=None,                     # with `path`: the signal (or results) file the figure shows
+                 command: str = "neurolab steer build",  # with `path`: the command that drew it
+                 ):
     "Figure of per-bin sample counts on the valence × arousal plane; fallback bins hatched and labelled with their source."
     n = s.grid.n
     counts = s.count.reshape(n, n)                       # [valence level, arousal level], the bin order
@@ -340,21 +345,6 @@ def plot_signals(s: SteeringSignals, path: str | Path | None = None, title: str 
         return {(1, 0): "→", (-1, 0): "←", (0, 1): "↑", (0, -1): "↓", (1, 1): "↗", (-1, 1): "↖", (1, -1): "↘",
                 (-1, -1): "↙"}[(int(np.sign(v1 - v0)), int(np.sign(a1 - a0)))]
     names = {divmod(k, n): arrow(k) for k in range(len(s.grid)) if s.fallback_of[k]}
-    try: from neurolab.viz.fields import grid_map
-    except ImportError: grid_map = None                   # the viz family is optional; plain matplotlib below
-    if grid_map is not None:
-        fallbacks = np.array([f is not None for f in s.fallback_of]).reshape(n, n)
-        return grid_map(counts, names=names, fallbacks=fallbacks, title=title, path=path)
-    import matplotlib.pyplot as plt
-    from matplotlib.figure import Figure
-    fig = Figure(figsize=(5.5, 4.8)); ax = fig.subplots()
-    e = s.grid.edges
-    im = ax.pcolormesh(e, e, counts.T, cmap="viridis", shading="flat")
-    fig.colorbar(im, ax=ax, label="samples per bin")
-    for (i, j), text in {**{divmod(k, n): "" for k in range(len(s.grid))}, **names}.items():
-        ax.text(s.grid.axis_centres[i], s.grid.axis_centres[j], f"{counts[i, j]}\n{text}", ha="center", va="center", fontsize=6, color="w")
-    ax.set(xlim=(-1, 1), ylim=(-1, 1), xlabel="valence", ylabel="arousal", aspect="equal", title=title)
-    fig.tight_layout()
-    if path is not None:
-        Path(path).parent.mkdir(parents=True, exist_ok=True); fig.savefig(path, dpi=120)
-    return fig
+    from neurolab.viz.fields import grid_map
+    fallbacks = np.array([f is not None for f in s.fallback_of]).reshape(n, n)
+    return grid_map(counts, names=names, fallbacks=fallbacks, title=title, path=path, source=source, command=command)
