@@ -5,7 +5,7 @@ STAMP   := .venv/.installed
 NEUROLAB_DATA ?= $(if $(wildcard ../shared/data),$(abspath ../shared/data),$(abspath data))
 export NEUROLAB_DATA
 
-.PHONY: setup demo test docs readme results bench clean
+.PHONY: setup demo test docs readme results figures bench clean
 
 setup: $(STAMP)
 
@@ -31,6 +31,9 @@ readme: $(STAMP)        ## README.md from nbs/index.ipynb
 
 results: $(STAMP)       ## rerun the studies that write results/*.json (long)
 	$(PY) scripts/run_studies.py
+
+figures: $(STAMP)       ## redraw results/figures/viz_* by running nbs/52_viz_study.ipynb in a real kernel
+	$(PY) -m jupyter nbconvert --to notebook --execute nbs/52_viz_study.ipynb --ExecutePreprocessor.timeout=3600 --stdout > /dev/null
 
 bench: $(STAMP)         ## speed ratios measured in one run
 	for b in bench/*.py; do $(PY) $$b || exit 1; done

@@ -21,7 +21,7 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from neurolab.core import seed_everything, write_json                     # noqa: E402
+from neurolab.core import assert_close, seed_everything, write_json                  # noqa: E402
 from neurolab.steering import EmotionGrid, build_steering_signals        # noqa: E402
 from neurolab.steering.apply import make_steering, pass1_cache, predict_from_cache, predict_va   # noqa: E402
 from neurolab.steering.cli import default_model_dir, load_audio_model   # noqa: E402
@@ -63,7 +63,7 @@ def main():
     batched = lambda: predict_va(model, x, batch_size=n, steering=st)
     looped = lambda: [predict_va(model, x[i:i + 1], steering=st.select([i])) for i in range(n)]
     batched(); looped()                                                # warm-up
-    np.testing.assert_allclose(batched(), np.concatenate(looped()), atol=1e-4)
+    assert_close(batched(), np.concatenate(looped()), what="batched vs looped")
     t_batch, t_loop = best_of(batched), best_of(looped)
 
     # 2. 32 clips × 32 targets: cached batched sweep vs naive loop of full forwards

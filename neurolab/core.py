@@ -15,7 +15,8 @@ from safetensors.torch import load_file, save_file
 # %% auto #0
 __all__ = ['WEIGHTS_NAME', 'CONFIG_NAME', 'NeurolabError', 'DataNotFoundError', 'DataError', 'AudioError', 'CheckpointError',
            'package_dir', 'repo_root', 'data_dir', 'cache_dir', 'assets_dir', 'seed_everything', 'default_device',
-           'atomic_path', 'write_json', 'read_json', 'save_checkpoint', 'read_checkpoint', 'load_checkpoint']
+           'atomic_path', 'write_json', 'read_json', 'save_checkpoint', 'read_checkpoint', 'load_checkpoint',
+           'max_rel_diff', 'assert_close', 'run_environment']
 
 # %% ../nbs/00_core.ipynb #35010f7e
 class NeurolabError(Exception):
@@ -194,3 +195,62 @@ def load_checkpoint(path: str | os.PathLike, cls: type | None = None,
         raise CheckpointError(f"{path}: weights do not match {cls_name} (missing {missing[:5]}, unexpected {unexpected[:5]})")
     model.checkpoint_meta = config.get("meta", {})
     return model.to(map_location).eval()
+
+# %% ../nbs/00_core.ipynb #601f266f
+def _as_float64(x) -> np.ndarray:
+    if isinstance(x, torch.Tensor): x = x.detach().cpu().double().numpy()
+    return np.asarray(x, dtype=np.float64)
+
+def max_rel_diff(actual, expected) -> float:
+    "Largest |actual - expected| divided by the magnitude of `expected` (its largest absolute value)."
+    a, e = _as_float64(actual), _as_float64(expected)
+    if a.shape != e.shape: raise ValueError(f"shapes differ: {a.shape} vs {e.shape}")
+    if a.size == 0: return 0.0
+    return float(np.abs(a - e).max() / max(np.abs(e).max(), np.finfo(np.float64).tiny))
+
+def assert_close(actual, expected,
+                 rel: float = 1e-5,  # allowed difference as a fraction of max|expected|
+                 atol: float = 0.0,  # absolute slack, only for references that are (near) zero everywhere
+                 what: str = "values"):  # what is compared, for the error message
+    "Assert two float arrays/tensors agree up to rounding scaled to their magnitude (see above)."
+    a, e = _as_float64(actual), _as_float64(expected)
+    if a.shape != e.shape: raise AssertionError(f"{what}: shapes differ: {a.shape} vs {e.shape}")
+    if a.size == 0: return
+    diff, scale = np.abs(a - e).max(), np.abs(e).max()
+    if not diff <= rel * scale + atol:
+        raise AssertionError(f"{what} differ by {diff:.2e} at magnitude {scale:.2e} "
+                             f"(allowed {rel:.0e} of it{f' + {atol:.0e}' if atol else ''})")
+
+# %% ../nbs/00_core.ipynb #ae787691
+def _cpu_model() -> str:
+    import platform
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"): return line.split(":", 1)[1].strip()
+    except OSError: pass
+    return platform.processor() or platform.machine()
+
+def _version(dist: str) -> str | None:
+    from importlib.metadata import version, PackageNotFoundError
+    try: return version(dist)
+    except PackageNotFoundError: return None
+
+def _git(*args: str) -> str | None:
+    import subprocess
+    try: out = subprocess.run(["git", *args], cwd=repo_root(), capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError): return None
+    return out.stdout.strip() if out.returncode == 0 else None
+
+def run_environment(seeds: list | None = None,  # the seeds the run used
+                    stage_seconds: dict | None = None,  # wall time of each named stage
+                    ) -> dict:
+    "Machine, library versions, commit, seeds and stage timings of a run, for its results file."
+    import platform
+    commit = _git("rev-parse", "HEAD")
+    return {"cpu": _cpu_model(), "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+            "platform": platform.platform(), "python": platform.python_version(),
+            "versions": {d: _version(d) for d in ("torch", "numpy", "scikit-learn", "scipy", "librosa",
+                                                  "transformers", "neurolab")},
+            "git_commit": commit, "git_dirty": None if commit is None else bool(_git("status", "--porcelain")),
+            "seeds": list(seeds) if seeds is not None else None,
+            "stage_seconds": {k: round(float(v), 2) for k, v in (stage_seconds or {}).items()}}

@@ -58,7 +58,8 @@ def main():
     for path in sorted((ROOT / "nbs").glob("*.ipynb")):
         try: nb = nbformat.reads(path.read_text(encoding="utf-8"), as_version=4) if args.no_execute else execute(path)
         except Exception as e:
-            failed.append(path.name); print(f"{path.name}: execution failed ({type(e).__name__}: {e}); rendering as committed")
+            failed.append(path.name)
+            print(f"{path.name}: execution FAILED ({type(e).__name__}: {e}); its page shows the committed cells", file=sys.stderr)
             nb = nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)
         body, _ = exporter.from_notebook_node(nb)
         target = args.out / (path.stem + ".html")
@@ -66,7 +67,7 @@ def main():
         links.append(f'<li><a href="{target.name}">{html.escape(path.stem)}</a></li>')
         print(f"rendered {target}")
     (args.out / "toc.html").write_text("<html><body><h1>Neurolab docs</h1><ul>" + "".join(links) + "</ul></body></html>")
-    if failed: print("notebooks that failed to execute:", failed); sys.exit(1)
+    if failed: sys.exit(f"make docs: {len(failed)} notebook(s) failed to execute: {', '.join(failed)}")
 
 
 if __name__ == "__main__": main()

@@ -2,7 +2,8 @@
 
 Run through `make test`. It ends with a line `N passed, N failed` where a notebook counts as
 one test (nbdev_test stops a notebook at its first failing cell), the clean/export sync
-check counts as one, and every pytest test counts as one.
+check counts as one, every pytest test counts as one, and so does the final check that the
+whole run left the working tree as it found it.
 """
 import hashlib, os, re, subprocess, sys
 from pathlib import Path
@@ -57,12 +58,26 @@ def pytest_counts() -> tuple[int, int]:
     return passed, failed
 
 
+def tree_unchanged(before: str) -> bool:
+    "True when the whole run (notebooks and pytest) left git's view of the tree as it found it."
+    if tree_fingerprint() == before:
+        print("tree: the test run left the working tree unchanged"); return True
+    changed = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True).stdout
+    print("tree: FAILED: the test run changed files (write them untracked or byte-reproducibly):\n" + changed)
+    return False
+
+
 if __name__ == "__main__":
     os.chdir(ROOT)
     sync_ok = sync_check()
+    # pytest's test_project checks the notebook run against this fingerprint; the final check covers pytest too
+    before = os.environ["NEUROLAB_TREE_FINGERPRINT"] = tree_fingerprint()
     nb_pass, nb_fail = notebooks()
     py_pass, py_fail = pytest_counts()
-    passed, failed = nb_pass + py_pass + int(sync_ok), nb_fail + py_fail + int(not sync_ok)
-    print(f"notebooks: {nb_pass} passed, {nb_fail} failed; pytest: {py_pass} passed, {py_fail} failed; sync: {'ok' if sync_ok else 'FAILED'}")
+    tree_ok = tree_unchanged(before)
+    passed = nb_pass + py_pass + int(sync_ok) + int(tree_ok)
+    failed = nb_fail + py_fail + int(not sync_ok) + int(not tree_ok)
+    print(f"notebooks: {nb_pass} passed, {nb_fail} failed; pytest: {py_pass} passed, {py_fail} failed; "
+          f"sync: {'ok' if sync_ok else 'FAILED'}; tree: {'unchanged' if tree_ok else 'CHANGED'}")
     print(f"{passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)

@@ -8,7 +8,7 @@ import pytest
 import soundfile as sf
 import torch
 
-from neurolab.core import AudioError, CheckpointError, NeurolabError, data_dir, save_checkpoint
+from neurolab.core import AudioError, CheckpointError, NeurolabError, assert_close, data_dir, save_checkpoint
 from neurolab.audio.training import default_model_dir
 
 RAVDESS = data_dir() / "ravdess"
@@ -103,7 +103,7 @@ def test_steering_zero_strength_is_exact_and_batch_independent(tiny_model):
             for p in range(2):
                 assert torch.equal(outs[p]["valence"][0], plain[p]["valence"][0])
             alone = model(x[2:3], steering=st.select(2))["embedding"]
-            assert torch.allclose(alone, outs[-1]["embedding"][2:3], rtol=1e-4, atol=1e-4)
+            assert_close(alone, outs[-1]["embedding"][2:3], what="alone vs in batch")
     with pytest.raises(NeurolabError, match="unknown method"): Steering(sig, 1.0, method="nudge")
 
 

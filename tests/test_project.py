@@ -1,6 +1,8 @@
 """The project's own promises: the README's two commands exist and set themselves up."""
-import re
+import os, re, subprocess, sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -29,3 +31,12 @@ def test_torch_is_not_a_package_requirement():
 def test_ci_runs_the_readme_test_command():
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "make test" in ci and "NEUROLAB_DATA" in ci
+
+
+@pytest.mark.skipif("NEUROLAB_TREE_FINGERPRINT" not in os.environ,
+                    reason="scripts/run_tests.py records the tree before the notebook run")
+def test_the_notebook_run_left_the_tree_unchanged():
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from run_tests import tree_fingerprint
+    changed = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True).stdout
+    assert tree_fingerprint() == os.environ["NEUROLAB_TREE_FINGERPRINT"], "notebooks changed files:\n" + changed

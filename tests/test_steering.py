@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from neurolab.core import save_checkpoint, seed_everything
+from neurolab.core import assert_close, save_checkpoint, seed_everything
 from neurolab.steering import EmotionGrid, build_steering_signals
 from neurolab.steering.apply import make_steering, predict_va, steer
 from neurolab.steering.signals import load_steering_signals, save_steering_signals
@@ -66,7 +66,7 @@ def test_strength_moves_predictions_and_batch_equals_loop(tiny_signals):
     out = steer(model, x[:4], sig, targets, strength=10.0, method="bypass")
     assert np.abs(out["after"] - out["before"]).max() > 0        # strength acts (not normalised away)
     loop = np.concatenate([steer(model, x[i:i + 1], sig, [t], strength=10.0, method="bypass")["after"] for i, t in enumerate(targets)])
-    np.testing.assert_allclose(out["after"], loop, atol=1e-5)
+    assert_close(out["after"], loop, what="batched vs looped steering")
 
 
 def test_signal_file_round_trip_and_damage(tiny_signals, tmp_path):

@@ -75,8 +75,8 @@ class BreathingMonitor(Callback):
                  smoothing: float = 0.6,        # EMA weight of the past for the drawn curves (0 = raw)
                  live: bool | None = None,      # force the widget on/off; None: on in Jupyter/Colab
                  min_interval: float = 0.3,     # seconds between live redraws (drawing must not slow training)
-                 frames_dir=None,               # fallback: where PNG frames go (default: a new folder under cache_dir)
-                 frame_every: int | None = None, # fallback: also save a frame every N steps (default: at epoch ends)
+                 frames_dir=None,               # where PNG frames go (default: a new folder under cache_dir)
+                 frame_every: int | None = None, # also save a frame every N steps (frames are always saved at epoch ends)
                  progress: bool = True,         # fallback: show a text progress bar
                  ):
         ema([], smoothing)  # validates smoothing
@@ -251,8 +251,8 @@ def _warn(self: BreathingMonitor, e: Exception):
 
 @patch
 def _refresh(self: BreathingMonitor):
-    if self.live: return self._redraw()
-    if self.progress:
+    if self.live: self._redraw()
+    elif self.progress:
         if self._bar is None: self._bar = tqdm(desc="breathing", unit="step", leave=False, file=sys.stderr)
         self._bar.update(1)
         self._bar.set_postfix({"loss": f"{self.losses[-1]:.4f}", **{k: f"{v[-1]:.3f}" for k, v in self.metrics.items()}}, refresh=False)
@@ -301,7 +301,7 @@ def on_step_end(self: BreathingMonitor, state: FitState):
 def on_epoch_end(self: BreathingMonitor, state: FitState):
     self.epochs.append({**state.metrics, "step": state.step})
     if self.live: self._redraw(force=True)
-    else: self.save_frame()
+    self.save_frame()  # in every mode: a run leaves the same frames in Colab, Jupyter and a terminal
 
 @patch
 def on_fit_end(self: BreathingMonitor, state: FitState):
