@@ -14,7 +14,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 from ..core import DataError
 
 # %% auto #0
-__all__ = ['EmotionLSTM', 'set_normalization', 'forward_packed', 'LinearEmotionHead']
+__all__ = ['EmotionLSTM', 'set_normalization', 'forward_packed', 'attention_logits', 'LinearEmotionHead']
 
 # %% ../../nbs/31_speech_model.ipynb #04ecd92f
 class EmotionLSTM(nn.Module):
@@ -24,19 +24,22 @@ class EmotionLSTM(nn.Module):
                  hidden_size: int = 128,
                  num_layers: int = 2,
                  num_classes: int = 8,     # 8 RAVDESS emotions, or 6 for the older frontend
-                 dropout: float = 0.3):    # between LSTM layers and before the classifier (training only)
+                 dropout: float = 0.3,     # between LSTM layers and before the classifier (training only)
+                 pooling: str = "mean"):   # clip output: "mean" of frame outputs (streams), or "attention" (offline only)
         super().__init__()
         if min(input_size, hidden_size, num_layers, num_classes) < 1:
             raise ValueError("EmotionLSTM: sizes must be positive integers")
         if not 0 <= dropout < 1: raise ValueError(f"EmotionLSTM: dropout must be in [0, 1), got {dropout}")
+        if pooling not in ("mean", "attention"): raise ValueError(f"EmotionLSTM: pooling must be 'mean' or 'attention', got {pooling!r}")
         self.init_kwargs = dict(input_size=input_size, hidden_size=hidden_size, num_layers=num_layers,
-                                num_classes=num_classes, dropout=dropout)
+                                num_classes=num_classes, dropout=dropout, pooling=pooling)
         self.register_buffer("feat_mean", torch.zeros(input_size))
         self.register_buffer("feat_std", torch.ones(input_size))
         self.lstm = nn.LSTM(input_size, hidden_size, num_layers, batch_first=True,
                             dropout=dropout if num_layers > 1 else 0.0)
         self.drop = nn.Dropout(dropout)
         self.head = nn.Linear(hidden_size, num_classes)
+        self.attn = nn.Linear(hidden_size, 1) if pooling == "attention" else None  # one score per frame
 
     def forward(self, x: Tensor, hidden: Optional[Tuple[Tensor, Tensor]] = None) -> Tuple[Tensor, Tuple[Tensor, Tensor]]:
         "Per-frame logits (batch, seq_len, num_classes) and the new `(h, c)`; pass `hidden` back to continue a stream."
@@ -76,7 +79,21 @@ def forward_packed(self: EmotionLSTM, x: Tensor, lengths: Tensor) -> Tuple[Tenso
 
 EmotionLSTM.forward_packed = forward_packed
 
-# %% ../../nbs/31_speech_model.ipynb #04ec6cb0
+# %% ../../nbs/31_speech_model.ipynb #8ba39e8b
+def attention_logits(self: EmotionLSTM, x: Tensor, lengths: Tensor) -> Tensor:
+    "Clip logits (B, C) from attention-weighted LSTM outputs over each clip's real frames (needs `pooling='attention'`)."
+    if self.attn is None: raise DataError("attention_logits: this EmotionLSTM was built with pooling='mean'")
+    lengths = torch.as_tensor(lengths, dtype=torch.long).cpu()
+    packed = pack_padded_sequence((x - self.feat_mean) / self.feat_std, lengths, batch_first=True, enforce_sorted=False)
+    out, _ = self.lstm(packed)
+    out, _ = pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])
+    mask = (torch.arange(x.shape[1])[None, :] < lengths[:, None]).to(x.device)
+    w = self.attn(out).squeeze(-1).masked_fill(~mask, float("-inf")).softmax(-1)  # (B, T)
+    return self.head(self.drop((w[..., None] * out).sum(1)))
+
+EmotionLSTM.attention_logits = attention_logits
+
+# %% ../../nbs/31_speech_model.ipynb #0e471e10
 class LinearEmotionHead(nn.Module):
     "Standardise clip features, then one linear layer: the weights of a fitted scikit-learn linear classifier."
     def __init__(self, n_features: int,        # width of the clip feature vector (e.g. 6373 for ComParE)

@@ -132,12 +132,14 @@ def collate_sequences(batch) -> dict:
             "lengths": torch.tensor([len(s) for s in seqs]), "y": torch.tensor(ys)}
 
 # %% ../../nbs/32_speech_train.ipynb #d16d3ad7
-OBJECTIVES = ("frames", "mean", "last")
+OBJECTIVES = ("frames", "mean", "last", "attention")
 
 def sequence_loss(model: EmotionLSTM, batch: dict, objective: str = "frames",
                   weight: torch.Tensor | None = None,  # per-class weights (e.g. balanced), or None
                   ) -> torch.Tensor:
     "Cross-entropy of a padded batch with true lengths (packed), for one of `OBJECTIVES`."
+    if objective == "attention":
+        return F.cross_entropy(model.attention_logits(batch["x"], batch["lengths"]), batch["y"].to(batch["x"].device), weight=weight)
     per_frame, mask, last = model.forward_packed(batch["x"], batch["lengths"])
     y = batch["y"].to(per_frame.device)
     w = weight.to(per_frame.device) if weight is not None else None
@@ -159,9 +161,10 @@ def balanced_weights(labels, n_classes: int) -> torch.Tensor:
 
 @torch.no_grad()
 def _batch_probs(model, batch, mode: str) -> torch.Tensor:
+    if mode == "attention": return model.attention_logits(batch["x"], batch["lengths"]).softmax(-1)
     per_frame, mask, last = model.forward_packed(batch["x"], batch["lengths"])
     if mode == "last": return last.softmax(-1)
-    if mode != "mean": raise DataError(f"prediction mode must be 'mean' or 'last', got {mode!r}")
+    if mode != "mean": raise DataError(f"prediction mode must be 'mean', 'last' or 'attention', got {mode!r}")
     m = mask.to(per_frame.dtype)[..., None]
     return (per_frame.softmax(-1) * m).sum(1) / m.sum(1)
 
@@ -197,7 +200,7 @@ class TrainConfig:
     num_layers: int = 2
     dropout: float = 0.3
     objective: str = "frames"    # frames | mean | last
-    predict_mode: str = "mean"   # clip prediction: mean of frame probabilities, or last frame
+    predict_mode: str = "mean"   # clip prediction: mean of frame probabilities, last frame, or "attention" pooling
     epochs: int = 60
     patience: int = 12           # epochs without better validation UAR before stopping
     lr: float = 2e-3
@@ -226,7 +229,10 @@ def train_model(feats: list, labels, cfg: TrainConfig,
                 out_dir: str | Path | None = None, meta: dict | None = None, progress: bool = False):
     "Build an `EmotionLSTM`, set its normalisation from `feats`, train it with `fit`; returns (model, FitResult)."
     seed_everything(cfg.seed)
-    model = EmotionLSTM(13, cfg.hidden_size, cfg.num_layers, cfg.n_classes, cfg.dropout)
+    if (cfg.objective == "attention") != (cfg.predict_mode == "attention"):
+        raise DataError("attention pooling: set objective='attention' and predict_mode='attention' together")
+    model = EmotionLSTM(feats[0].shape[1] if len(feats) else 13, cfg.hidden_size, cfg.num_layers, cfg.n_classes, cfg.dropout,
+                        pooling="attention" if cfg.objective == "attention" else "mean")
     model.set_normalization(feats)
     train_dl = DataLoader(SequenceDataset(feats, labels, augmented, crop=cfg.crop, time_mask=cfg.time_mask,
                                           freq_mask=cfg.freq_mask), batch_size=cfg.batch_size, shuffle=True,
