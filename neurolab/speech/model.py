@@ -11,10 +11,13 @@ import torch
 from torch import nn, Tensor
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from ..core import DataError
+from pathlib import Path
+
+from ..core import CheckpointError, DataError, DataNotFoundError, assets_dir, load_checkpoint
 
 # %% auto #0
-__all__ = ['EmotionLSTM', 'set_normalization', 'forward_packed', 'attention_logits', 'LinearEmotionHead']
+__all__ = ['SHIPPED', 'EmotionLSTM', 'set_normalization', 'forward_packed', 'attention_logits', 'LinearEmotionHead',
+           'default_model_dir', 'load_model']
 
 # %% ../../nbs/31_speech_model.ipynb #04ecd92f
 class EmotionLSTM(nn.Module):
@@ -79,7 +82,7 @@ def forward_packed(self: EmotionLSTM, x: Tensor, lengths: Tensor) -> Tuple[Tenso
 
 EmotionLSTM.forward_packed = forward_packed
 
-# %% ../../nbs/31_speech_model.ipynb #8ba39e8b
+# %% ../../nbs/31_speech_model.ipynb #682cf8aa
 def attention_logits(self: EmotionLSTM, x: Tensor, lengths: Tensor) -> Tensor:
     "Clip logits (B, C) from attention-weighted LSTM outputs over each clip's real frames (needs `pooling='attention'`)."
     if self.attn is None: raise DataError("attention_logits: this EmotionLSTM was built with pooling='mean'")
@@ -126,3 +129,21 @@ class LinearEmotionHead(nn.Module):
     def predict_proba(self, X) -> np.ndarray:
         "Probabilities (n, num_classes) as float64 numpy (softmax of the scores; for logistic regression, its own)."
         return self(torch.as_tensor(np.asarray(X, np.float32))).double().softmax(-1).numpy()
+
+# %% ../../nbs/31_speech_model.ipynb #bac83691
+SHIPPED = {"streaming": ("streaming",), "offline": ("offline", "speaker"), "offline-global": ("offline", "global")}
+
+def default_model_dir() -> Path:
+    "Root of the shipped speech models."
+    return assets_dir("speech")
+
+def load_model(path=None,               # a checkpoint folder, or None for a shipped model
+               kind: str = "streaming"):  # which shipped model: streaming | offline | offline-global
+    "A speech model (EmotionLSTM or LinearEmotionHead) in eval mode, with its checkpoint metadata."
+    if kind not in SHIPPED: raise DataError(f"unknown speech model kind {kind!r}; choose from {list(SHIPPED)}")
+    path = Path(path) if path is not None else default_model_dir().joinpath(*SHIPPED[kind])
+    if not (path / "config.json").exists():
+        raise DataNotFoundError(f"no speech model at {path} (make one with `neurolab speech study` or `speech train --out DIR`)")
+    m = load_checkpoint(path)
+    if not isinstance(m, (EmotionLSTM, LinearEmotionHead)): raise CheckpointError(f"{path} holds a {type(m).__name__}, not a speech model")
+    return m
