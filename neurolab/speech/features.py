@@ -91,7 +91,7 @@ def backend_mfcc(audio,       # 16 kHz mono waveform (other rates: pass `sr`)
     frames = frames[np.any(frames != 0, axis=1)]  # step 4
     return mfcc_frames(frames) if len(frames) else _silent_row()
 
-# %% ../../nbs/30_speech_features.ipynb #92b5dd71
+# %% ../../nbs/30_speech_features.ipynb #76051896
 FEATURE_SETS = {"mfcc": "frames", "mfcc_deltas": "frames", "egemaps": "clip", "compare": "clip"}
 _OPENSMILE = {"egemaps": "eGeMAPSv02", "compare": "ComParE_2016"}
 MIN_DELTA_FRAMES = 9  # librosa.feature.delta's window
@@ -132,7 +132,7 @@ def extract_features(audio,             # 16 kHz mono waveform (other rates: pas
     x = prepare_waveform(audio, sr)
     return _smile(name).process_signal(x, SR).to_numpy()[0].astype(np.float32)
 
-# %% ../../nbs/30_speech_features.ipynb #ae0d7c12
+# %% ../../nbs/30_speech_features.ipynb #3815f97c
 def _content_key(path: Path) -> str:
     return hashlib.sha1(path.read_bytes()).hexdigest()[:20]
 

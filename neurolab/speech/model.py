@@ -130,7 +130,7 @@ class LinearEmotionHead(nn.Module):
         "Probabilities (n, num_classes) as float64 numpy (softmax of the scores; for logistic regression, its own)."
         return self(torch.as_tensor(np.asarray(X, np.float32))).double().softmax(-1).numpy()
 
-# %% ../../nbs/31_speech_model.ipynb #bac83691
+# %% ../../nbs/31_speech_model.ipynb #cb5ce98d
 SHIPPED = {"streaming": ("streaming",), "offline": ("offline", "speaker"), "offline-global": ("offline", "global")}
 
 def default_model_dir() -> Path:
