@@ -53,7 +53,7 @@ def test_pth_variant_writes_nothing(tmp_path):
 
 # ---- 1b. a fuzz of hostile configs -----------------------------------------------------------------------------------
 LSTM = "neurolab.speech.model.EmotionLSTM"
-GOOD_INIT = json.loads((assets_dir("speech") / "config.json").read_text())["init"]
+GOOD_INIT = json.loads((assets_dir("speech", "streaming") / "config.json").read_text())["init"]
 HOSTILE = [
     ({"class": "neurolab.core.NotThere"}, "not a registered"),
     ({"class": "os.system", "init": {"command": "touch PWNED"}}, "not a registered"),
@@ -106,7 +106,7 @@ def test_wrong_weights_are_refused(change, message, tmp_path):
 
 
 def test_registry_holds_only_models_of_known_families():
-    load_checkpoint(assets_dir("speech")); load_checkpoint(assets_dir("text")); load_checkpoint(assets_dir("audio"))
+    load_checkpoint(assets_dir("speech", "streaming")); load_checkpoint(assets_dir("text")); load_checkpoint(assets_dir("audio"))
     reg = registered_models()
     assert reg[LSTM] == "speech" and reg["neurolab.audio.emotion.FeatureEmotionRegression_Cnn6_LRM"] == "audio"
     assert reg["neurolab.text.trm.TRMv6"] == "text"
@@ -119,7 +119,7 @@ def test_wrong_family_is_one_line(family, other):
 
 
 def test_wrong_family_through_the_cli(tmp_path):
-    proc = run("audio", "predict", "--model", str(assets_dir("speech")), "x.wav")
+    proc = run("audio", "predict", "--model", str(assets_dir("speech", "streaming")), "x.wav")
     assert proc.returncode == 2 and "holds EmotionLSTM (speech family)" in proc.stderr and "Traceback" not in proc.stderr
 
 

@@ -11,10 +11,13 @@ import torch
 from torch import nn, Tensor
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from ..core import DataError, register_model
+from pathlib import Path
+
+from ..core import CheckpointError, DataError, DataNotFoundError, assets_dir, load_checkpoint, register_model
 
 # %% auto #0
-__all__ = ['EmotionLSTM', 'set_normalization', 'forward_packed']
+__all__ = ['SHIPPED', 'EmotionLSTM', 'set_normalization', 'forward_packed', 'attention_logits', 'LinearEmotionHead',
+           'default_model_dir', 'load_model']
 
 # %% ../../nbs/31_speech_model.ipynb #04ecd92f
 @register_model("speech")
@@ -25,19 +28,22 @@ class EmotionLSTM(nn.Module):
                  hidden_size: int = 128,
                  num_layers: int = 2,
                  num_classes: int = 8,     # 8 RAVDESS emotions, or 6 for the older frontend
-                 dropout: float = 0.3):    # between LSTM layers and before the classifier (training only)
+                 dropout: float = 0.3,     # between LSTM layers and before the classifier (training only)
+                 pooling: str = "mean"):   # clip output: "mean" of frame outputs (streams), or "attention" (offline only)
         super().__init__()
         if min(input_size, hidden_size, num_layers, num_classes) < 1:
             raise ValueError("EmotionLSTM: sizes must be positive integers")
         if not 0 <= dropout < 1: raise ValueError(f"EmotionLSTM: dropout must be in [0, 1), got {dropout}")
+        if pooling not in ("mean", "attention"): raise ValueError(f"EmotionLSTM: pooling must be 'mean' or 'attention', got {pooling!r}")
         self.init_kwargs = dict(input_size=input_size, hidden_size=hidden_size, num_layers=num_layers,
-                                num_classes=num_classes, dropout=dropout)
+                                num_classes=num_classes, dropout=dropout, pooling=pooling)
         self.register_buffer("feat_mean", torch.zeros(input_size))
         self.register_buffer("feat_std", torch.ones(input_size))
         self.lstm = nn.LSTM(input_size, hidden_size, num_layers, batch_first=True,
                             dropout=dropout if num_layers > 1 else 0.0)
         self.drop = nn.Dropout(dropout)
         self.head = nn.Linear(hidden_size, num_classes)
+        self.attn = nn.Linear(hidden_size, 1) if pooling == "attention" else None  # one score per frame
 
     def forward(self, x: Tensor, hidden: Optional[Tuple[Tensor, Tensor]] = None) -> Tuple[Tensor, Tuple[Tensor, Tensor]]:
         "Per-frame logits (batch, seq_len, num_classes) and the new `(h, c)`; pass `hidden` back to continue a stream."
@@ -76,3 +82,70 @@ def forward_packed(self: EmotionLSTM, x: Tensor, lengths: Tensor) -> Tuple[Tenso
     return self.head(self.drop(out)), mask.to(x.device), self.head(self.drop(h[-1]))
 
 EmotionLSTM.forward_packed = forward_packed
+
+# %% ../../nbs/31_speech_model.ipynb #682cf8aa
+def attention_logits(self: EmotionLSTM, x: Tensor, lengths: Tensor) -> Tensor:
+    "Clip logits (B, C) from attention-weighted LSTM outputs over each clip's real frames (needs `pooling='attention'`)."
+    if self.attn is None: raise DataError("attention_logits: this EmotionLSTM was built with pooling='mean'")
+    lengths = torch.as_tensor(lengths, dtype=torch.long).cpu()
+    packed = pack_padded_sequence((x - self.feat_mean) / self.feat_std, lengths, batch_first=True, enforce_sorted=False)
+    out, _ = self.lstm(packed)
+    out, _ = pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])
+    mask = (torch.arange(x.shape[1])[None, :] < lengths[:, None]).to(x.device)
+    w = self.attn(out).squeeze(-1).masked_fill(~mask, float("-inf")).softmax(-1)  # (B, T)
+    return self.head(self.drop((w[..., None] * out).sum(1)))
+
+EmotionLSTM.attention_logits = attention_logits
+
+# %% ../../nbs/31_speech_model.ipynb #0e471e10
+@register_model("speech")
+class LinearEmotionHead(nn.Module):
+    "Standardise clip features, then one linear layer: the weights of a fitted scikit-learn linear classifier."
+    def __init__(self, n_features: int,        # width of the clip feature vector (e.g. 6373 for ComParE)
+                 num_classes: int = 8,
+                 probability: str = "softmax"):  # how scores become probabilities (softmax of the linear scores)
+        super().__init__()
+        if min(n_features, num_classes) < 1: raise ValueError("LinearEmotionHead: sizes must be positive integers")
+        self.init_kwargs = dict(n_features=n_features, num_classes=num_classes, probability=probability)
+        self.register_buffer("feat_mean", torch.zeros(n_features))
+        self.register_buffer("feat_scale", torch.ones(n_features))
+        self.linear = nn.Linear(n_features, num_classes)
+
+    def forward(self, x: Tensor) -> Tensor:
+        "Linear scores (batch, num_classes) of clip features (batch, n_features)."
+        return self.linear((x - self.feat_mean) / self.feat_scale)
+
+    @classmethod
+    def from_sklearn(cls, pipeline) -> "LinearEmotionHead":
+        "Copy a fitted `make_pipeline(StandardScaler(), LogisticRegression | LinearSVC)` (multiclass)."
+        scaler, clf = pipeline[0], pipeline[-1]
+        coef = np.atleast_2d(clf.coef_)
+        if coef.shape[0] < 3: raise ValueError("LinearEmotionHead.from_sklearn: expected a multiclass classifier")
+        m = cls(coef.shape[1], coef.shape[0])
+        with torch.no_grad():
+            m.feat_mean.copy_(torch.as_tensor(scaler.mean_)); m.feat_scale.copy_(torch.as_tensor(scaler.scale_))
+            m.linear.weight.copy_(torch.as_tensor(coef)); m.linear.bias.copy_(torch.as_tensor(clf.intercept_))
+        return m.eval()
+
+    @torch.no_grad()
+    def predict_proba(self, X) -> np.ndarray:
+        "Probabilities (n, num_classes) as float64 numpy (softmax of the scores; for logistic regression, its own)."
+        return self(torch.as_tensor(np.asarray(X, np.float32))).double().softmax(-1).numpy()
+
+# %% ../../nbs/31_speech_model.ipynb #cb5ce98d
+SHIPPED = {"streaming": ("streaming",), "offline": ("offline", "speaker"), "offline-global": ("offline", "global")}
+
+def default_model_dir() -> Path:
+    "Root of the shipped speech models."
+    return assets_dir("speech")
+
+def load_model(path=None,               # a checkpoint folder, or None for a shipped model
+               kind: str = "streaming"):  # which shipped model: streaming | offline | offline-global
+    "A speech model (EmotionLSTM or LinearEmotionHead) in eval mode, with its checkpoint metadata."
+    if kind not in SHIPPED: raise DataError(f"unknown speech model kind {kind!r}; choose from {list(SHIPPED)}")
+    path = Path(path) if path is not None else default_model_dir().joinpath(*SHIPPED[kind])
+    if not (path / "config.json").exists():
+        raise DataNotFoundError(f"no speech model at {path} (make one with `neurolab speech study` or `speech train --out DIR`)")
+    m = load_checkpoint(path, family="speech")
+    if not isinstance(m, (EmotionLSTM, LinearEmotionHead)): raise CheckpointError(f"{path} holds a {type(m).__name__}, not a speech model")
+    return m
