@@ -17,7 +17,11 @@ def run(*args, cwd=None, env=None):
                           timeout=300)
 
 
-def evil_folder(root: Path, config: dict, weights=("speech",)) -> Path:
+# One shipped checkpoint of each family (speech ships several; its streaming LSTM stands for it)
+SHIPPED = {"audio": ("audio",), "speech": ("speech", "streaming"), "text": ("text",)}
+
+
+def evil_folder(root: Path, config: dict, weights=SHIPPED["speech"]) -> Path:
     d = root / "evil"; d.mkdir(exist_ok=True)
     (d / "model.safetensors").write_bytes((assets_dir(*weights) / "model.safetensors").read_bytes())
     (d / "config.json").write_text(json.dumps(config))
@@ -53,7 +57,7 @@ def test_pth_variant_writes_nothing(tmp_path):
 
 # ---- 1b. a fuzz of hostile configs -----------------------------------------------------------------------------------
 LSTM = "neurolab.speech.model.EmotionLSTM"
-GOOD_INIT = json.loads((assets_dir("speech", "streaming") / "config.json").read_text())["init"]
+GOOD_INIT = json.loads((assets_dir(*SHIPPED["speech"]) / "config.json").read_text())["init"]
 HOSTILE = [
     ({"class": "neurolab.core.NotThere"}, "not a registered"),
     ({"class": "os.system", "init": {"command": "touch PWNED"}}, "not a registered"),
@@ -106,7 +110,7 @@ def test_wrong_weights_are_refused(change, message, tmp_path):
 
 
 def test_registry_holds_only_models_of_known_families():
-    load_checkpoint(assets_dir("speech", "streaming")); load_checkpoint(assets_dir("text")); load_checkpoint(assets_dir("audio"))
+    for parts in SHIPPED.values(): load_checkpoint(assets_dir(*parts))
     reg = registered_models()
     assert reg[LSTM] == "speech" and reg["neurolab.audio.emotion.FeatureEmotionRegression_Cnn6_LRM"] == "audio"
     assert reg["neurolab.text.trm.TRMv6"] == "text"
@@ -115,11 +119,11 @@ def test_registry_holds_only_models_of_known_families():
 
 @pytest.mark.parametrize("family,other", [("audio", "speech"), ("speech", "text"), ("text", "audio")])
 def test_wrong_family_is_one_line(family, other):
-    with pytest.raises(CheckpointError, match=f"needs one of the {family} family"): load_checkpoint(assets_dir(other), family=family)
+    with pytest.raises(CheckpointError, match=f"needs one of the {family} family"): load_checkpoint(assets_dir(*SHIPPED[other]), family=family)
 
 
 def test_wrong_family_through_the_cli(tmp_path):
-    proc = run("audio", "predict", "--model", str(assets_dir("speech", "streaming")), "x.wav")
+    proc = run("audio", "predict", "--model", str(assets_dir(*SHIPPED["speech"])), "x.wav")
     assert proc.returncode == 2 and "holds EmotionLSTM (speech family)" in proc.stderr and "Traceback" not in proc.stderr
 
 

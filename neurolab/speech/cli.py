@@ -49,8 +49,9 @@ def train_action(data=None, out=None, actors=None, n_classes: int = 8, epochs: i
     "Train on all (given) actors: fixed `epochs`, or early stopping on `valid_actors`; save a checkpoint to `out`; resumable."
     if out is None: raise DataError("train: --out DIR is required")
     cfg = dataclasses.replace(config, n_classes=n_classes, epochs=epochs)
+    # everything that defines the run except its length: rerunning with more epochs continues it (as `fit` does)
     settings = {"data": str(data) if data is not None else None, "actors": actors, "valid_actors": valid_actors,
-                "config": dataclasses.asdict(cfg)}
+                "config": {k: v for k, v in dataclasses.asdict(cfg).items() if k != "epochs"}}
     with run_folder(out, settings, overwrite=overwrite):  # locked; a rerun with the same settings resumes
         return _train(data, out, actors, cfg, valid_actors, log)
 
