@@ -118,7 +118,7 @@ def cmd_study(a) -> dict:
     from neurolab.text.study import run_study
     res = run_study(a.out, a.figures, encoder=a.encoder, versions=a.versions, ks=a.ks, frozen_ks=a.frozen_ks, seeds=a.seeds,
                     finetune_seeds=a.finetune_seeds, finetune_cfg=dict(epochs=a.finetune_epochs) if a.finetune_epochs else None,
-                    limit_train=a.limit, limit_dev=a.limit, n_boot=a.n_boot, ship_to=default_model() if a.ship else None, progress=not a.quiet)
+                    limit_train=a.limit, limit_dev=a.limit, n_boot=a.n_boot, ship_to=default_model() if a.ship else None, progress=not a.quiet, jobs=a.jobs)
     return dict(out=str(a.out), systems={r["system"]: {f"pearson_{d}": r[f"pearson_{d}"] for d in VAD} for r in res["summary"]},
                 figures=res["figures"], shipped_model=res["shipped_model"], seconds=res["environment"]["stage_seconds"]["total"])
 
@@ -166,7 +166,7 @@ def register(subparsers):
     p.add_argument("--out", default="results/text.json", help="results JSON (default results/text.json)")
     p.add_argument("--figures", default="results/figures", help="figure folder (default results/figures)")
     p.add_argument("--encoder", default="minilm", help="encoder to compare frozen and fine-tuned (default minilm)")
-    p.add_argument("--versions", nargs="+", default=list(VERSIONS), choices=list(VERSIONS), help="TRM versions")
+    p.add_argument("--versions", nargs="+", default=["v1", "v6"], choices=list(VERSIONS), help="TRM versions (default v1 v6)")
     p.add_argument("--ks", nargs="+", type=int, default=[1, 2, 3, 5], help="K values on the fine-tuned encoder (default 1 2 3 5)")
     p.add_argument("--frozen-ks", nargs="+", type=int, default=[3], help="K values on the frozen encoder (default 3)")
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2], help="seeds of every head (default 0 1 2)")
@@ -174,6 +174,7 @@ def register(subparsers):
     p.add_argument("--finetune-epochs", type=int, default=None, help="override the fine-tuning epochs (default 1)")
     p.add_argument("--limit", type=int, default=None, help="first N sentences of each split (quick runs)")
     p.add_argument("--n-boot", type=int, default=2000, help="bootstrap resamples (default 2000)")
+    p.add_argument("--jobs", type=int, default=1, help="worker processes for the head grids, one torch thread each (default 1)")
     p.add_argument("--ship", action="store_true", help="save the best fine-tuned system (chosen on the validation slice) as the shipped model")
     p.add_argument("--quiet", **quiet)
     p.set_defaults(func=lambda a: emit(cmd_study(a)))

@@ -22,7 +22,7 @@ from .trm import VERSIONS, TextRegressor
 __all__ = ['HEAD_RECIPE', 'GOALS', 'display_path', 'run_study', 'summary_rows', 'study_figures']
 
 # %% ../../nbs/44_text_study.ipynb #57684be6
-HEAD_RECIPE = dict(PHASE1, epochs=20, batch_size=128, patience=3)
+HEAD_RECIPE = dict(PHASE1, epochs=6, batch_size=256, patience=2)
 
 def display_path(p) -> str:
     "`p` relative to the repository when inside it (results files carry no machine's paths)."
@@ -49,30 +49,39 @@ def _system(runs: list, Ydv, refs: dict, n_boot: int) -> dict:
     return out
 
 # %% ../../nbs/44_text_study.ipynb #66420961
-def _head_grid(Xfi, Yfi, Xva, Yva, Xdv, Ydv, versions, ks, seeds, recipe, encoder, progress) -> dict:
-    "Train every version × K × seed on fixed embeddings → {(v, k, seed): run}."
-    runs = {}
-    for v in versions:
-        for k in ks:
-            for s in seeds:
-                model, info = train_trm(v, Xfi, Yfi, Xva, Yva, n_iter=k, encoder=encoder, phase1=recipe, phase2=dict(epochs=0), seed=s, progress=False)
-                p1 = info["phase1"]
-                runs[v, k, s] = dict(seed=s, dev=evaluate(model, Xdv, Ydv), valid=p1["best_valid_pearson_mean"], seconds=info["train_seconds"],
-                                     epochs=len(p1["history"]), best_epoch=p1["best_epoch"], model=model)
-                if progress: print(f"  {encoder} {v} K={k} seed {s}: valid {runs[v, k, s]['valid']:.3f}, {info['train_seconds']:.0f}s", flush=True)
-    return runs
+def _head_task(a: dict) -> tuple:
+    "One head of the grid (top-level, so worker processes can run it; one torch thread each)."
+    torch.set_num_threads(1)
+    model, info = train_trm(a["v"], a["Xfi"], a["Yfi"], a["Xva"], a["Yva"], n_iter=a["k"], encoder=a["encoder"], phase1=a["recipe"],
+                            phase2=dict(epochs=0), seed=a["s"], progress=False)
+    p1 = info["phase1"]
+    run = dict(seed=a["s"], dev=evaluate(model, a["Xdv"], a["Ydv"]), valid=p1["best_valid_pearson_mean"], seconds=info["train_seconds"],
+               epochs=len(p1["history"]), best_epoch=p1["best_epoch"], model=model)
+    if a["progress"]: print(f"  {a['encoder']} {a['v']} K={a['k']} seed {a['s']}: valid {run['valid']:.3f}, {info['train_seconds']:.0f}s", flush=True)
+    return (a["v"], a["k"], a["s"]), run
+
+def _head_grid(Xfi, Yfi, Xva, Yva, Xdv, Ydv, versions, ks, seeds, recipe, encoder, progress, jobs: int = 1) -> dict:
+    "Train every version × K × seed on fixed embeddings → {(v, k, seed): run}; `jobs` worker processes."
+    tasks = [dict(v=v, k=k, s=s, Xfi=Xfi, Yfi=Yfi, Xva=Xva, Yva=Yva, Xdv=Xdv, Ydv=Ydv, recipe=recipe, encoder=encoder, progress=progress)
+             for k in sorted(ks, reverse=True) for v in versions for s in seeds]  # the longest first, so workers finish together
+    if jobs > 1:
+        import concurrent.futures as cf, multiprocessing as mp
+        with cf.ProcessPoolExecutor(jobs, mp_context=mp.get_context("spawn")) as pool: done = list(pool.map(_head_task, tasks))
+    else: done = [_head_task(t) for t in tasks]
+    return dict(done)
 
 # %% ../../nbs/44_text_study.ipynb #e9b242d1
 def run_study(out: str | Path | None = "results/text.json", fig_dir: str | Path | None = "results/figures", *,
               encoder: str = "minilm",                       # any name `HFEncoder` accepts
-              versions: Sequence[str] = tuple(VERSIONS),     # TRM versions on the fine-tuned embeddings
+              versions: Sequence[str] = ("v1", "v6"),        # TRM versions (any of v1, v2, v3, v4, v6)
               ks: Sequence[int] = (1, 2, 3, 5),              # K values on the fine-tuned embeddings
               frozen_ks: Sequence[int] = (3,),               # K values of the frozen-encoder TRMs (the reference)
               seeds: Sequence[int] = (0, 1, 2),              # seeds of every head
               finetune_seeds: Sequence[int] = (0,),          # seeds of the end-to-end fine-tune (about 30 CPU-minutes each)
               finetune_head: str = "linear", finetune_cfg: dict | None = None, head_recipe: dict | None = None,
               limit_train: int | None = None, limit_dev: int | None = None, n_boot: int = 2000,
-              ship_to: str | Path | None = None, work_dir: str | Path | None = None, progress: bool = True) -> dict:
+              ship_to: str | Path | None = None, work_dir: str | Path | None = None, progress: bool = True,
+              jobs: int = 1) -> dict:                        # worker processes for the head grids (one torch thread each)
     "The whole text study → results dict (also written to `out`), figures, optionally the shipped model."
     t_all, stages = time.perf_counter(), {}
     def stage(name, t0): stages[name] = time.perf_counter() - t0
@@ -97,7 +106,7 @@ def run_study(out: str | Path | None = "results/text.json", fig_dir: str | Path 
     base_fr = baselines(X["fit"], Y["fit"], X["valid"], Y["valid"], X["dev"])
     stage("frozen_embeddings_and_baselines", t0)
     t0 = time.perf_counter(); say("frozen heads")
-    frozen = _head_grid(X["fit"], Y["fit"], X["valid"], Y["valid"], X["dev"], Y["dev"], versions, frozen_ks, seeds, recipe, encoder, progress)
+    frozen = _head_grid(X["fit"], Y["fit"], X["valid"], Y["valid"], X["dev"], Y["dev"], versions, frozen_ks, seeds, recipe, encoder, progress, jobs)
     stage("frozen_heads", t0)
 
     # End-to-end fine-tune (resumable), then the fine-tuned encoder's embeddings.
@@ -118,7 +127,7 @@ def run_study(out: str | Path | None = "results/text.json", fig_dir: str | Path 
     base_ft = baselines(Xf["fit"], Y["fit"], Xf["valid"], Y["valid"], Xf["dev"])
     stage("finetuned_embeddings_and_baselines", t0)
     t0 = time.perf_counter(); say("heads on the fine-tuned encoder")
-    grid = _head_grid(Xf["fit"], Y["fit"], Xf["valid"], Y["valid"], Xf["dev"], Y["dev"], versions, ks, seeds, recipe, f"{encoder}-finetuned", progress)
+    grid = _head_grid(Xf["fit"], Y["fit"], Xf["valid"], Y["valid"], Xf["dev"], Y["dev"], versions, ks, seeds, recipe, f"{encoder}-finetuned", progress, jobs)
     stage("finetuned_heads", t0)
 
     # Systems and comparisons.
@@ -171,7 +180,7 @@ def run_study(out: str | Path | None = "results/text.json", fig_dir: str | Path 
         protocol=dict(encoder=encoder, n_fit=len(fi), n_valid=len(vi), n_dev=len(dv), valid_fraction=len(vi) / len(tr), valid_seed=0,
                       finetune=dict(ft_cfg, head=finetune_head, seeds=list(finetune_seeds), max_length=ft_enc.max_length),
                       head_recipe=recipe, versions=list(versions), ks=list(ks), frozen_ks=list(frozen_ks), seeds=list(seeds), n_boot=n_boot,
-                      limit_train=limit_train, limit_dev=limit_dev, heads_read="embeddings of the fine-tune with seed " + str(s_enc),
+                      limit_train=limit_train, limit_dev=limit_dev, jobs=jobs, heads_read="embeddings of the fine-tune with seed " + str(s_enc),
                       claim_rule="A beats B on a dimension when the paired bootstrap 95% CI of Pearson(A) - Pearson(B) on dev excludes 0 for every seed of A",
                       loss="MSE in standard units + 0.5 deep supervision + 0.1 confidence"),
         metric_notes=dict(scale="Pearson/MAE/MSE/R2 on EmoBank 1-5; Hope/Love on (x-3)/2",
