@@ -15,8 +15,8 @@ from ..data import EMOBANK, VAD, load_emobank
 from ..cli import emit
 
 # %% auto #0
-__all__ = ['DEMO_TEXTS', 'default_model', 'load_text_model', 'embed_for', 'read_emobank', 'cmd_train', 'cmd_eval', 'read_texts',
-           'cmd_predict', 'cmd_study', 'register', 'demo']
+__all__ = ['DEMO_TEXTS', 'default_model', 'load_text_model', 'embed_for', 'truncated_for', 'read_emobank', 'cmd_train',
+           'cmd_eval', 'read_texts', 'cmd_predict', 'cmd_study', 'register', 'demo']
 
 # %% ../../nbs/43_text_cli.ipynb #01788645
 def default_model() -> Path: "The shipped text model (`neurolab/assets/text`)."; return assets_dir("text")
@@ -27,17 +27,23 @@ def load_text_model(path: str | Path | None = None):
     if not (path / "config.json").exists(): raise DataNotFoundError(f"no text model at {path} (expected config.json + model.safetensors)")
     return load_checkpoint(path)
 
-def embed_for(model, texts: list[str], progress: bool = False) -> tuple[object, object, np.ndarray]:
-    "(model input, model, truncated flags) for `texts`: texts for a `TextRegressor`; for a TRM, embeddings from the encoder its checkpoint records (a changed encoder is refused)."
+def embed_for(model, texts: list[str], progress: bool = False) -> tuple[object, object]:
+    "(model input, model) for `texts`: the texts for a `TextRegressor`; for a TRM, embeddings from the encoder its checkpoint records (a changed encoder is refused)."
     from neurolab.text.encoders import check_texts, get_encoder
     from neurolab.text.trm import TextRegressor
     texts = check_texts(texts)
-    if isinstance(model, TextRegressor): return texts, model, model.encoder.tokens(texts)[1]  # fine-tuned: its own encoder
+    if isinstance(model, TextRegressor): return texts, model  # fine-tuned: it reads texts with its own encoder
     enc = get_encoder(model.encoder)
     want = getattr(model, "checkpoint_meta", {}).get("encoder_identity")
     if want is not None and want != enc.identity:
         raise CheckpointError(f"model was trained on {want} embeddings but the installed encoder is {enc.identity}")
-    return enc.embed(texts, progress=progress), model, enc.truncated(texts)
+    return enc.embed(texts, progress=progress), model
+
+def truncated_for(model, texts: list[str]) -> np.ndarray:
+    "Whether each text exceeds the token limit of the model's encoder (then only its beginning is read)."
+    from neurolab.text.encoders import get_encoder
+    from neurolab.text.trm import TextRegressor
+    return model.encoder.truncated(texts) if isinstance(model, TextRegressor) else get_encoder(model.encoder).truncated(texts)
 
 # %% ../../nbs/43_text_cli.ipynb #fe5d26cb
 def read_emobank(path: str | Path | None) -> pd.DataFrame:
@@ -92,8 +98,8 @@ def cmd_eval(a) -> dict:
     rows = _split_rows(df, a.split, a.csv or "EmoBank")
     if a.limit: rows = rows.iloc[:a.limit]
     model = load_text_model(a.model)
-    X, m, truncated = embed_for(model, rows["text"].tolist(), progress=not a.quiet)
-    ev = evaluate(m, X, rows[VAD].to_numpy(np.float32))
+    X, m = embed_for(model, rows["text"].tolist(), progress=not a.quiet)
+    ev, truncated = evaluate(m, X, rows[VAD].to_numpy(np.float32)), truncated_for(model, rows["text"].tolist())
     return dict(model=str(a.model or default_model()), split=a.split, **{k: ev[k] for k in ("n", "pearson", "mae", "mse", "r2", "hope", "faith", "love")},
                 last_iteration=dict(pearson=ev["last"]["pearson"]), truncated=int(truncated.sum()))
 
@@ -109,8 +115,8 @@ def cmd_predict(a) -> list:
     from neurolab.text.encoders import check_texts
     texts = check_texts(read_texts(a.texts, getattr(a, "stdin", None)))  # refuse bad input before loading anything
     model = load_text_model(a.model)
-    X, m, truncated = embed_for(model, texts)
-    p = m.predict(X)  # the model's own output choice (ensemble or last iteration), on 1–5
+    X, m = embed_for(model, texts)
+    p, truncated = m.predict(X), truncated_for(model, texts)  # the model's own output choice (ensemble or last iteration), on 1–5
     return [dict(text=t, **{d: float(p["pad"][i, j]) for j, d in enumerate(VAD)}, confidence=float(p["confidence"][i]), truncated=bool(truncated[i]))
             for i, t in enumerate(texts)]
 
