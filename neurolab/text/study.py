@@ -193,6 +193,10 @@ def run_study(out: str | Path | None = "results/text.json", fig_dir: str | Path 
         finetune_runs=[{k: r[k] for k in ("seed", "valid", "seconds", "epochs", "best_epoch", "history", "truncated_train")} for r in ft_runs],
         best_frozen_trm=f"frozen/{best_frozen}/K{ref_k}",
         systems=systems, shipped_model=shipped)
+    # Per-iteration dev Pearson of every (version, K) on the fine-tuned encoder (seed 0), in the layout the viz study reads.
+    results["encoders"] = {f"{encoder}-finetuned": dict(available=True, baselines=dict(ridge=dict(pearson=report(Y["dev"], base_ft["ridge"])["pearson"])),
+                                                       models={v: {f"K{k}": dict(pearson_per_iteration=grid[v, k, seeds[0]]["dev"]["pearson_per_iteration"])
+                                                                   for k in ks} for v in versions})}
     results["summary"] = summary_rows(results)
     t0 = time.perf_counter()
     results["figures"] = [display_path(p) for p in study_figures(results, fig_dir)] if fig_dir is not None else []
