@@ -172,7 +172,7 @@ def register(subparsers):
     p.add_argument("--out", default="results/text.json", help="results JSON (default results/text.json)")
     p.add_argument("--figures", default="results/figures", help="figure folder (default results/figures)")
     p.add_argument("--encoder", default="minilm", help="encoder to compare frozen and fine-tuned (default minilm)")
-    p.add_argument("--versions", nargs="+", default=["v1", "v6"], choices=list(VERSIONS), help="TRM versions (default v1 v6)")
+    p.add_argument("--versions", nargs="+", default=list(VERSIONS), choices=list(VERSIONS), help="TRM versions (default: all)")
     p.add_argument("--ks", nargs="+", type=int, default=[1, 2, 3, 5], help="K values on the fine-tuned encoder (default 1 2 3 5)")
     p.add_argument("--frozen-ks", nargs="+", type=int, default=[3], help="K values on the frozen encoder (default 3)")
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2], help="seeds of every head (default 0 1 2)")

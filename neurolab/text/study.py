@@ -73,7 +73,7 @@ def _head_grid(Xfi, Yfi, Xva, Yva, Xdv, Ydv, versions, ks, seeds, recipe, encode
 # %% ../../nbs/44_text_study.ipynb #e9b242d1
 def run_study(out: str | Path | None = "results/text.json", fig_dir: str | Path | None = "results/figures", *,
               encoder: str = "minilm",                       # any name `HFEncoder` accepts
-              versions: Sequence[str] = ("v1", "v6"),        # TRM versions (any of v1, v2, v3, v4, v6)
+              versions: Sequence[str] = tuple(VERSIONS),     # TRM versions (v1, v2, v3, v4, v6)
               ks: Sequence[int] = (1, 2, 3, 5),              # K values on the fine-tuned embeddings
               frozen_ks: Sequence[int] = (3,),               # K values of the frozen-encoder TRMs (the reference)
               seeds: Sequence[int] = (0, 1, 2),              # seeds of every head
