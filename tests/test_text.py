@@ -93,19 +93,74 @@ def test_predict_on_label_scale(version, toy):
     assert p["pad"].shape == (5, 3) and ((p["pad"] > 1) & (p["pad"] < 5)).all()
 
 
-def test_shipped_model_records_its_encoder():
+def test_shipped_model_names_its_study_and_is_small():
     from neurolab.core import assets_dir
     model = load_checkpoint(assets_dir("text"))
-    assert model.encoder == "minilm" and model.checkpoint_meta["encoder"] == "minilm"
-    assert "encoder_identity" in model.checkpoint_meta
+    meta = model.checkpoint_meta
+    assert meta["encoder"] == "minilm" and meta["results"] == "results/text.json" and isinstance(meta["seed"], int)
+    assert sum(f.stat().st_size for f in assets_dir("text").iterdir()) < 50 * 2**20  # float16 weights keep the repository small
 
 
 def test_predict_with_default_model():
     proc = run("text", "predict", "What a lovely day.", "I am terrified.")
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
-    assert [set(o) for o in out] == [{"text", "V", "A", "D", "confidence"}] * 2
+    assert [set(o) for o in out] == [{"text", "V", "A", "D", "confidence", "truncated"}] * 2
     assert all(1 <= o[d] <= 5 for o in out for d in "VAD") and all(0 <= o["confidence"] <= 1 for o in out)
+
+
+def test_predict_reads_stdin_and_flags_truncation():
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    proc = subprocess.run([sys.executable, "-m", "neurolab.cli", "text", "predict", "-"], input="Nice!\n\n" + "very " * 300 + "long\n",
+                          capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert [o["truncated"] for o in json.loads(proc.stdout)] == [False, True]
+
+
+def test_validation_slice_is_seeded_and_disjoint():
+    from neurolab.text.training import train_valid_split
+    fi, vi = train_valid_split(8062)
+    assert len(vi) == 806 and len(np.intersect1d(fi, vi)) == 0 and len(fi) + len(vi) == 8062
+    assert np.array_equal(vi, train_valid_split(8062)[1])
+
+
+@pytest.fixture(scope="module")
+def tiny_encoder(tmp_path_factory):
+    from neurolab.text.encoders import tiny_hf_encoder
+    return str(tiny_hf_encoder(tmp_path_factory.mktemp("enc") / "tiny-bert"))
+
+
+@pytest.mark.parametrize("head,kw", [("linear", None), ("v6", dict(n_iter=2, d_model=16, hidden=32, slots=8))])
+def test_finetune_any_encoder_by_name_round_trips(tiny_encoder, head, kw, tmp_path):
+    from neurolab.text.training import finetune
+    rng = np.random.default_rng(0)
+    texts = [f"sentence number {i} " + "word " * int(rng.integers(1, 20)) for i in range(40)]
+    Y = rng.uniform(1.5, 4.5, size=(40, 3)).astype(np.float32)
+    model, info = finetune(texts[:32], Y[:32], texts[32:], Y[32:], encoder=tiny_encoder, head=head, head_kwargs=kw,
+                           cfg=dict(epochs=1, batch_size=8), out_dir=tmp_path / "run", progress=False)
+    assert info["steps"] == 4 and info["train_seconds"] > 0
+    save_checkpoint(model, tmp_path / "m")
+    back = load_checkpoint(tmp_path / "m")  # by class name, architecture from the config, no download
+    a, b = model.predict(texts[32:])["pad"], back.predict(texts[32:])["pad"]
+    assert np.abs(a - b).max() <= 1e-5 * max(1.0, np.abs(a).max())
+
+
+def test_named_encoder_offline_is_one_line(tmp_path):
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.run([sys.executable, "-m", "neurolab.cli", "text", "train", "--finetune", "--version", "linear", "--encoder",
+                           "sentence-transformers/all-mpnet-base-v2", "--limit", "20", "--out", str(tmp_path / "o"), "--quiet"],
+                          capture_output=True, text=True, env=env)
+    assert proc.returncode == 2 and "run once online" in proc.stderr and proc.stderr.strip().count("\n") == 0, proc.stderr
+
+
+@needs_emobank
+def test_eval_any_split_of_any_file(tmp_path):
+    import pandas as pd
+    own = tmp_path / "mine.csv"
+    pd.read_csv(EMOBANK, keep_default_na=False).query("split == 'dev'").head(20).assign(split="test").to_csv(own, index=False)
+    proc = run("text", "eval", "--csv", str(own), "--split", "test", "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["n"] == 20
 
 
 @needs_emobank

@@ -15,28 +15,35 @@ from ..data import EMOBANK, VAD, load_emobank
 from ..cli import emit
 
 # %% auto #0
-__all__ = ['DEMO_TEXTS', 'default_model', 'load_text_model', 'embed_for', 'read_emobank', 'cmd_train', 'cmd_eval', 'cmd_predict',
-           'cmd_study', 'register', 'demo']
+__all__ = ['DEMO_TEXTS', 'default_model', 'load_text_model', 'embed_for', 'truncated_for', 'read_emobank', 'cmd_train',
+           'cmd_eval', 'read_texts', 'cmd_predict', 'cmd_study', 'register', 'demo']
 
 # %% ../../nbs/43_text_cli.ipynb #01788645
 def default_model() -> Path: "The shipped text model (`neurolab/assets/text`)."; return assets_dir("text")
 
 def load_text_model(path: str | Path | None = None):
-    "A trained text model (TRM or EndToEndTRM) from a checkpoint folder (default: the shipped one)."
+    "A trained text model (a TRM on embeddings, or a fine-tuned `TextRegressor`) from a checkpoint folder (default: the shipped one)."
     path = Path(path) if path is not None else default_model()
     if not (path / "config.json").exists(): raise DataNotFoundError(f"no text model at {path} (expected config.json + model.safetensors)")
     return load_checkpoint(path)
 
-def embed_for(model, texts: list[str], progress: bool = False) -> tuple[np.ndarray, object]:
-    "(embeddings, TRM) for `texts`, from the encoder the checkpoint records; refuses a changed encoder."
+def embed_for(model, texts: list[str], progress: bool = False) -> tuple[object, object]:
+    "(model input, model) for `texts`: the texts for a `TextRegressor`; for a TRM, embeddings from the encoder its checkpoint records (a changed encoder is refused)."
     from neurolab.text.encoders import check_texts, get_encoder
+    from neurolab.text.trm import TextRegressor
     texts = check_texts(texts)
-    if hasattr(model, "enc"): return model.enc.embed(texts, progress=progress), model.trm  # end-to-end: its own encoder
+    if isinstance(model, TextRegressor): return texts, model  # fine-tuned: it reads texts with its own encoder
     enc = get_encoder(model.encoder)
     want = getattr(model, "checkpoint_meta", {}).get("encoder_identity")
     if want is not None and want != enc.identity:
         raise CheckpointError(f"model was trained on {want} embeddings but the installed encoder is {enc.identity}")
     return enc.embed(texts, progress=progress), model
+
+def truncated_for(model, texts: list[str]) -> np.ndarray:
+    "Whether each text exceeds the token limit of the model's encoder (then only its beginning is read)."
+    from neurolab.text.encoders import get_encoder
+    from neurolab.text.trm import TextRegressor
+    return model.encoder.truncated(texts) if isinstance(model, TextRegressor) else get_encoder(model.encoder).truncated(texts)
 
 # %% ../../nbs/43_text_cli.ipynb #fe5d26cb
 def read_emobank(path: str | Path | None) -> pd.DataFrame:
@@ -50,107 +57,131 @@ def read_emobank(path: str | Path | None) -> pd.DataFrame:
     return load_emobank(path)
 
 # %% ../../nbs/43_text_cli.ipynb #600917c1
+def _split_rows(df: pd.DataFrame, split: str, source) -> pd.DataFrame:
+    rows = df[df["split"] == split] if split != "all" else df
+    if rows.empty: raise DataError(f"{source}: no rows in split {split!r} (splits: {sorted(df['split'].unique())})")
+    return rows
+
 def cmd_train(a) -> dict:
-    from neurolab.text.training import emobank_split, evaluate, train_trm, finetune_end_to_end
+    "Train on 90% of `train`, select on the seeded 10% validation slice, report on `dev`."
+    from neurolab.text.training import emobank_split, evaluate, train_trm, finetune, train_valid_split
     from neurolab.core import save_checkpoint
     df = read_emobank(a.data)
-    Xtr, Ytr, ttr = emobank_split("train", a.encoder, df, a.limit, not a.quiet)
-    Xdv, Ydv, tdv = emobank_split("dev", a.encoder, df, a.limit, not a.quiet)
+    tr, dv = _split_rows(df, "train", a.data or "EmoBank"), _split_rows(df, "dev", a.data or "EmoBank")
+    if a.limit: tr, dv = tr.iloc[:a.limit], dv.iloc[:a.limit]
+    fi, vi = train_valid_split(len(tr))
+    T = {k: tr["text"].iloc[i].tolist() for k, i in (("fit", fi), ("valid", vi))}
+    Y = {k: tr[VAD].to_numpy(np.float32)[i] for k, i in (("fit", fi), ("valid", vi))}
     out = Path(a.out)
-    model, info = train_trm(a.version, Xtr, Ytr, Xdv, Ydv, n_iter=a.k, encoder=a.encoder, out_dir=out, seed=a.seed,
-                            phase1=dict(epochs=a.epochs1), phase2=dict(epochs=0 if a.finetune_encoder else a.epochs2), progress=not a.quiet)
-    result = dict(model=str(out / "model"), version=a.version, encoder=a.encoder, K=a.k, n_train=len(Ytr), n_dev=len(Ydv),
-                  train_seconds=info["train_seconds"])
-    if a.finetune_encoder:
-        e2e, res = finetune_end_to_end(model, ttr, Ytr, tdv, Ydv, phase=dict(epochs=a.epochs2), encoder=a.encoder,
-                                       out_dir=out / "phase2_end_to_end", seed=a.seed, progress=not a.quiet)
-        save_checkpoint(e2e, out / "model", meta=dict(version=a.version, encoder=a.encoder, end_to_end=True))
-        X_dev, trm = embed_for(e2e, tdv)
-        ev = evaluate(trm, X_dev, Ydv)
-    else: ev = evaluate(model, Xdv, Ydv)
-    result["dev"] = {k: ev[k] for k in ("n", "pearson", "mae", "mse", "r2", "hope", "faith", "love")}
-    return result
+    if a.finetune:
+        head_kwargs = dict(n_iter=a.k) if a.version != "linear" else None
+        model, info = finetune(T["fit"], Y["fit"], T["valid"], Y["valid"], encoder=a.encoder, head=a.version, head_kwargs=head_kwargs,
+                               cfg=dict(epochs=a.epochs1), out_dir=out / "finetune", seed=a.seed, progress=not a.quiet)
+        save_checkpoint(model, out / "model", meta=dict(version=a.version, encoder=a.encoder, end_to_end=True, seed=a.seed,
+                                                        valid_pearson_mean=info["best_valid_pearson_mean"]))
+        ev, seconds = evaluate(model, dv["text"].tolist(), dv[VAD].to_numpy(np.float32)), info["train_seconds"]
+    else:
+        if a.version == "linear": raise DataError("--version linear needs --finetune (on fixed embeddings, ridge is the linear model)")
+        from neurolab.text.encoders import get_encoder
+        enc = get_encoder(a.encoder)
+        X = {k: enc.embed(t, progress=not a.quiet) for k, t in T.items()}
+        model, info = train_trm(a.version, X["fit"], Y["fit"], X["valid"], Y["valid"], n_iter=a.k, encoder=a.encoder, out_dir=out, seed=a.seed,
+                                phase1=dict(epochs=a.epochs1), phase2=dict(epochs=a.epochs2), progress=not a.quiet)
+        ev, seconds = evaluate(model, enc.embed(dv["text"].tolist(), progress=False), dv[VAD].to_numpy(np.float32)), info["train_seconds"]
+    return dict(model=str(out / "model"), version=a.version, encoder=a.encoder, K=a.k, finetuned=a.finetune, n_fit=len(fi), n_valid=len(vi),
+                n_dev=len(dv), train_seconds=seconds, dev={k: ev[k] for k in ("n", "pearson", "mae", "mse", "r2", "hope", "faith", "love")})
 
 def cmd_eval(a) -> dict:
+    "Metrics of a model on one split of any EmoBank-format CSV (`test` included)."
     from neurolab.text.training import evaluate
     df = read_emobank(a.csv)
-    rows = df[df["split"] == a.split] if a.split != "all" else df
-    if rows.empty: raise DataError(f"{a.csv}: no rows in split {a.split!r} (splits: {sorted(df['split'].unique())})")
+    rows = _split_rows(df, a.split, a.csv or "EmoBank")
     if a.limit: rows = rows.iloc[:a.limit]
     model = load_text_model(a.model)
-    X, trm = embed_for(model, rows["text"].tolist(), progress=not a.quiet)
-    ev = evaluate(trm, X, rows[VAD].to_numpy(np.float32))
+    X, m = embed_for(model, rows["text"].tolist(), progress=not a.quiet)
+    ev, truncated = evaluate(m, X, rows[VAD].to_numpy(np.float32)), truncated_for(model, rows["text"].tolist())
     return dict(model=str(a.model or default_model()), split=a.split, **{k: ev[k] for k in ("n", "pearson", "mae", "mse", "r2", "hope", "faith", "love")},
-                last_iteration=dict(pearson=ev["last"]["pearson"]))
+                last_iteration=dict(pearson=ev["last"]["pearson"]), truncated=int(truncated.sum()))
+
+def read_texts(texts: list[str], stdin=None) -> list[str]:
+    "The texts to predict: the arguments, or with the single argument '-' one text per non-empty line of stdin."
+    import sys
+    if list(texts) == ["-"]:
+        texts = [line.rstrip("\n") for line in (stdin or sys.stdin) if line.strip()]
+        if not texts: raise DataError("no texts on stdin (one text per line)")
+    return list(texts)
 
 def cmd_predict(a) -> list:
     from neurolab.text.encoders import check_texts
-    check_texts(a.texts)  # refuse bad input before loading anything
+    texts = check_texts(read_texts(a.texts, getattr(a, "stdin", None)))  # refuse bad input before loading anything
     model = load_text_model(a.model)
-    X, trm = embed_for(model, a.texts)
-    p = trm.predict(X)  # the model's own output choice (ensemble or last iteration), on 1–5
-    return [dict(text=t, **{d: float(p["pad"][i, j]) for j, d in enumerate(VAD)}, confidence=float(p["confidence"][i]))
-            for i, t in enumerate(a.texts)]
+    X, m = embed_for(model, texts)
+    p, truncated = m.predict(X), truncated_for(model, texts)  # the model's own output choice (ensemble or last iteration), on 1–5
+    return [dict(text=t, **{d: float(p["pad"][i, j]) for j, d in enumerate(VAD)}, confidence=float(p["confidence"][i]), truncated=bool(truncated[i]))
+            for i, t in enumerate(texts)]
 
 def cmd_study(a) -> dict:
-    from neurolab.text.training import run_study
-    res = run_study(a.out, a.figures, versions=a.versions, ks=a.ks, encoders=a.encoders, seed=a.seed,
-                    limit_train=a.limit, limit_dev=a.limit, phase1=dict(epochs=a.epochs1) if a.epochs1 is not None else None,
-                    phase2=dict(epochs=a.epochs2) if a.epochs2 is not None else None, n_boot=a.n_boot,
-                    ship_to=default_model() if a.ship else None, progress=not a.quiet, jobs=a.jobs)
-    return dict(out=str(a.out), summary=res["summary"], figures=res["figures"], shipped_model=res["shipped_model"], seconds=res["seconds"])
+    from neurolab.text.study import run_study
+    res = run_study(a.out, a.figures, encoder=a.encoder, versions=a.versions, ks=a.ks, frozen_ks=a.frozen_ks, seeds=a.seeds,
+                    finetune_seeds=a.finetune_seeds, finetune_cfg=dict(epochs=a.finetune_epochs) if a.finetune_epochs else None,
+                    limit_train=a.limit, limit_dev=a.limit, n_boot=a.n_boot, ship_to=default_model() if a.ship else None, progress=not a.quiet, jobs=a.jobs)
+    return dict(out=str(a.out), systems={r["system"]: {f"pearson_{d}": r[f"pearson_{d}"] for d in VAD} for r in res["summary"]},
+                figures=res["figures"], shipped_model=res["shipped_model"], seconds=res["environment"]["stage_seconds"]["total"])
 
 # %% ../../nbs/43_text_cli.ipynb #1f2a20cc
 def register(subparsers):
     "Add `text` (train / eval / predict / study) to the `neurolab` parser."
-    from neurolab.text.trm import VERSIONS
+    from neurolab.text.trm import HEADS, VERSIONS
     from neurolab.text.encoders import ENCODERS
-    t = subparsers.add_parser("text", help="PAD (valence/arousal/dominance) from text: Tiny Recursive Models on EmoBank",
-                              description="Train, evaluate and apply Tiny Recursive Models for EmoBank V/A/D.")
+    t = subparsers.add_parser("text", help="PAD (valence/arousal/dominance) from text: fine-tuned encoders and Tiny Recursive Models on EmoBank",
+                              description="Train, evaluate and apply text models for EmoBank V/A/D.")
     sub = t.add_subparsers(dest="action", required=True, metavar="ACTION")
     quiet = dict(action="store_true", help="no progress bars")
 
-    p = sub.add_parser("train", help="train a TRM on EmoBank train, early-stopped on dev", description="Two-phase TRM training (phase 1 then phase 2) on cached embeddings.")
+    p = sub.add_parser("train", help="train on 90%% of EmoBank train, select on a 10%% validation slice, report dev",
+                       description="Train a TRM on fixed embeddings (two phases), or with --finetune an encoder and its head end to end.")
     p.add_argument("--data", default=None, help="data folder with emobank/emobank.csv, or the CSV (default: $NEUROLAB_DATA)")
-    p.add_argument("--out", required=True, help="output folder (OUT/model is the trained checkpoint; phase folders allow resuming)")
-    p.add_argument("--version", default="v6", choices=list(VERSIONS), help="TRM version (default v6)")
-    p.add_argument("--encoder", default="minilm", help=f"sentence encoder: {', '.join(ENCODERS)}, or a folder/hub id (default minilm)")
-    p.add_argument("--k", type=int, default=3, help="outer iterations K (default 3)")
-    p.add_argument("--epochs1", type=int, default=40, help="phase-1 epochs (default 40, early-stopped on dev)")
-    p.add_argument("--epochs2", type=int, default=10, help="phase-2 epochs (default 10, early-stopped on dev)")
-    p.add_argument("--finetune-encoder", action="store_true", help="phase 2 trains the encoder end to end (slow on CPU)")
+    p.add_argument("--out", required=True, help="output folder (OUT/model is the trained checkpoint; the rest allows resuming)")
+    p.add_argument("--version", default="v6", choices=list(HEADS), help="head: a TRM version, or 'linear' with --finetune (default v6)")
+    p.add_argument("--encoder", default="minilm", help=f"encoder: {', '.join(ENCODERS)}, or any Sentence-Transformers / Hugging Face name or folder (default minilm)")
+    p.add_argument("--finetune", action="store_true", help="train the encoder end to end with the head (about 30 min per epoch for MiniLM on 2 CPU cores)")
+    p.add_argument("--k", type=int, default=3, help="outer iterations K of a TRM (default 3)")
+    p.add_argument("--epochs1", type=int, default=40, help="phase-1 epochs, or fine-tuning epochs with --finetune (default 40; use 1 with --finetune)")
+    p.add_argument("--epochs2", type=int, default=10, help="phase-2 epochs (default 10, early-stopped on the validation slice)")
     p.add_argument("--limit", type=int, default=None, help="use only the first N sentences of each split (quick runs)")
     p.add_argument("--seed", type=int, default=0, help="random seed")
     p.add_argument("--quiet", **quiet)
     p.set_defaults(func=lambda a: emit(cmd_train(a)))
 
-    p = sub.add_parser("eval", help="Pearson/MAE/MSE/R² and Hope/Faith/Love of a model on an EmoBank CSV", description="Evaluate a text model on one split of an EmoBank-format CSV.")
+    p = sub.add_parser("eval", help="Pearson/MAE/MSE/R² and Hope/Faith/Love of a model on an EmoBank-format CSV", description="Evaluate a text model on one split of an EmoBank-format CSV.")
     p.add_argument("--model", default=None, help="checkpoint folder (default: the shipped model)")
     p.add_argument("--csv", required=True, help="EmoBank-format CSV (id, split, V, A, D, text)")
-    p.add_argument("--split", default="dev", help="split to evaluate, or 'all' (default dev)")
+    p.add_argument("--split", default="dev", help="split to evaluate (train, dev, test), or 'all' (default dev)")
     p.add_argument("--limit", type=int, default=None, help="only the first N rows of the split")
     p.add_argument("--out", default=None, help="also write the JSON here")
     p.add_argument("--quiet", **quiet)
     p.set_defaults(func=lambda a: emit(cmd_eval(a), a.out))
 
-    p = sub.add_parser("predict", help="V, A, D (1–5) and confidence for each text", description="Predict PAD for the given texts.")
-    p.add_argument("texts", nargs="+", help="one or more texts")
+    p = sub.add_parser("predict", help="V, A, D (1–5), confidence and a truncation flag for each text", description="Predict PAD for the given texts.")
+    p.add_argument("texts", nargs="+", help="one or more texts, or '-' to read one text per line from stdin")
     p.add_argument("--model", default=None, help="checkpoint folder (default: the shipped model)")
     p.set_defaults(func=lambda a: emit(cmd_predict(a)))
 
-    p = sub.add_parser("study", help="every version × K × encoder vs baselines; writes results/text.json", description="The text study: results JSON, figures, optionally the shipped model.")
+    p = sub.add_parser("study", help="frozen vs fine-tuned encoder, TRM versions × K, baselines; writes results/text.json",
+                       description="The text study: results JSON, figures, optionally the shipped model.")
     p.add_argument("--out", default="results/text.json", help="results JSON (default results/text.json)")
     p.add_argument("--figures", default="results/figures", help="figure folder (default results/figures)")
-    p.add_argument("--versions", nargs="+", default=list(VERSIONS), choices=list(VERSIONS), help="versions to train")
-    p.add_argument("--ks", nargs="+", type=int, default=[1, 3], help="values of K to compare (default 1 3)")
-    p.add_argument("--encoders", nargs="+", default=["minilm"], help="encoders (unavailable ones are recorded, not fatal)")
-    p.add_argument("--epochs1", type=int, default=None, help="override phase-1 epochs")
-    p.add_argument("--epochs2", type=int, default=None, help="override phase-2 epochs")
+    p.add_argument("--encoder", default="minilm", help="encoder to compare frozen and fine-tuned (default minilm)")
+    p.add_argument("--versions", nargs="+", default=list(VERSIONS), choices=list(VERSIONS), help="TRM versions (default: all)")
+    p.add_argument("--ks", nargs="+", type=int, default=[1, 2, 3, 5], help="K values on the fine-tuned encoder (default 1 2 3 5)")
+    p.add_argument("--frozen-ks", nargs="+", type=int, default=[3], help="K values on the frozen encoder (default 3)")
+    p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2], help="seeds of every head (default 0 1 2)")
+    p.add_argument("--finetune-seeds", nargs="+", type=int, default=[0], help="seeds of the end-to-end fine-tune (default 0)")
+    p.add_argument("--finetune-epochs", type=int, default=None, help="override the fine-tuning epochs (default 1)")
     p.add_argument("--limit", type=int, default=None, help="first N sentences of each split (quick runs)")
     p.add_argument("--n-boot", type=int, default=2000, help="bootstrap resamples (default 2000)")
-    p.add_argument("--seed", type=int, default=0, help="random seed")
-    p.add_argument("--jobs", type=int, default=1, help="models trained in parallel worker processes (default 1)")
-    p.add_argument("--ship", action="store_true", help="save the v6 model with the largest K as the shipped default model")
+    p.add_argument("--jobs", type=int, default=1, help="worker processes for the head grids, one torch thread each (default 1)")
+    p.add_argument("--ship", action="store_true", help="save the best fine-tuned system (chosen on the validation slice) as the shipped model")
     p.add_argument("--quiet", **quiet)
     p.set_defaults(func=lambda a: emit(cmd_study(a)))
     return t

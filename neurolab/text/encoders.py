@@ -10,6 +10,7 @@ from typing import Sequence
 
 import numpy as np
 import torch
+from torch import nn
 from safetensors.numpy import load_file, save_file
 from tqdm.auto import tqdm
 
@@ -17,7 +18,8 @@ from ..core import DataError, DataNotFoundError, NeurolabError, atomic_path, cac
 
 # %% auto #0
 __all__ = ['CAUSAL_LMS', 'ENCODERS', 'check_texts', 'text_key', 'EmbeddingCache', 'fingerprint', 'TextEncoder', 'minilm_path',
-           'SentenceEncoder', 'CausalLMEncoder', 'tiny_causal_lm', 'get_encoder']
+           'SentenceEncoder', 'hf_load', 'CausalLMEncoder', 'tiny_causal_lm', 'resolve_model_id', 'TokenCache',
+           'pad_batch', 'HFEncoder', 'tiny_hf_encoder', 'get_encoder']
 
 # %% ../../nbs/40_text_encoders.ipynb #4bf590e8
 def check_texts(texts) -> list[str]:
@@ -105,7 +107,7 @@ class TextEncoder:
         texts = check_texts(texts)
         store = None if cache is False or cache is None else EmbeddingCache(self.identity) if cache is True else cache
         found = store.get(texts) if store is not None else {}
-        todo = list(dict.fromkeys(t for i, t in enumerate(texts) if i not in found))  # unique, in order
+        todo = sorted(dict.fromkeys(t for i, t in enumerate(texts) if i not in found), key=len)  # unique; similar lengths share a batch (less padding)
         new = {}
         for s in tqdm(range(0, len(todo), batch_size), desc=f"embed {self.name}", disable=not progress or not todo, leave=False):
             chunk = todo[s:s + batch_size]
@@ -114,6 +116,12 @@ class TextEncoder:
             new.update(zip(chunk, emb))
         out = np.stack([found[i] if i in found else new[t] for i, t in enumerate(texts)]).astype(np.float32)
         return out
+
+    def truncated(self, texts: Sequence[str]) -> np.ndarray:
+        "Whether each text is longer than the encoder's token limit (only its beginning is read)."
+        tok = getattr(self, "tokenizer", None) or self.module.tokenizer
+        limit = getattr(self, "max_length", None) or self.module.max_seq_length
+        return np.array([len(x) > limit for x in tok(list(check_texts(texts)), verbose=False)["input_ids"]], dtype=bool)
 
     def __repr__(self): return f"{type(self).__name__}({self.name!r}, dim={self.dim})"
 
@@ -150,6 +158,21 @@ class SentenceEncoder(TextEncoder):
 # %% ../../nbs/40_text_encoders.ipynb #657d9d81
 CAUSAL_LMS = {"gpt2": "gpt2", "distilgpt2": "distilgpt2", "bloom": "bigscience/bloom-560m"}
 
+def _offline() -> bool: return os.environ.get("HF_HUB_OFFLINE", "0").lower() not in ("0", "", "false")
+
+def hf_load(loader,           # a `transformers` class with `from_pretrained` (AutoModel, AutoTokenizer, ...)
+            model_id: str,    # hub id or local folder
+            **kwargs):
+    "`loader.from_pretrained(model_id)`: local files first (a folder, a Colab cache), the hub only when that fails; one-line `DataNotFoundError` when neither has it."
+    try: return loader.from_pretrained(model_id, local_files_only=True, **kwargs)
+    except (OSError, ValueError): pass
+    if _offline():
+        raise DataNotFoundError(f"weights of {model_id!r} are not cached and HF_HUB_OFFLINE is set; run once online (e.g. on Colab) to fetch them")
+    try: return loader.from_pretrained(model_id, **kwargs)
+    except (OSError, ValueError):
+        raise DataNotFoundError(f"cannot load {model_id!r}: not cached locally and the Hugging Face hub is unreachable "
+                                f"(this machine is offline?); run once online (e.g. on Colab) to fetch it") from None
+
 class CausalLMEncoder(TextEncoder):
     "Mean-pooled last hidden states of a causal LM (GPT-2, DistilGPT-2, BLOOM) from `transformers`."
     def __init__(self, model: str | torch.nn.Module = "distilgpt2",  # hub id / local folder, or a loaded model
@@ -159,25 +182,13 @@ class CausalLMEncoder(TextEncoder):
         if isinstance(model, str):
             model_id = CAUSAL_LMS.get(model, model)
             self.name = name or model_id
-            tokenizer, model = self._load(model_id, AutoModel, AutoTokenizer)
+            tokenizer, model = hf_load(AutoTokenizer, model_id), hf_load(AutoModel, model_id)
         else:
             if tokenizer is None: raise NeurolabError("CausalLMEncoder: pass the tokenizer with a model object")
             self.name = name or f"{type(model).__name__}-custom"
         if tokenizer.pad_token is None: tokenizer.pad_token = tokenizer.eos_token or tokenizer.unk_token
         self.tokenizer, self.module, self.max_length = tokenizer, model.to(device), max_length
         self.dim = model.config.hidden_size
-
-    @staticmethod
-    def _load(model_id, AutoModel, AutoTokenizer):
-        # Local files first (a Colab cache, a folder); the hub only when that fails.
-        try: return AutoTokenizer.from_pretrained(model_id, local_files_only=True), AutoModel.from_pretrained(model_id, local_files_only=True)
-        except (OSError, ValueError): pass
-        if os.environ.get("HF_HUB_OFFLINE", "0") not in ("0", "", "false"):
-            raise DataNotFoundError(f"weights of {model_id!r} are not cached and HF_HUB_OFFLINE is set; run once online (e.g. on Colab) to fetch them")
-        try: return AutoTokenizer.from_pretrained(model_id), AutoModel.from_pretrained(model_id)
-        except (OSError, ValueError) as e:
-            raise DataNotFoundError(f"cannot load {model_id!r}: not cached locally and the Hugging Face hub is unreachable "
-                                    f"(this machine is offline?); run once online (e.g. on Colab) to fetch it") from None
 
     def forward_texts(self, texts):
         tok = self.tokenizer(list(texts), padding=True, truncation=True, max_length=self.max_length, return_tensors="pt")
@@ -197,13 +208,132 @@ def tiny_causal_lm(kind: str = "gpt2", width: int = 32, layers: int = 2, seed: i
     else: raise NeurolabError(f"tiny_causal_lm: unknown kind {kind!r} (gpt2 or bloom)")
     return CausalLMEncoder(model, tok, name=f"tiny-{kind}-{width}x{layers}-seed{seed}")
 
+# %% ../../nbs/40_text_encoders.ipynb #1e90d6df
+def resolve_model_id(name: str) -> str:
+    "Hub id or folder for an encoder name: 'minilm' → the packaged MiniLM folder; 'gpt2', 'distilgpt2', 'bloom' → their hub ids."
+    if name == "minilm": return str(minilm_path())
+    return CAUSAL_LMS.get(name, name)
+
+class TokenCache:
+    "Token ids (truncated to the length limit) and truncation flags of texts for one tokenizer identity; memory + disk."
+    def __init__(self, identity: str, root: str | os.PathLike | None = None):  # default root: `cache_dir("text", "tokens")`
+        self.identity = identity
+        self.folder = (Path(root) if root is not None else cache_dir("text", "tokens")) / hashlib.sha1(identity.encode()).hexdigest()[:16]
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._mem: dict | None = None
+
+    def _load(self) -> dict:
+        if self._mem is None:
+            from safetensors import safe_open
+            self._mem = {}
+            for shard in sorted(self.folder.glob("*.safetensors")):
+                with safe_open(str(shard), "np") as f: keys = json.loads(f.metadata()["keys"])
+                t = load_file(str(shard))
+                for k, ids, cut in zip(keys, np.split(t["ids"], np.cumsum(t["lengths"])[:-1]), t["truncated"]): self._mem[k] = (ids, bool(cut))
+        return self._mem
+
+    def get(self, texts: Sequence[str]) -> dict:
+        "`{index: (ids, truncated)}` for the texts already cached."
+        mem = self._load()
+        return {i: mem[k] for i, t in enumerate(texts) if (k := text_key(t)) in mem}
+
+    def put(self, texts: Sequence[str], ids: Sequence, truncated: Sequence[bool]):
+        "Store the token ids of `texts` as one new shard."
+        ids = [np.asarray(x, dtype=np.int32) for x in ids]
+        keys = [text_key(t) for t in texts]
+        with atomic_path(self.folder / f"shard-{uuid.uuid4().hex[:12]}.safetensors") as tmp:
+            save_file({"ids": np.concatenate(ids), "lengths": np.array([len(x) for x in ids], np.int64),
+                       "truncated": np.asarray(truncated, np.uint8)}, str(tmp), metadata={"keys": json.dumps(keys), "identity": self.identity})
+        mem = self._load()
+        for k, x, cut in zip(keys, ids, truncated): mem[k] = (x, bool(cut))
+
+def pad_batch(ids: Sequence, pad_id: int) -> dict:
+    "Right-pad token id lists to the batch's longest → {'input_ids', 'attention_mask'} (long tensors)."
+    n = max(len(x) for x in ids)
+    input_ids = torch.full((len(ids), n), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(ids), n), dtype=torch.long)
+    for i, x in enumerate(ids): input_ids[i, :len(x)] = torch.as_tensor(np.asarray(x), dtype=torch.long); mask[i, :len(x)] = 1
+    return dict(input_ids=input_ids, attention_mask=mask)
+
+# %% ../../nbs/40_text_encoders.ipynb #e95879e2
+class HFEncoder(nn.Module, TextEncoder):
+    "Any Hugging Face / Sentence-Transformers encoder as a trainable module: token batch → mean-pooled sentence embedding."
+    def __init__(self, name: str = "minilm",            # 'minilm', a hub id (any encoder or causal LM) or a local folder
+                 config: dict | None = None,            # architecture only (weights come from a checkpoint); None: pretrained weights
+                 normalize: bool | None = None,          # L2-normalise (as Sentence-Transformers' MiniLM does); None: only for 'minilm'
+                 max_length: int = 128):                 # longer texts are truncated (and flagged)
+        nn.Module.__init__(self)
+        from transformers import AutoConfig, AutoModel, AutoTokenizer
+        model_id = resolve_model_id(name)
+        self.name, self.max_length = name, max_length
+        self.normalize = (name == "minilm") if normalize is None else normalize
+        self.tokenizer = hf_load(AutoTokenizer, model_id)
+        if self.tokenizer.pad_token is None: self.tokenizer.pad_token = self.tokenizer.eos_token or self.tokenizer.unk_token
+        if config is None: self.model = hf_load(AutoModel, model_id)
+        else:
+            cfg = dict(config)
+            self.model = AutoModel.from_config(AutoConfig.for_model(cfg.pop("model_type"), **cfg))
+        self.dim = self.model.config.hidden_size
+        cfg = json.loads(self.model.config.to_json_string())
+        for k in ("_name_or_path", "transformers_version"): cfg.pop(k, None)  # no machine paths in a checkpoint
+        self.init_kwargs = dict(name=name, config=cfg, normalize=self.normalize, max_length=max_length)
+        vocab = hashlib.sha1(json.dumps(sorted(self.tokenizer.get_vocab().items())).encode()).hexdigest()[:12]
+        self.tokens_identity = f"{name}:{type(self.tokenizer).__name__}:{vocab}:max{max_length}"
+        self._token_cache: TokenCache | None = None
+
+    @property
+    def module(self): return self                      # `TextEncoder` fingerprints and evaluates `module`
+    @property
+    def identity(self) -> str: return f"{self.name}@{fingerprint(self)}"  # follows the weights as they train
+
+    def tokens(self, texts: Sequence[str], cache: bool = True) -> tuple[list, np.ndarray]:
+        "(token ids per text, truncated flags) through the token cache."
+        texts = check_texts(texts)
+        if cache and self._token_cache is None: self._token_cache = TokenCache(self.tokens_identity)
+        found = self._token_cache.get(texts) if cache else {}
+        todo = list(dict.fromkeys(t for i, t in enumerate(texts) if i not in found))
+        new = {}
+        if todo:
+            ids = self.tokenizer(todo, truncation=True, max_length=self.max_length)["input_ids"]
+            full = self.tokenizer(todo, verbose=False)["input_ids"]
+            cut = [len(f) > len(i) for f, i in zip(full, ids)]
+            if cache: self._token_cache.put(todo, ids, cut)
+            new = {t: (np.asarray(i, np.int32), c) for t, i, c in zip(todo, ids, cut)}
+        out = [found[i] if i in found else new[t] for i, t in enumerate(texts)]
+        return [o[0] for o in out], np.array([o[1] for o in out], dtype=bool)
+
+    def batch(self, ids: Sequence) -> dict: return pad_batch(ids, self.tokenizer.pad_token_id)
+
+    def forward(self, batch: dict) -> torch.Tensor:
+        "{'input_ids', 'attention_mask'} → (batch, dim) mean over the real tokens (L2-normalised when `normalize`)."
+        hidden = self.model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).last_hidden_state
+        mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+        emb = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1)
+        return torch.nn.functional.normalize(emb, dim=-1) if self.normalize else emb
+
+    def forward_texts(self, texts): return self(self.batch(self.tokens(list(texts))[0]))
+    def truncated(self, texts): return self.tokens(texts)[1]
+    def extra_repr(self): return f"name={self.name!r}, dim={self.dim}, normalize={self.normalize}, max_length={self.max_length}"
+
+# %% ../../nbs/40_text_encoders.ipynb #b7233d4b
+def tiny_hf_encoder(folder: str | os.PathLike,  # where to save the model (then load it with `HFEncoder(str(folder))`)
+                    width: int = 32, layers: int = 2, seed: int = 0) -> Path:
+    "Save a tiny randomly initialised BERT with MiniLM's tokenizer to `folder` (for tests; offline)."
+    from transformers import AutoTokenizer, BertConfig, BertModel
+    tok = AutoTokenizer.from_pretrained(str(minilm_path()), local_files_only=True)
+    torch.manual_seed(seed)
+    model = BertModel(BertConfig(vocab_size=tok.vocab_size, hidden_size=width, num_hidden_layers=layers, num_attention_heads=2,
+                                 intermediate_size=2 * width, max_position_embeddings=256))
+    folder = Path(folder); model.save_pretrained(folder); tok.save_pretrained(folder)
+    return folder
+
 # %% ../../nbs/40_text_encoders.ipynb #ab2f9e09
 ENCODERS = ["minilm", *CAUSAL_LMS]
 
 @functools.lru_cache(maxsize=4)
 def get_encoder(name: str = "minilm") -> TextEncoder:
-    "Encoder for `name`: 'minilm', 'gpt2', 'distilgpt2', 'bloom', a Sentence-Transformers folder or a hub id."
+    "Frozen encoder for `name`: 'minilm', 'gpt2', 'distilgpt2', 'bloom', a Sentence-Transformers folder, or any hub id (`HFEncoder`)."
     if name == "minilm": return SentenceEncoder()
     if name in CAUSAL_LMS: return CausalLMEncoder(name)
     if (Path(name) / "modules.json").exists(): return SentenceEncoder(name)
-    return CausalLMEncoder(name)
+    return HFEncoder(name)

@@ -4,7 +4,7 @@
 
 # %% ../../nbs/42_text_train.ipynb #010ed38e
 from __future__ import annotations
-import copy, time
+import copy, functools, math, time
 from pathlib import Path
 from typing import Sequence
 
@@ -12,20 +12,21 @@ import numpy as np
 import pandas as pd
 import torch
 from torch import nn
-from torch.utils.data import DataLoader, Dataset, TensorDataset
-from sklearn.linear_model import RidgeCV
+from torch.utils.data import DataLoader, Dataset, Sampler, TensorDataset
+from sklearn.linear_model import Ridge
 
 from ..core import DataError, NeurolabError, save_checkpoint, seed_everything
 from ..data import VAD, load_emobank
 from ..metrics import faith, hope, love, paired_bootstrap, pearson, regression_report
 from ..train import Callback, fit
-from .encoders import get_encoder
-from .trm import PAD, VERSIONS, from_model_scale, make_trm, to_model_scale
+from .encoders import get_encoder, pad_batch
+from .trm import PAD, VERSIONS, TextRegressor, from_model_scale, make_trm, to_model_scale
 
 # %% auto #0
-__all__ = ['ITER_WEIGHT', 'CONF_WEIGHT', 'PHASE1', 'PHASE2', 'emobank_split', 'trm_loss', 'predict_arrays', 'report', 'evaluate',
-           'baselines', 'dev_eval_fn', 'train_trm', 'TextDataset', 'EndToEndTRM', 'finetune_end_to_end', 'compare',
-           'study_figures', 'run_study']
+__all__ = ['VALID_FRACTION', 'VALID_SEED', 'ITER_WEIGHT', 'CONF_WEIGHT', 'RIDGE_ALPHAS', 'PHASE1', 'PHASE2', 'FINETUNE',
+           'emobank_split', 'train_valid_split', 'trm_loss', 'predict_arrays', 'report', 'evaluate', 'baselines',
+           'valid_eval_fn', 'train_trm', 'WarmupLinear', 'EpochTimer', 'TokenDataset', 'LengthBucketSampler',
+           'collate_tokens', 'token_loader', 'finetune', 'compare']
 
 # %% ../../nbs/42_text_train.ipynb #4a355e48
 def emobank_split(split: str,                  # 'train' or 'dev' (the mirror withholds 'test')
@@ -41,10 +42,30 @@ def emobank_split(split: str,                  # 'train' or 'dev' (the mirror wi
     X = get_encoder(encoder).embed(texts, progress=progress)
     return X, rows[VAD].to_numpy(np.float32), texts
 
+# %% ../../nbs/42_text_train.ipynb #b7cc27c6
+VALID_FRACTION, VALID_SEED = 0.1, 0
+
+def train_valid_split(n: int, frac: float = VALID_FRACTION, seed: int = VALID_SEED) -> tuple[np.ndarray, np.ndarray]:
+    "(fit indices, validation indices) of `range(n)`: a seeded random `frac` for validation; both sorted."
+    if not 0 < frac < 1: raise NeurolabError(f"validation fraction must lie in (0, 1), got {frac}")
+    if n < 2: raise DataError(f"cannot split {n} sentences into training and validation")
+    perm = np.random.default_rng(seed).permutation(n)
+    k = min(n - 1, max(1, round(n * frac)))
+    return np.sort(perm[k:]), np.sort(perm[:k])
+
+def _check_labels(name: str, Y) -> np.ndarray:
+    Y = np.asarray(Y, np.float32)
+    if Y.ndim != 2 or Y.shape[1] != 3: raise DataError(f"{name} labels must be (n, 3) V/A/D, got {Y.shape}")
+    if not np.isfinite(Y).all() or Y.min() < 1 or Y.max() > 5: raise DataError(f"{name} labels must lie in 1–5")
+    return Y
+
 # %% ../../nbs/42_text_train.ipynb #9c6cf7a7
 ITER_WEIGHT, CONF_WEIGHT = 0.5, 0.1
 
-def _trm(model): return getattr(getattr(model, "module", model), "trm", getattr(model, "module", model))
+def _trm(model):
+    "The head inside `model` (a bare head, a `TextRegressor`'s `.head`, or either wrapped by Accelerate)."
+    m = getattr(model, "module", model)
+    return m.head if isinstance(m, TextRegressor) else getattr(m, "trm", m)
 
 def trm_loss(model, batch) -> tuple[torch.Tensor, dict]:
     "`fit` loss for (inputs, targets on the model scale) batches → (loss, {hope, faith, love})."
@@ -65,7 +86,10 @@ def trm_loss(model, batch) -> tuple[torch.Tensor, dict]:
 # %% ../../nbs/42_text_train.ipynb #903bfd2c
 @torch.no_grad()
 def predict_arrays(model, X: np.ndarray, batch_size: int = 512) -> dict:
-    "Model outputs for embeddings `X` (no labels involved): ensemble, last, iterations (1–5), confidence."
+    "Model outputs for embeddings `X` (texts for a `TextRegressor`; no labels involved): ensemble, last, iterations (1–5), confidence."
+    if isinstance(model, TextRegressor):
+        p = model.predict(list(X))
+        return dict(ensemble=p["pad"], last=p["iterations"][-1], iterations=p["iterations"], confidence=p["confidence_iterations"])
     model.eval()
     outs = [model(torch.as_tensor(X[s:s + batch_size])) for s in range(0, len(X), batch_size)]
     cat = lambda k, dim=0: torch.cat([o[k] for o in outs], dim).numpy()
@@ -90,230 +114,156 @@ def evaluate(model, X: np.ndarray, Y: np.ndarray) -> dict:
                 predictions=p)
 
 # %% ../../nbs/42_text_train.ipynb #7ccd6502
-def baselines(Xtr, Ytr, Xdv) -> dict:
-    "Dev predictions of the train-mean predictor and of RidgeCV (α by leave-one-out CV on train)."
-    ridge = RidgeCV(alphas=np.logspace(-2, 4, 13)).fit(Xtr, Ytr)
-    return dict(mean=np.repeat(Ytr.mean(0, keepdims=True), len(Xdv), 0), ridge=ridge.predict(Xdv).astype(np.float32),
-                ridge_alpha=float(ridge.alpha_))
+RIDGE_ALPHAS = np.logspace(-2, 4, 13)
+
+def baselines(Xtr, Ytr, Xva, Yva, Xev) -> dict:
+    "Predictions on `Xev` of the training-mean predictor and of ridge, whose α maximises mean validation Pearson."
+    Ytr, Yva = _check_labels("train", Ytr), _check_labels("validation", Yva)
+    scores = {float(a): float(np.mean([pearson(Yva[:, j], p[:, j]) for j in range(3)])) for a in RIDGE_ALPHAS
+              for p in [Ridge(alpha=a).fit(Xtr, Ytr).predict(Xva)]}
+    alpha = max(scores, key=scores.get)
+    ridge = Ridge(alpha=alpha).fit(Xtr, Ytr)
+    return dict(mean=np.repeat(Ytr.mean(0, keepdims=True), len(Xev), 0), ridge=ridge.predict(Xev).astype(np.float32),
+                ridge_alpha=alpha, ridge_valid_pearson_mean=scores[alpha])
 
 # %% ../../nbs/42_text_train.ipynb #afa8a605
 PHASE1 = dict(epochs=40, lr=3e-3, min_lr=1e-4, weight_decay=1e-5, batch_size=32, patience=5)
 PHASE2 = dict(epochs=10, lr=1e-4, min_lr=1e-6, weight_decay=1e-6, batch_size=32, patience=3, grad_clip=1.0)
 
-def dev_eval_fn(model, valid_dl) -> dict:
-    "`fit` eval_fn: mean dev Pearson (and per V/A/D) of the model's output, plus dev Hope."
+def valid_eval_fn(model, valid_dl) -> dict:
+    "`fit` eval_fn: mean validation Pearson (and per V/A/D) of the model's output, plus Hope."
     preds, ys = [], []
     for x, t in valid_dl: preds.append(model(x)["pad"]); ys.append(t)
     p, t = torch.cat(preds).cpu().numpy(), torch.cat(ys).cpu().numpy()
     r = {f"pearson_{d}": pearson(t[:, j], p[:, j]) for j, d in enumerate(VAD)}
-    return dict(pearson_mean=float(np.mean(list(r.values()))), **r, hope=hope(p, t))
+    # valid_loss here (MSE on the model scale) spares `fit` a second pass over the validation set
+    return dict(pearson_mean=float(np.mean(list(r.values()))), **r, hope=hope(p, t), valid_loss=float(((p - t) ** 2).mean()))
 
-def _loaders(Xtr, Ytr, Xdv, Ydv, batch_size):
+def _loaders(Xtr, Ytr, Xva, Yva, batch_size):
     tr = TensorDataset(torch.as_tensor(Xtr), torch.as_tensor(to_model_scale(Ytr)))
-    dv = TensorDataset(torch.as_tensor(Xdv), torch.as_tensor(to_model_scale(Ydv)))
-    return DataLoader(tr, batch_size=batch_size, shuffle=True), DataLoader(dv, batch_size=512)
+    va = TensorDataset(torch.as_tensor(Xva), torch.as_tensor(to_model_scale(Yva)))
+    return DataLoader(tr, batch_size=batch_size, shuffle=True), DataLoader(va, batch_size=512)
 
 def _phase(model, train_dl, valid_dl, cfg, out_dir, callbacks, seed, progress, meta):
-    return fit(model, train_dl, valid_dl, loss_fn=trm_loss, eval_fn=dev_eval_fn, monitor="pearson_mean", mode="max",
+    return fit(model, train_dl, valid_dl, loss_fn=trm_loss, eval_fn=valid_eval_fn, monitor="pearson_mean", mode="max",
                epochs=cfg["epochs"], lr=cfg["lr"], min_lr=cfg["min_lr"], weight_decay=cfg["weight_decay"],
                patience=cfg["patience"], grad_clip=cfg.get("grad_clip"), out_dir=out_dir, callbacks=callbacks,
                seed=seed, progress=progress, meta=meta)
 
-def train_trm(version: str, Xtr, Ytr, Xdv, Ydv, *,
+def train_trm(version: str, Xtr, Ytr, Xva, Yva, *,  # training and validation (selection) embeddings and 1–5 labels
               n_iter: int = 3, d_model: int = 128, hidden: int = 256, dropout: float = 0.1, encoder: str = "minilm",
               phase1: dict | None = None, phase2: dict | None = None,   # overrides of PHASE1 / PHASE2 (epochs=0 skips)
               out_dir: str | Path | None = None, seed: int = 0, progress: bool = True, callbacks: Sequence = (),
               encoder_identity: str | None = None) -> tuple:  # recorded in OUT/model (default: looked up from `encoder`)
-    "Train one TRM on embeddings (labels 1–5) → (model holding its best weights, info with histories)."
+    "Train one TRM on embeddings, early-stopped on the validation set → (model holding its best weights, info with histories)."
     seed_everything(seed)
-    Ytr, Ydv = np.asarray(Ytr, np.float32), np.asarray(Ydv, np.float32)
-    for name, Y in (("train", Ytr), ("dev", Ydv)):
-        if Y.ndim != 2 or Y.shape[1] != 3: raise DataError(f"{name} labels must be (n, 3) V/A/D, got {Y.shape}")
-        if not np.isfinite(Y).all() or Y.min() < 1 or Y.max() > 5: raise DataError(f"{name} labels must lie in 1–5")
+    Ytr, Yva = _check_labels("train", Ytr), _check_labels("validation", Yva)
     p1, p2 = {**PHASE1, **(phase1 or {})}, {**PHASE2, **(phase2 or {})}
     model = make_trm(version, in_dim=Xtr.shape[1], d_model=d_model, hidden=hidden, n_iter=n_iter, dropout=dropout, encoder=encoder)
     tm = to_model_scale(Ytr)
     model.set_target_stats(tm.mean(0), tm.std(0))
     out_dir = Path(out_dir) if out_dir is not None else None
-    meta = dict(version=version, encoder=encoder, n_iter=n_iter)
+    meta = dict(version=version, encoder=encoder, n_iter=n_iter, seed=seed)
     info, t0 = dict(version=version, n_iter=n_iter, seed=seed), time.perf_counter()
     for name, cfg in (("phase1", p1), ("phase2", p2)):
         if cfg["epochs"] <= 0: continue
-        tr_dl, dv_dl = _loaders(Xtr, Ytr, Xdv, Ydv, cfg["batch_size"])
-        res = _phase(model, tr_dl, dv_dl, cfg, out_dir / name if out_dir else None, callbacks, seed, progress, meta)
-        info[name] = dict(history=res.history, best_epoch=res.best_epoch, best_dev_pearson_mean=res.best_score,
+        tr_dl, va_dl = _loaders(Xtr, Ytr, Xva, Yva, cfg["batch_size"])
+        res = _phase(model, tr_dl, va_dl, cfg, out_dir / name if out_dir else None, callbacks, seed, progress, meta)
+        info[name] = dict(history=res.history, best_epoch=res.best_epoch, best_valid_pearson_mean=res.best_score,
                           stopped_early=res.stopped_early)
     info["train_seconds"] = time.perf_counter() - t0
     if out_dir is not None:
-        dev = evaluate(model, Xdv, Ydv)
-        save_checkpoint(model, out_dir / "model", meta={**meta, "dev_pearson": dev["pearson"], "encoder_identity": encoder_identity or get_encoder(encoder).identity})
+        va = evaluate(model, Xva, Yva)
+        save_checkpoint(model, out_dir / "model", meta={**meta, "valid_pearson": va["pearson"], "encoder_identity": encoder_identity or get_encoder(encoder).identity})
     return model, info
 
 # %% ../../nbs/42_text_train.ipynb #ec847a0a
-class TextDataset(Dataset):
-    "(text, target on the model scale) pairs for end-to-end training."
-    def __init__(self, texts, Y): self.texts, self.Y = list(texts), torch.as_tensor(to_model_scale(np.asarray(Y, np.float32)))
-    def __len__(self): return len(self.texts)
-    def __getitem__(self, i): return self.texts[i], self.Y[i]
+FINETUNE = dict(epochs=1, encoder_lr=1e-4, head_lr=1e-3, warmup=0.1, weight_decay=0.01, batch_size=32,
+                grad_clip=1.0, patience=1, bucket=50, freeze_word_embeddings=True)
 
-class EndToEndTRM(nn.Module):
-    "Encoder (trainable copy) → TRM; `forward(texts)` returns the TRM's outputs."
-    def __init__(self, encoder: str = "minilm", version: str = "v6", trm: dict | None = None):
-        super().__init__()
-        from neurolab.text.encoders import SentenceEncoder, CausalLMEncoder, CAUSAL_LMS
-        self.init_kwargs = dict(encoder=encoder, version=version, trm=trm or {})
-        self.enc = SentenceEncoder() if encoder == "minilm" else CausalLMEncoder(encoder)  # a private, trainable copy
-        self.encoder_module = self.enc.module
-        self.trm = make_trm(version, **{**(trm or {}), "encoder": encoder})
+class WarmupLinear(Callback):
+    "Linear warm-up over `warmup` steps, then linear decay to 0 at `total`, of every param group's lr (use with `fit(schedule='constant')`)."
+    def __init__(self, warmup: int, total: int): self.warmup, self.total = max(0, warmup), max(1, total)
+    def factor(self, step: int) -> float:
+        if step < self.warmup: return (step + 1) / self.warmup
+        return max(0.0, (self.total - step) / max(1, self.total - self.warmup))
+    def _apply(self, state):
+        f = self.factor(state.step)
+        for g in state.optimizer.param_groups: g["lr"] = g["initial_lr"] * f
+    on_fit_start = on_step_end = _apply
 
-    def forward(self, texts): return self.trm(self.enc.forward_texts(list(texts)))
+class EpochTimer(Callback):
+    "Adds each epoch's wall-clock seconds to `fit`'s history (`epoch_seconds`), so resumed runs still add up."
+    def on_fit_start(self, state): self.t = time.perf_counter()
+    def on_epoch_end(self, state):
+        now = time.perf_counter(); state.metrics.update(epoch_seconds=now - self.t, torch_threads=torch.get_num_threads()); self.t = now
 
-def finetune_end_to_end(model, texts_tr, Ytr, texts_dv, Ydv, *, phase: dict | None = None, encoder: str = "minilm",
-                        out_dir=None, seed: int = 0, progress: bool = True, callbacks: Sequence = ()) -> tuple:
-    "Phase 2 through the encoder: wrap a trained TRM with its encoder and train both (lr 1e-4, clipping)."
-    cfg = {**PHASE2, **(phase or {})}
-    e2e = EndToEndTRM(encoder, model.version, {k: v for k, v in model.init_kwargs.items() if k != "encoder"})
-    e2e.trm.load_state_dict(model.state_dict())
-    tr = DataLoader(TextDataset(texts_tr, Ytr), batch_size=cfg["batch_size"], shuffle=True)
-    dv = DataLoader(TextDataset(texts_dv, Ydv), batch_size=64)
-    res = _phase(e2e, tr, dv, cfg, out_dir, callbacks, seed, progress, dict(version=model.version, encoder=encoder, end_to_end=True))
-    return e2e, res
+class TokenDataset(Dataset):
+    "(token ids, target on the model scale) pairs."
+    def __init__(self, ids, Y): self.ids, self.Y = list(ids), torch.as_tensor(to_model_scale(np.asarray(Y, np.float32)))
+    def __len__(self): return len(self.ids)
+    def __getitem__(self, i): return self.ids[i], self.Y[i]
+
+class LengthBucketSampler(Sampler):
+    "Batches of similar length: shuffle, sort within buckets of `bucket` batches, shuffle the batches (torch's RNG, which `fit` seeds per epoch)."
+    def __init__(self, lengths, batch_size: int = 32, shuffle: bool = True, bucket: int = 50):
+        self.lengths, self.batch_size, self.shuffle, self.bucket = np.asarray(lengths), batch_size, shuffle, bucket
+    def __len__(self): return math.ceil(len(self.lengths) / self.batch_size)
+    def __iter__(self):
+        n, bs = len(self.lengths), self.batch_size
+        if not self.shuffle: order = np.argsort(self.lengths, kind="stable")
+        else:
+            perm, size = torch.randperm(n).numpy(), bs * self.bucket
+            order = np.concatenate([c[np.argsort(self.lengths[c], kind="stable")] for c in np.split(perm, range(size, n, size))])
+        batches = [order[s:s + bs].tolist() for s in range(0, n, bs)]
+        if self.shuffle: batches = [batches[i] for i in torch.randperm(len(batches)).tolist()]
+        return iter(batches)
+
+def collate_tokens(items, pad_id: int = 0) -> tuple:
+    "[(ids, target)] → (padded token batch, targets)."
+    return pad_batch([i for i, _ in items], pad_id), torch.stack([t for _, t in items])
+
+def token_loader(model, ids, Y, batch_size: int, shuffle: bool, bucket: int = 50) -> DataLoader:
+    "DataLoader of dynamically padded, length-bucketed token batches for `model`'s tokenizer."
+    return DataLoader(TokenDataset(ids, Y), batch_sampler=LengthBucketSampler([len(x) for x in ids], batch_size, shuffle, bucket),
+                      collate_fn=functools.partial(collate_tokens, pad_id=model.encoder.tokenizer.pad_token_id))
+
+# %% ../../nbs/42_text_train.ipynb #d4a0257a
+def finetune(texts_tr: Sequence[str], Ytr, texts_va: Sequence[str], Yva, *,
+             encoder: str = "minilm",          # any name `HFEncoder` accepts
+             head: str = "linear",             # 'linear' or a TRM version
+             head_kwargs: dict | None = None,  # e.g. dict(n_iter=3)
+             cfg: dict | None = None,          # overrides of `FINETUNE`
+             max_length: int = 128, out_dir: str | Path | None = None, seed: int = 0,
+             progress: bool = True, callbacks: Sequence = ()) -> tuple:
+    "Fine-tune encoder + head on (texts, labels 1–5), selecting on the validation texts → (TextRegressor with its best weights, info)."
+    cfg = {**FINETUNE, **(cfg or {})}
+    Ytr, Yva = _check_labels("train", Ytr), _check_labels("validation", Yva)
+    seed_everything(seed)
+    model = TextRegressor(encoder, head, head_kwargs, max_length=max_length)
+    tm = to_model_scale(Ytr); model.head.set_target_stats(tm.mean(0), tm.std(0))
+    if cfg["freeze_word_embeddings"]: model.encoder.model.get_input_embeddings().weight.requires_grad_(False)
+    ids_tr, cut_tr = model.encoder.tokens(texts_tr)
+    ids_va, _ = model.encoder.tokens(texts_va)
+    tr = token_loader(model, ids_tr, Ytr, cfg["batch_size"], True, cfg["bucket"])
+    va = token_loader(model, ids_va, Yva, 128, False)
+    total = cfg["epochs"] * len(tr)
+    groups = [dict(params=[p for p in model.encoder.parameters() if p.requires_grad], lr=cfg["encoder_lr"]),
+              dict(params=list(model.head.parameters()), lr=cfg["head_lr"])]
+    t0 = time.perf_counter()
+    res = fit(model, tr, va, loss_fn=trm_loss, eval_fn=valid_eval_fn, monitor="pearson_mean", mode="max", epochs=cfg["epochs"],
+              lr=cfg["head_lr"], weight_decay=cfg["weight_decay"], schedule="constant", grad_clip=cfg["grad_clip"],
+              patience=cfg["patience"], out_dir=out_dir, params=groups, seed=seed, progress=progress,
+              callbacks=[WarmupLinear(int(cfg["warmup"] * total), total), EpochTimer(), *callbacks],
+              meta=dict(encoder=encoder, head=head, end_to_end=True, seed=seed))
+    info = dict(cfg=cfg, seed=seed, history=res.history, best_epoch=res.best_epoch, best_valid_pearson_mean=res.best_score,
+                stopped_early=res.stopped_early, steps=total, n_train=len(ids_tr), n_valid=len(ids_va),
+                truncated_train=int(cut_tr.sum()), torch_threads=torch.get_num_threads(), seconds_this_session=time.perf_counter() - t0,
+                train_seconds=sum(h.get("epoch_seconds", 0.0) for h in res.history))
+    return model, info
 
 # %% ../../nbs/42_text_train.ipynb #002d4133
 def compare(Y, pred_a, pred_b, n_boot: int = 2000, seed: int = 0) -> dict:
     "Per V/A/D paired bootstrap of Pearson(A) − Pearson(B) on the same items."
     return {d: paired_bootstrap(Y[:, j], pred_a[:, j], pred_b[:, j], metric=pearson, n_boot=n_boot, seed=seed)
             for j, d in enumerate(VAD)}
-
-# %% ../../nbs/42_text_train.ipynb #6ff2b2bf
-def _strip(rep: dict) -> dict: return {k: v for k, v in rep.items() if k != "predictions"}
-
-def _model_entry(model, info, X, Y, ridge_pred, n_boot, seed) -> tuple[dict, np.ndarray]:
-    ev = evaluate(model, X, Y)
-    p = ev["predictions"]
-    entry = dict(_strip(ev), vs_ridge=compare(Y, p["ensemble"], ridge_pred, n_boot, seed),
-                 last_vs_ridge=compare(Y, p["last"], ridge_pred, n_boot, seed),
-                 epochs=dict(phase1=len(info["phase1"]["history"]) if "phase1" in info else 0,
-                             phase2=len(info["phase2"]["history"]) if "phase2" in info else 0,
-                             best_phase1=info.get("phase1", {}).get("best_epoch"), best_phase2=info.get("phase2", {}).get("best_epoch")),
-                 train_seconds=info["train_seconds"], parameters=sum(q.numel() for q in model.parameters()),
-                 curves={ph: [h["pearson_mean"] for h in info[ph]["history"]] for ph in ("phase1", "phase2") if ph in info})
-    if model.n_iter > 1:
-        entry["ensemble_vs_first_iteration"] = compare(Y, p["ensemble"], p["iterations"][0], n_boot, seed)
-        entry["ensemble_vs_last"] = compare(Y, p["ensemble"], p["last"], n_boot, seed)
-    return entry, p["ensemble"]
-
-def _display_path(p) -> str:
-    "`p` relative to the repository when inside it (results files should not carry one machine's paths)."
-    from neurolab.core import repo_root
-    p = Path(p).resolve()
-    try: return str(p.relative_to(repo_root().resolve()))
-    except ValueError: return str(p)
-
-def _study_task(a: dict) -> tuple:
-    "One (version, K) of the study; top-level so that worker processes can run it."
-    torch.set_num_threads(1)
-    Xtr, Ytr, _ = emobank_split("train", a["encoder"], None, a["limit_train"], False)
-    Xdv, Ydv, _ = emobank_split("dev", a["encoder"], None, a["limit_dev"], False)
-    model, info = train_trm(a["version"], Xtr, Ytr, Xdv, Ydv, n_iter=a["k"], encoder=a["encoder"], phase1=a["phase1"],
-                            phase2=a["phase2"], seed=a["seed"], progress=a["progress"])
-    entry, pred = _model_entry(model, info, Xdv, Ydv, a["ridge"], a["n_boot"], a["seed"])
-    print(f"study: {a['version']} K={a['k']} done in {info['train_seconds']:.0f}s, dev Pearson {entry['pearson']}", flush=True)
-    return entry, pred, {k: v.clone() for k, v in model.state_dict().items()}, model.init_kwargs
-
-def study_figures(results: dict, fig_dir: str | Path) -> list:
-    "text_pearson.png (dev Pearson per version × K vs ridge) and text_iterations.png (Pearson per iteration)."
-    import matplotlib; matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    fig_dir = Path(fig_dir); fig_dir.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for enc, res in results["encoders"].items():
-        if not res.get("available"): continue
-        models, ks = res["models"], results["protocol"]["ks"]
-        fig, axes = plt.subplots(1, 3, figsize=(13, 3.6), sharey=False)
-        for j, d in enumerate(VAD):
-            ax, width = axes[j], 0.8 / len(ks)
-            for i, k in enumerate(ks):
-                cmp = [models[v][f"K{k}"]["vs_ridge"][d] for v in models]
-                diff = np.array([c["diff"] for c in cmp])
-                err = [diff - np.array([c["low"] for c in cmp]), np.array([c["high"] for c in cmp]) - diff]
-                ax.bar(np.arange(len(models)) + i * width, diff, width, yerr=err, capsize=3, label=f"K={k}")
-            ax.axhline(0, color="k", lw=1)
-            ax.set_xticks(np.arange(len(models)) + width * (len(ks) - 1) / 2, list(models))
-            ax.set(title=f"{d}: Pearson − ridge ({res['baselines']['ridge']['pearson'][d]:.3f})", ylabel="Δ Pearson on dev" if j == 0 else None)
-        axes[0].legend(fontsize=8)
-        fig.text(0.5, -0.02, f"{enc} embeddings; bars: TRM dev Pearson minus ridge's; error bars: paired bootstrap 95% CI", ha="center", fontsize=8)
-        fig.tight_layout(); p = fig_dir / f"text_pearson_{enc}.png"; fig.savefig(p, dpi=110, bbox_inches="tight"); plt.close(fig); paths.append(str(p))
-        kmax = max(ks)
-        if kmax > 1:
-            fig, axes = plt.subplots(1, 3, figsize=(13, 3.4))
-            for j, d in enumerate(VAD):
-                for v in models:
-                    it = [r[d] for r in models[v][f"K{kmax}"]["pearson_per_iteration"]]
-                    axes[j].plot(range(1, len(it) + 1), it, marker="o", label=v)
-                axes[j].axhline(res["baselines"]["ridge"]["pearson"][d], color="k", ls="--", lw=1)
-                axes[j].set(title=f"{d}: Pearson per iteration (K={kmax})", xlabel="iteration", xticks=range(1, kmax + 1))
-            axes[0].legend(fontsize=8)
-            fig.tight_layout(); p = fig_dir / f"text_iterations_{enc}.png"; fig.savefig(p, dpi=110); plt.close(fig); paths.append(str(p))
-    return paths
-
-def run_study(out: str | Path | None = "results/text.json", fig_dir: str | Path | None = "results/figures",
-              versions: Sequence[str] = tuple(VERSIONS), ks: Sequence[int] = (1, 3), encoders: Sequence[str] = ("minilm",),
-              seed: int = 0, limit_train: int | None = None, limit_dev: int | None = None,
-              phase1: dict | None = None, phase2: dict | None = None, n_boot: int = 2000,
-              ship_to: str | Path | None = None, ship_version: str = "v6", progress: bool = True,
-              jobs: int = 1) -> dict:  # worker processes training models in parallel (each with one torch thread)
-    "Train and evaluate every version × K × encoder on EmoBank; write JSON (+ figures, + shipped model)."
-    from neurolab.core import write_json
-    t0 = time.perf_counter()
-    df = load_emobank()
-    results = dict(task="EmoBank V/A/D regression from text", split_policy="train on train; early stopping and report on dev; test withheld",
-                   protocol=dict(jobs=jobs, phase1={**PHASE1, **(phase1 or {})}, phase2={**PHASE2, **(phase2 or {})}, ks=list(ks), versions=list(versions),
-                                 seed=seed, n_boot=n_boot, limit_train=limit_train, limit_dev=limit_dev, d_model=128, hidden=256,
-                                 monitor="mean dev Pearson over V/A/D", loss="MSE in standard units + 0.5 deep supervision + 0.1 confidence"),
-                   metric_notes=dict(scale="Pearson/MAE/MSE/R2 on EmoBank 1-5; Hope on (x-3)/2",
-                                     hope="mean(1 - |pad - target|) on (x-3)/2", faith="mean tanh(confidence) over iterations and sentences",
-                                     love="exp(-MSE on (x-3)/2) * (1 - variance of per-iteration estimates, averaged over sentences and V/A/D)"),
-                   encoders={})
-    shipped = None
-    for enc in encoders:
-        try:
-            Xtr, Ytr, _ = emobank_split("train", enc, df, limit_train, progress)
-            Xdv, Ydv, _ = emobank_split("dev", enc, df, limit_dev, progress)
-        except (NeurolabError, FileNotFoundError, OSError) as e:
-            results["encoders"][enc] = dict(available=False, reason=str(e).splitlines()[0]); continue
-        base = baselines(Xtr, Ytr, Xdv)
-        res = dict(available=True, identity=get_encoder(enc).identity, dim=int(Xtr.shape[1]), n_train=len(Ytr), n_dev=len(Ydv),
-                   baselines=dict(mean=report(Ydv, base["mean"]), ridge=dict(report(Ydv, base["ridge"]), alpha=base["ridge_alpha"])), models={})
-        # Most expensive first, so parallel workers finish together.
-        tasks = sorted(((v, k) for v in versions for k in ks), key=lambda t: (-t[1], -list(VERSIONS).index(t[0])))
-        args = [dict(version=v, k=k, encoder=enc, limit_train=limit_train, limit_dev=limit_dev, phase1=phase1, phase2=phase2,
-                     seed=seed, n_boot=n_boot, ridge=base["ridge"], progress=progress and jobs == 1) for v, k in tasks]
-        if jobs > 1:
-            import concurrent.futures as cf, multiprocessing as mp
-            with cf.ProcessPoolExecutor(jobs, mp_context=mp.get_context("spawn")) as pool: done = list(pool.map(_study_task, args))
-        else: done = [_study_task(a) for a in args]
-        res["models"] = {v: {} for v in versions}
-        preds = {}
-        for (v, k), (entry, pred, weights, init) in zip(tasks, done):
-            res["models"][v][f"K{k}"], preds[v, k] = entry, pred
-            if ship_to is not None and shipped is None and v == ship_version and k == max(ks):
-                model = make_trm(v, **init); model.load_state_dict(weights)
-                save_checkpoint(model, ship_to, meta=dict(version=v, n_iter=k, encoder=enc, encoder_identity=res["identity"],
-                                                          dev_pearson=entry["pearson"], trained_by="neurolab text study"))
-                shipped = _display_path(ship_to)
-        for v in versions:
-            res["models"][v] = {f"K{k}": res["models"][v][f"K{k}"] for k in ks}  # K order, whatever order they finished in
-            if len(ks) > 1:
-                res["models"][v]["K_vs_K1"] = {f"K{k}": compare(Ydv, preds[v, k], preds[v, min(ks)], n_boot, seed) for k in ks if k != min(ks)}
-        results["encoders"][enc] = res
-    results["summary"] = [dict(encoder=e, version=v, K=int(kk[1:]), **{f"pearson_{d}": m["pearson"][d] for d in VAD},
-                               **{f"diff_vs_ridge_{d}": [m["vs_ridge"][d]["diff"], m["vs_ridge"][d]["low"], m["vs_ridge"][d]["high"]] for d in VAD},
-                               beats_ridge_all=all(m["vs_ridge"][d]["low"] > 0 for d in VAD), hope=m["hope"], faith=m["faith"], love=m["love"])
-                          for e, r in results["encoders"].items() if r.get("available")
-                          for v, per_k in r["models"].items() for kk, m in per_k.items() if kk.startswith("K") and kk[1:].isdigit()]
-    results["figures"] = study_figures(results, fig_dir) if fig_dir is not None else []
-    results["shipped_model"] = shipped
-    results["seconds"] = time.perf_counter() - t0
-    if out is not None: write_json(out, results)
-    return results

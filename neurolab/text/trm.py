@@ -15,8 +15,9 @@ from torch import nn
 from ..core import DataError, NeurolabError, register_model, seed_everything
 
 # %% auto #0
-__all__ = ['PAD', 'VERSIONS', 'to_model_scale', 'from_model_scale', 'MLP', 'SelfAttentionTiny', 'PADRegressionHead', 'RINSEHead',
-           'SoulKernel', 'TinyRecursiveModelCompetitive', 'TRMv2', 'TRMv3', 'TRMv4', 'TRMv6', 'make_trm']
+__all__ = ['PAD', 'VERSIONS', 'HEADS', 'to_model_scale', 'from_model_scale', 'MLP', 'SelfAttentionTiny', 'PADRegressionHead',
+           'RINSEHead', 'SoulKernel', 'TinyRecursiveModelCompetitive', 'TRMv2', 'TRMv3', 'TRMv4', 'TRMv6', 'make_trm',
+           'LinearPAD', 'make_head', 'TextRegressor']
 
 # %% ../../nbs/41_text_trm.ipynb #6f31c461
 PAD = ["V", "A", "D"]  # EmoBank's names for Pleasure (valence), Arousal, Dominance
@@ -233,3 +234,65 @@ def make_trm(version: str = "v6", **kwargs) -> TinyRecursiveModelCompetitive:
     "A TRM by version name ('v1', 'v2', 'v3', 'v4', 'v6')."
     if version not in VERSIONS: raise NeurolabError(f"unknown TRM version {version!r}; choose from {list(VERSIONS)}")
     return VERSIONS[version](**kwargs)
+
+# %% ../../nbs/41_text_trm.ipynb #f4da744e
+class LinearPAD(nn.Module):
+    "Baseline head: dropout + one linear map from the embedding to V/A/D and a confidence (TRM output interface, K = 1)."
+    version, n_iter, ensemble, soul = "linear", 1, "last", False
+
+    def __init__(self, in_dim: int = 384, dropout: float = 0.1, encoder: str = "minilm"):
+        super().__init__()
+        self.init_kwargs = dict(in_dim=in_dim, dropout=dropout, encoder=encoder)
+        self.in_dim, self.encoder = in_dim, encoder
+        self.register_buffer("target_mean", torch.zeros(3))
+        self.register_buffer("target_std", torch.ones(3))
+        self.drop, self.out = nn.Dropout(dropout), nn.Linear(in_dim, 4)
+
+    set_target_stats = TinyRecursiveModelCompetitive.set_target_stats
+    predict = TinyRecursiveModelCompetitive.predict
+
+    def forward(self, x: torch.Tensor) -> dict:
+        if x.ndim != 2 or x.shape[1] != self.in_dim: raise DataError(f"LinearPAD expects (batch, {self.in_dim}) embeddings, got {tuple(x.shape)}")
+        o = self.out(self.drop(x))
+        units, conf = o[None, :, :3], F.softplus(o[None, :, 3])
+        pad = self.target_mean + self.target_std * units[0]
+        return dict(units=units, confidence=conf, weights=torch.ones_like(conf), latent=x, iterations=pad[None],
+                    pad_ensemble=pad, pad_last=pad, pad=pad, confidence_final=torch.tanh(conf[0]))
+
+HEADS = {"linear": LinearPAD, **VERSIONS}
+
+def make_head(name: str = "linear", **kwargs) -> nn.Module:
+    "A head by name: 'linear' or a TRM version ('v1' … 'v6'); `kwargs` go to its constructor."
+    if name not in HEADS: raise NeurolabError(f"unknown head {name!r}; choose from {list(HEADS)}")
+    return HEADS[name](**kwargs)
+
+# %% ../../nbs/41_text_trm.ipynb #2078a795
+class TextRegressor(nn.Module):
+    "An encoder (any Hugging Face / Sentence-Transformers name) and a head, trained together: token batch → the head's V/A/D outputs."
+    def __init__(self, encoder: str = "minilm",       # encoder name (see `HFEncoder`)
+                 head: str = "linear",                # 'linear' or a TRM version
+                 head_kwargs: dict | None = None,     # e.g. {'n_iter': 3} for a TRM
+                 encoder_config: dict | None = None,  # architecture only (set when loading a checkpoint)
+                 normalize: bool | None = None, max_length: int = 128):
+        super().__init__()
+        from neurolab.text.encoders import HFEncoder
+        self.encoder = HFEncoder(encoder, encoder_config, normalize, max_length)
+        self.head = make_head(head, in_dim=self.encoder.dim, encoder=encoder, **(head_kwargs or {}))
+        self.init_kwargs = dict(encoder=encoder, head=head, head_kwargs=dict(head_kwargs or {}), encoder_config=self.encoder.init_kwargs["config"],
+                                normalize=self.encoder.normalize, max_length=max_length)
+
+    def forward(self, batch: dict) -> dict: return self.head(self.encoder(batch))
+
+    @torch.no_grad()
+    def predict(self, texts: Sequence[str], batch_size: int = 64) -> dict:
+        "PAD on 1–5, confidence, per-iteration estimates and a truncation flag per text (batched by length, in input order)."
+        ids, truncated = self.encoder.tokens(texts)
+        order = np.argsort([len(x) for x in ids], kind="stable")
+        self.eval()
+        outs = [self(self.encoder.batch([ids[i] for i in order[s:s + batch_size]])) for s in range(0, len(ids), batch_size)]
+        back = np.argsort(order)
+        pad = torch.cat([o["pad"] for o in outs]).numpy()[back]
+        conf = torch.cat([o["confidence_final"] for o in outs]).numpy()[back]
+        its = torch.cat([o["iterations"] for o in outs], 1).numpy()[:, back]
+        conf_its = torch.cat([o["confidence"] for o in outs], 1).numpy()[:, back]
+        return dict(pad=from_model_scale(pad), confidence=conf, iterations=from_model_scale(its), confidence_iterations=conf_its, truncated=truncated)
