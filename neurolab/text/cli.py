@@ -25,7 +25,7 @@ def load_text_model(path: str | Path | None = None):
     "A trained text model (a TRM on embeddings, or a fine-tuned `TextRegressor`) from a checkpoint folder (default: the shipped one)."
     path = Path(path) if path is not None else default_model()
     if not (path / "config.json").exists(): raise DataNotFoundError(f"no text model at {path} (expected config.json + model.safetensors)")
-    return load_checkpoint(path)
+    return load_checkpoint(path, family="text")
 
 def embed_for(model, texts: list[str], progress: bool = False) -> tuple[object, object]:
     "(model input, model) for `texts`: the texts for a `TextRegressor`; for a TRM, embeddings from the encoder its checkpoint records (a changed encoder is refused)."
@@ -63,7 +63,13 @@ def _split_rows(df: pd.DataFrame, split: str, source) -> pd.DataFrame:
     return rows
 
 def cmd_train(a) -> dict:
-    "Train on 90% of `train`, select on the seeded 10% validation slice, report on `dev`."
+    "Train on 90% of `train`, select on the seeded 10% validation slice, report on `dev`; `--out` belongs to this run."
+    from neurolab.train import run_folder
+    settings = {k: v for k, v in vars(a).items() if k != "quiet"}
+    with run_folder(a.out, settings, overwrite=a.overwrite):  # locked; the same settings resume, others are refused
+        return _train(a)
+
+def _train(a) -> dict:
     from neurolab.text.training import emobank_split, evaluate, train_trm, finetune, train_valid_split
     from neurolab.core import save_checkpoint
     df = read_emobank(a.data)
@@ -150,6 +156,7 @@ def register(subparsers):
     p.add_argument("--epochs2", type=int, default=10, help="phase-2 epochs (default 10, early-stopped on the validation slice)")
     p.add_argument("--limit", type=int, default=None, help="use only the first N sentences of each split (quick runs)")
     p.add_argument("--seed", type=int, default=0, help="random seed")
+    p.add_argument("--overwrite", action="store_true", help="start afresh when --out holds a run with other settings")
     p.add_argument("--quiet", **quiet)
     p.set_defaults(func=lambda a: emit(cmd_train(a)))
 

@@ -236,6 +236,7 @@ def make_trm(version: str = "v6", **kwargs) -> TinyRecursiveModelCompetitive:
     return VERSIONS[version](**kwargs)
 
 # %% ../../nbs/41_text_trm.ipynb #f4da744e
+@register_model("text")
 class LinearPAD(nn.Module):
     "Baseline head: dropout + one linear map from the embedding to V/A/D and a confidence (TRM output interface, K = 1)."
     version, n_iter, ensemble, soul = "linear", 1, "last", False
@@ -267,6 +268,7 @@ def make_head(name: str = "linear", **kwargs) -> nn.Module:
     return HEADS[name](**kwargs)
 
 # %% ../../nbs/41_text_trm.ipynb #2078a795
+@register_model("text")
 class TextRegressor(nn.Module):
     "An encoder (any Hugging Face / Sentence-Transformers name) and a head, trained together: token batch → the head's V/A/D outputs."
     def __init__(self, encoder: str = "minilm",       # encoder name (see `HFEncoder`)
