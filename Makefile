@@ -4,7 +4,7 @@ STAMP   := .venv/.installed
 # Corpora: the library decides, the same way for make, the CLI and Python: $NEUROLAB_DATA if set,
 # else this checkout's data/ (neurolab.core.data_dir). Nothing here picks a folder of its own.
 
-.PHONY: setup demo test docs readme results figures bench clean
+.PHONY: setup demo test docs readme results results-check figures bench clean
 
 setup: $(STAMP)
 
@@ -30,6 +30,9 @@ readme: $(STAMP)        ## README.md from nbs/index.ipynb
 
 results: $(STAMP)       ## rerun the studies that write results/*.json (long)
 	$(PY) scripts/run_studies.py
+
+results-check: $(STAMP) ## rerun a cheap slice of each study against the committed results (minutes)
+	$(PY) scripts/results_check.py
 
 figures: $(STAMP)       ## redraw results/figures/viz_* by running nbs/52_viz_study.ipynb in a real kernel
 	$(PY) -m jupyter nbconvert --to notebook --execute nbs/52_viz_study.ipynb --ExecutePreprocessor.timeout=3600 --stdout > /dev/null
