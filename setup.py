@@ -40,7 +40,9 @@ setuptools.setup(
     include_package_data=True,
     package_data={cfg["lib_name"]: ["assets/**/*"]},
     install_requires=cfg["requirements"].split(),
-    extras_require={"dev": cfg["dev_requirements"].split()},
+    extras_require={"dev": cfg["dev_requirements"].split(),
+                    # openSMILE (audEERING): free for research and education, not for commercial use
+                    "opensmile": cfg.get("opensmile_requirements", "").split()},
     entry_points={
         "console_scripts": cfg["console_scripts"].split(),
         "nbdev": [f"{cfg['lib_path']}={cfg['lib_path']}._modidx:d"],

@@ -1,4 +1,4 @@
-"""The speech family from the outside: `neurolab speech ...` as a shell user runs it, with the shipped model."""
+"""The speech family from the outside: `neurolab speech ...` as a shell user runs it, with the shipped models."""
 import json, os, subprocess, sys
 from pathlib import Path
 
@@ -7,11 +7,14 @@ import pytest
 import soundfile as sf
 
 from neurolab.core import data_dir
-from neurolab.speech.inference import default_model_dir
+from neurolab.speech.inference import offline_model_dir, streaming_model_dir
 
 RAVDESS = data_dir() / "ravdess"
 needs_data = pytest.mark.skipif(not RAVDESS.is_dir(), reason="RAVDESS not present (set NEUROLAB_DATA)")
-needs_model = pytest.mark.skipif(not (default_model_dir() / "config.json").exists(), reason="no shipped speech model")
+needs_model = pytest.mark.skipif(not all((d / "config.json").exists() for d in
+                                         (offline_model_dir("speaker"), offline_model_dir("global"), streaming_model_dir())),
+                                 reason="no shipped speech models")
+CLIP = RAVDESS / "Actor_05" / "03-01-05-01-01-01-05.flac"
 
 
 def run(*args):
@@ -30,6 +33,12 @@ def test_speech_actions_registered():  # (tests/test_cli.py runs every action's 
     assert set(speech._subparsers._group_actions[0].choices) == {"train", "eval", "predict", "study"}
 
 
+def _check_record(r):
+    assert list(r) == ["file", "label", "probabilities", "system", "normalization"]
+    p = r["probabilities"]
+    assert len(p) == 8 and abs(sum(p.values()) - 1) < 1e-4 and r["label"] == max(p, key=p.get)
+
+
 @needs_data
 @needs_model
 def test_predict_with_shipped_model_48k_stereo_wav():
@@ -38,24 +47,46 @@ def test_predict_with_shipped_model_48k_stereo_wav():
     proc = run("predict", wav)
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
-    assert list(out) == ["class", "label", "confidence"] and len(out["confidence"]) == 8
-    assert abs(sum(out["confidence"]) - 1) < 1e-4 and out["confidence"][out["class"]] == max(out["confidence"])
+    assert len(out) == 1 and out[0]["normalization"] == "global"
+    _check_record(out[0])
 
 
 @needs_data
 @needs_model
-def test_eval_reports_metrics_and_training_overlap():
-    proc = run("eval", "--data", data_dir(), "--actors", "5")
+def test_predict_enrolled_and_streaming():
+    proc = run("predict", CLIP, "--enrol", RAVDESS / "Actor_05")
+    assert proc.returncode == 0, proc.stderr
+    rec = json.loads(proc.stdout)[0]; _check_record(rec); assert rec["normalization"] == "speaker"
+    proc = run("predict", CLIP, "--streaming")
+    assert proc.returncode == 0, proc.stderr
+    rec = json.loads(proc.stdout)[0]; _check_record(rec); assert rec["system"] == "lstm/mfcc"
+
+
+@needs_data
+@needs_model
+def test_too_little_enrolment_names_the_minimum():
+    files = sorted((RAVDESS / "Actor_05").glob("*.flac"))[:2]
+    proc = run("predict", CLIP, "--enrol", *files)
+    assert proc.returncode == 2 and "the minimum is 3" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+@needs_data
+@needs_model
+def test_eval_any_ravdess_layout_folder(tmp_path):
+    (tmp_path / "Actor_05").mkdir()  # a folder with a single actor, linked from the mirror
+    for f in (RAVDESS / "Actor_05").iterdir(): os.symlink(f, tmp_path / "Actor_05" / f.name)
+    proc = run("eval", "--data", tmp_path)
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
-    assert {"n", "accuracy", "uar", "macro_f1", "confusion"} <= set(out) and out["n"] == 60
-    assert np.array(out["confusion"]).sum() == 60
+    assert {"n", "accuracy", "uar", "macro_f1", "confusion", "uar_ci"} <= set(out) and out["n"] == 60
+    assert np.array(out["confusion"]).sum() == 60 and out["normalization"] == "speaker"
     assert out["actors_seen_in_training"] == [5]  # the shipped model trained on every actor: said, not hidden
 
 
 @pytest.mark.parametrize("make, message", [
     (lambda p: p.write_bytes(b"garbage, not audio"), "corrupt"),
-    (lambda p: sf.write(p, np.zeros(100, np.float32) + 0.1, 16000), "shorter than one"),
+    (lambda p: sf.write(p, np.zeros(480, np.float32) + 0.1, 16000), "too short (0.030 s)"),
+    (lambda p: sf.write(p, np.zeros(16000, np.float32), 16000), "silent audio"),
     (lambda p: sf.write(p, np.zeros(0, np.float32), 16000), "zero-length"),
 ])
 @needs_model
@@ -64,10 +95,37 @@ def test_bad_audio_is_one_line_exit_2(tmp_path, make, message):
     proc = run("predict", f)
     assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
     assert message in proc.stderr, proc.stderr
+    assert "error" in json.loads(proc.stdout)[0]  # never a label
+
+
+@needs_data
+@needs_model
+def test_one_bad_file_keeps_the_good_results(tmp_path):
+    bad = tmp_path / "bad.wav"; bad.write_bytes(b"not audio")
+    proc = run("predict", CLIP, bad, CLIP)
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
+    out = json.loads(proc.stdout)
+    assert ["error" in r for r in out] == [False, True, False]
+    _check_record(out[0]); assert out[0] == out[2]
+
+
+@needs_data
+@needs_model
+def test_shipped_streaming_chunking_and_warmup():
+    from neurolab.data import load_audio
+    from neurolab.speech.inference import StreamingRecognizer, load_speech_model
+    model = load_speech_model()
+    meta = model.checkpoint_meta
+    assert meta["results"] == "results/speech.json" and "seed" in meta  # provenance of the shipped model
+    audio = load_audio(CLIP)
+    whole = StreamingRecognizer(model).push(audio)
+    rec = StreamingRecognizer(model)
+    chunked = np.concatenate([rec.push(audio[i:i + 160]) for i in range(0, len(audio), 160)])
+    assert np.array_equal(whole, chunked)
 
 
 def test_missing_model_and_data_are_one_line(tmp_path):
-    proc = run("eval", "--model", tmp_path / "nothing", "--data", tmp_path)
+    proc = run("eval", "--model", tmp_path / "nothing", "--data", RAVDESS if RAVDESS.is_dir() else tmp_path)
     assert proc.returncode == 2 and "no speech model" in proc.stderr
     proc = run("train", "--data", tmp_path, "--out", tmp_path / "m")
     assert proc.returncode == 2 and "no RAVDESS actors" in proc.stderr

@@ -4,7 +4,8 @@
 
 # %% ../../nbs/30_speech_features.ipynb #bebf9bef
 from __future__ import annotations
-import functools, warnings
+import functools, hashlib, json, warnings
+from pathlib import Path
 
 import librosa
 import numpy as np
@@ -12,12 +13,13 @@ import scipy.fft
 import scipy.signal
 import scipy.sparse
 
-from ..core import AudioError
-from ..data import resample, validate_waveform
+from ..core import AudioError, atomic_path, cache_dir
+from ..data import load_audio, resample, validate_waveform
 
 # %% auto #0
-__all__ = ['SR', 'FRAME', 'HOP', 'N_MFCC', 'prepare_waveform', 'peak_scale', 'backend_mfcc_reference', 'mfcc_frames',
-           'frame_signal', 'backend_mfcc']
+__all__ = ['SR', 'FRAME', 'HOP', 'N_MFCC', 'FEATURE_SETS', 'MIN_DELTA_FRAMES', 'prepare_waveform', 'peak_scale',
+           'backend_mfcc_reference', 'mfcc_frames', 'frame_signal', 'backend_mfcc', 'spec_key', 'extract_features',
+           'file_features', 'corpus_feature_set']
 
 # %% ../../nbs/30_speech_features.ipynb #6f1ab107
 SR, FRAME, HOP, N_MFCC = 16000, 400, 160, 13  # the backend's fixed constants
@@ -88,3 +90,66 @@ def backend_mfcc(audio,       # 16 kHz mono waveform (other rates: pass `sr`)
     frames = frame_signal(peak_scale(prepare_waveform(audio, sr)))
     frames = frames[np.any(frames != 0, axis=1)]  # step 4
     return mfcc_frames(frames) if len(frames) else _silent_row()
+
+# %% ../../nbs/30_speech_features.ipynb #92b5dd71
+FEATURE_SETS = {"mfcc": "frames", "mfcc_deltas": "frames", "egemaps": "clip", "compare": "clip"}
+_OPENSMILE = {"egemaps": "eGeMAPSv02", "compare": "ComParE_2016"}
+MIN_DELTA_FRAMES = 9  # librosa.feature.delta's window
+
+def _check_set(name: str) -> str:
+    if name not in FEATURE_SETS: raise AudioError(f"unknown feature set {name!r}; choose from {list(FEATURE_SETS)}")
+    return FEATURE_SETS[name]
+
+@functools.lru_cache(maxsize=None)
+def _smile(name: str):
+    try: import opensmile
+    except ImportError: raise ImportError(f"feature set {name!r} needs openSMILE: pip install 'neurolab[opensmile]' "
+                                          "(free for research, not for commercial use)") from None
+    return opensmile.Smile(feature_set=getattr(opensmile.FeatureSet, _OPENSMILE[name]),
+                           feature_level=opensmile.FeatureLevel.Functionals)
+
+def spec_key(name: str) -> str:
+    "Hash of everything that defines a feature set's numbers (set, version, openSMILE version, rate)."
+    _check_set(name)
+    if name in _OPENSMILE:
+        import opensmile
+        spec = {"set": name, "opensmile": opensmile.__version__, "sr": SR}
+    else: spec = {"set": name, "contract": "backend-mfcc-v1", "deltas": name == "mfcc_deltas", "width": MIN_DELTA_FRAMES}
+    return hashlib.sha1(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:12]
+
+def extract_features(audio,             # 16 kHz mono waveform (other rates: pass `sr`)
+                     name: str = "mfcc",  # one of FEATURE_SETS
+                     sr: int = SR) -> np.ndarray:
+    "One feature set of a waveform: [T, F] frames for `mfcc*`, an [F] vector for the openSMILE functionals."
+    _check_set(name)
+    if name == "mfcc": return backend_mfcc(audio, sr)
+    if name == "mfcc_deltas":
+        m = backend_mfcc(audio, sr)
+        if len(m) < MIN_DELTA_FRAMES: m = np.pad(m, ((0, MIN_DELTA_FRAMES - len(m)), (0, 0)), mode="edge")
+        d1 = librosa.feature.delta(m.T, width=MIN_DELTA_FRAMES, order=1, mode="nearest").T
+        d2 = librosa.feature.delta(m.T, width=MIN_DELTA_FRAMES, order=2, mode="nearest").T
+        return np.concatenate([m, d1, d2], axis=1).astype(np.float32)
+    x = prepare_waveform(audio, sr)
+    return _smile(name).process_signal(x, SR).to_numpy()[0].astype(np.float32)
+
+# %% ../../nbs/30_speech_features.ipynb #ae0d7c12
+def _content_key(path: Path) -> str:
+    return hashlib.sha1(path.read_bytes()).hexdigest()[:20]
+
+def file_features(path,                # audio file (any rate/channels `load_audio` reads)
+                  name: str = "mfcc",  # one of FEATURE_SETS
+                  cache: bool = True) -> np.ndarray:
+    "`extract_features` of a file, cached on disk under hash keys (feature spec + file content)."
+    _check_set(name)
+    path = Path(path)
+    if not cache or not path.is_file(): return extract_features(load_audio(path), name)
+    file = cache_dir("speech", "features", f"{name}-{spec_key(name)}") / f"{_content_key(path)}.npy"
+    if file.exists(): return np.load(file, allow_pickle=False)
+    feats = extract_features(load_audio(path), name)
+    with atomic_path(file) as tmp: np.save(tmp, feats)
+    return feats
+
+def corpus_feature_set(paths, name: str = "mfcc"):
+    "`file_features` for many files: a list of [T, F] arrays (frame sets) or an [n, F] array (clip sets)."
+    feats = [file_features(p, name) for p in paths]
+    return feats if FEATURE_SETS[name] == "frames" else np.stack(feats)

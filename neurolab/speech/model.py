@@ -14,7 +14,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 from ..core import DataError
 
 # %% auto #0
-__all__ = ['EmotionLSTM', 'set_normalization', 'forward_packed']
+__all__ = ['EmotionLSTM', 'set_normalization', 'forward_packed', 'LinearEmotionHead']
 
 # %% ../../nbs/31_speech_model.ipynb #04ecd92f
 class EmotionLSTM(nn.Module):
@@ -75,3 +75,37 @@ def forward_packed(self: EmotionLSTM, x: Tensor, lengths: Tensor) -> Tuple[Tenso
     return self.head(self.drop(out)), mask.to(x.device), self.head(self.drop(h[-1]))
 
 EmotionLSTM.forward_packed = forward_packed
+
+# %% ../../nbs/31_speech_model.ipynb #04ec6cb0
+class LinearEmotionHead(nn.Module):
+    "Standardise clip features, then one linear layer: the weights of a fitted scikit-learn linear classifier."
+    def __init__(self, n_features: int,        # width of the clip feature vector (e.g. 6373 for ComParE)
+                 num_classes: int = 8,
+                 probability: str = "softmax"):  # how scores become probabilities (softmax of the linear scores)
+        super().__init__()
+        if min(n_features, num_classes) < 1: raise ValueError("LinearEmotionHead: sizes must be positive integers")
+        self.init_kwargs = dict(n_features=n_features, num_classes=num_classes, probability=probability)
+        self.register_buffer("feat_mean", torch.zeros(n_features))
+        self.register_buffer("feat_scale", torch.ones(n_features))
+        self.linear = nn.Linear(n_features, num_classes)
+
+    def forward(self, x: Tensor) -> Tensor:
+        "Linear scores (batch, num_classes) of clip features (batch, n_features)."
+        return self.linear((x - self.feat_mean) / self.feat_scale)
+
+    @classmethod
+    def from_sklearn(cls, pipeline) -> "LinearEmotionHead":
+        "Copy a fitted `make_pipeline(StandardScaler(), LogisticRegression | LinearSVC)` (multiclass)."
+        scaler, clf = pipeline[0], pipeline[-1]
+        coef = np.atleast_2d(clf.coef_)
+        if coef.shape[0] < 3: raise ValueError("LinearEmotionHead.from_sklearn: expected a multiclass classifier")
+        m = cls(coef.shape[1], coef.shape[0])
+        with torch.no_grad():
+            m.feat_mean.copy_(torch.as_tensor(scaler.mean_)); m.feat_scale.copy_(torch.as_tensor(scaler.scale_))
+            m.linear.weight.copy_(torch.as_tensor(coef)); m.linear.bias.copy_(torch.as_tensor(clf.intercept_))
+        return m.eval()
+
+    @torch.no_grad()
+    def predict_proba(self, X) -> np.ndarray:
+        "Probabilities (n, num_classes) as float64 numpy (softmax of the scores; for logistic regression, its own)."
+        return self(torch.as_tensor(np.asarray(X, np.float32))).double().softmax(-1).numpy()

@@ -16,16 +16,18 @@ from torch.utils.data import DataLoader, Dataset
 
 from ..core import DataError, atomic_path, cache_dir, read_json, save_checkpoint, seed_everything, write_json
 from ..data import RAVDESS_EMOTIONS, actor_folds, load_audio
+from ..speakers import SpeakerNorm
 from ..metrics import accuracy, classification_report, uar
 from ..train import fit
 from .features import SR, backend_mfcc
 from .model import EmotionLSTM
 
 # %% auto #0
-__all__ = ['LABELS_8', 'LABELS_6', 'FEATURE_VERSION', 'AUGMENTATIONS', 'OBJECTIVES', 'STUDY_CONFIG', 'class_labels',
-           'emotion_targets', 'augment_waveform', 'clip_features', 'corpus_features', 'SequenceDataset',
+__all__ = ['LABELS_8', 'LABELS_6', 'FEATURE_VERSION', 'AUGMENTATIONS', 'OBJECTIVES', 'NORMALIZATIONS', 'STUDY_CONFIG',
+           'class_labels', 'emotion_targets', 'augment_waveform', 'clip_features', 'corpus_features', 'SequenceDataset',
            'collate_sequences', 'sequence_loss', 'balanced_weights', 'predict_proba', 'make_eval_fn', 'TrainConfig',
-           'train_model', 'cross_validate', 'cv_work_dir', 'clip_statistics', 'baseline_predictions']
+           'train_model', 'speaker_normalize', 'cross_validate', 'cv_work_dir', 'clip_statistics',
+           'baseline_predictions']
 
 # %% ../../nbs/32_speech_train.ipynb #fcd5ddf0
 LABELS_8 = [RAVDESS_EMOTIONS[i] for i in range(1, 9)]
@@ -91,13 +93,27 @@ def corpus_features(index: pd.DataFrame, variant: str = "orig", kinds: tuple = A
 
 # %% ../../nbs/32_speech_train.ipynb #531175d5
 class SequenceDataset(Dataset):
-    "Clips as (features (n, 13), class); optional augmented copies drawn at random, optional random crops."
+    "Clips as (features (n, F), class); optional augmented copies, random crops and time/frequency masks (training only)."
     def __init__(self, feats: list, labels, augmented: list | None = None,
-                 crop: int = 0):  # >0: a random window of at most `crop` frames per item (training only)
+                 crop: int = 0,       # >0: a random window of at most `crop` frames per item
+                 time_mask: int = 0,  # >0: one band of up to this many frames is masked per item
+                 freq_mask: int = 0): # >0: one band of up to this many coefficients is masked per item
         if len(feats) != len(labels): raise DataError(f"{len(feats)} feature sequences vs {len(labels)} labels")
         self.feats, self.labels, self.crop = feats, np.asarray(labels, np.int64), int(crop)
-        self.augmented = augmented  # augmented[i] = list of extra (n, 13) arrays for clip i
+        self.time_mask, self.freq_mask = int(time_mask), int(freq_mask)
+        self.augmented = augmented  # augmented[i] = list of extra (n, F) arrays for clip i
     def __len__(self): return len(self.feats)
+    def _mask(self, f: np.ndarray) -> np.ndarray:
+        # SpecAugment on feature frames: masked cells take the clip's own mean of that coefficient
+        # (neutral whether features are raw or already normalised)
+        f = np.array(f, np.float32, copy=True); fill = f.mean(0)
+        if self.time_mask and len(f) > 1:
+            w = int(torch.randint(min(self.time_mask, len(f) - 1) + 1, ())); t0 = int(torch.randint(len(f) - w + 1, ()))
+            f[t0:t0 + w] = fill
+        if self.freq_mask:
+            w = int(torch.randint(min(self.freq_mask, f.shape[1] - 1) + 1, ())); c0 = int(torch.randint(f.shape[1] - w + 1, ()))
+            f[:, c0:c0 + w] = fill[c0:c0 + w]
+        return f
     def __getitem__(self, i):
         f = self.feats[i]
         if self.augmented is not None and len(self.augmented[i]):
@@ -106,10 +122,11 @@ class SequenceDataset(Dataset):
         if self.crop and len(f) > self.crop:
             start = int(torch.randint(len(f) - self.crop + 1, ()))
             f = f[start:start + self.crop]
+        if self.time_mask or self.freq_mask: f = self._mask(f)
         return torch.as_tensor(f, dtype=torch.float32), int(self.labels[i])
 
 def collate_sequences(batch) -> dict:
-    "Pad a list of (sequence, class) to {'x': (B, T, 13), 'lengths': (B,), 'y': (B,)}."
+    "Pad a list of (sequence, class) to {'x': (B, T, F), 'lengths': (B,), 'y': (B,)}."
     seqs, ys = zip(*batch)
     return {"x": torch.nn.utils.rnn.pad_sequence(list(seqs), batch_first=True),
             "lengths": torch.tensor([len(s) for s in seqs]), "y": torch.tensor(ys)}
@@ -170,6 +187,8 @@ def make_eval_fn(objective: str = "frames", mode: str = "mean"):
     return eval_fn
 
 # %% ../../nbs/32_speech_train.ipynb #46d3947d
+NORMALIZATIONS = ("global", "speaker")
+
 @dataclass
 class TrainConfig:
     "Every choice of a speech training run (saved into results and checkpoints)."
@@ -189,6 +208,9 @@ class TrainConfig:
     class_weights: str = "none"  # "balanced": weight the loss so each class counts equally (UAR), or "none"
     n_augment: int = 0           # augmented copies per training clip (0: none)
     augment_kinds: tuple = AUGMENTATIONS
+    time_mask: int = 0           # SpecAugment-style masks on feature frames (0: off)
+    freq_mask: int = 0
+    normalization: str = "global"  # "global": corpus statistics in the model; "speaker": each speaker's own (SpeakerNorm)
     seed: int = 0
 
     @classmethod
@@ -206,10 +228,12 @@ def train_model(feats: list, labels, cfg: TrainConfig,
     seed_everything(cfg.seed)
     model = EmotionLSTM(13, cfg.hidden_size, cfg.num_layers, cfg.n_classes, cfg.dropout)
     model.set_normalization(feats)
-    train_dl = DataLoader(SequenceDataset(feats, labels, augmented, crop=cfg.crop), batch_size=cfg.batch_size, shuffle=True,
+    train_dl = DataLoader(SequenceDataset(feats, labels, augmented, crop=cfg.crop, time_mask=cfg.time_mask,
+                                          freq_mask=cfg.freq_mask), batch_size=cfg.batch_size, shuffle=True,
                           collate_fn=collate_sequences)
     valid_dl = (DataLoader(SequenceDataset(*valid), batch_size=64, collate_fn=collate_sequences)
                 if valid is not None else None)
+    if cfg.normalization not in NORMALIZATIONS: raise DataError(f"normalization must be one of {NORMALIZATIONS}, got {cfg.normalization!r}")
     meta = {"labels": class_labels(cfg.n_classes), "predict_mode": cfg.predict_mode,
             "features": FEATURE_VERSION, "config": asdict(cfg), **(meta or {})}
     if cfg.class_weights not in ("none", "balanced"): raise DataError(f"class_weights must be 'none' or 'balanced', got {cfg.class_weights!r}")
@@ -235,6 +259,18 @@ def _valid_actors(actors: np.ndarray, fold: int, n_valid: int = 2) -> list:
     if not picked: raise DataError("cross_validate: a fold needs at least two training actors (one for validation)")
     return picked
 
+def speaker_normalize(index: pd.DataFrame, feats: list, augmented: list | None = None):
+    "Frames of each actor normalised by a `SpeakerNorm` fitted on that actor's original clips (augmented copies too)."
+    actors = index["actor"].to_numpy()
+    out, aug_out = list(feats), [list(a) for a in augmented] if augmented else None
+    for a in np.unique(actors):
+        rows = np.flatnonzero(actors == a)
+        norm = SpeakerNorm.fit([feats[i] for i in rows])
+        for i in rows:
+            out[i] = norm.transform(feats[i])
+            if aug_out: aug_out[i] = norm.transform(aug_out[i])
+    return out, aug_out
+
 def cross_validate(index: pd.DataFrame, cfg: TrainConfig, k: int = 5, n_valid_actors: int = 3,
                    work_dir: str | Path | None = None,  # keep each finished fold here; a rerun reuses it
                    only_folds=None,                     # run just these folds (e.g. to split work over processes)
@@ -245,6 +281,8 @@ def cross_validate(index: pd.DataFrame, cfg: TrainConfig, k: int = 5, n_valid_ac
     feats = corpus_features(index)
     augmented = ([[clip_features(p, f"aug{j}", cfg.augment_kinds) for j in range(cfg.n_augment)] for p in index["path"]]
                  if cfg.n_augment else None)
+    if cfg.normalization == "speaker":  # each actor's statistics from its own clips, labels unused (test actors too)
+        feats, augmented = speaker_normalize(index, feats, augmented)
     probs = np.zeros((len(index), cfg.n_classes), np.float32)
     fold_of = np.full(len(index), -1)
     folds = []
@@ -272,6 +310,8 @@ def cross_validate(index: pd.DataFrame, cfg: TrainConfig, k: int = 5, n_valid_ac
         folds.append({"fold": f, "test_actors": sorted(int(a) for a in index["actor"].iloc[te].unique()),
                       "valid_actors": sorted(int(a) for a in va_actors), "best_epoch": res.best_epoch,
                       "valid_uar": res.best_score, "epochs_run": len(res.history), "seconds": time.perf_counter() - t0,
+                      "seed": cfg.seed, "curve": [{k: h[k] for k in ("epoch", "train_loss", "valid_loss", "uar") if k in h}
+                                                  for h in res.history],
                       **{m: rep[m] for m in ("n", "accuracy", "uar", "macro_f1")}})
         if done is not None:
             np.save(done.with_name("probs.npy"), probs[te])
