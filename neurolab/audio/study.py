@@ -80,9 +80,9 @@ def ridge_baseline(x: np.ndarray, y: np.ndarray, rows: dict) -> tuple[np.ndarray
     return r.predict(x[rows["test"]]), float(r.alpha_)
 
 # %% ../../nbs/15_audio_study.ipynb #d1a57ff1
-def _outputs(model, data: dict, rows: np.ndarray, speaker_norm: bool) -> dict:
+def _outputs(model, data: dict, rows: np.ndarray, speaker_norm: bool, passes: int | None = None) -> dict:
     mels = [data["mels"][i] for i in rows]
-    return predict_all(model, apply_norms(mels, [data["norms"][i] for i in rows]) if speaker_norm else mels)
+    return predict_all(model, apply_norms(mels, [data["norms"][i] for i in rows]) if speaker_norm else mels, passes)
 
 def _emotion_report(classes, logits, actors, n_boot, seed) -> dict:
     pred = logits.argmax(-1)
@@ -146,8 +146,7 @@ def run_study(out_json: str | Path = "results/audio_lrm.json", figures_dir: str 
                                        work_dir=study_work_dir(recipe, s, init) if not clips_per_actor else None)
         stages[f"train_seed{s}"] = time.time() - t
         t = time.time()
-        every = _outputs(model, d, np.arange(len(index)), sn)     # embeddings of all clips for the ridge baseline
-        emb = every["embedding"][:, 0]
+        emb = _outputs(model, d, np.arange(len(index)), sn, passes=1)["embedding"][:, 0]   # pass-1 embeddings for the ridge baseline
         base = {"mean": np.broadcast_to(d["y"][rows["train"]].mean(0), (len(rows["test"]), 2)).copy()}
         base["ridge_embedding"], _ = ridge_baseline(emb, d["y"], rows)
         if first is None and opensmile:
