@@ -21,7 +21,7 @@ from .training import (DIMS, STUDY_RECIPE, apply_norms, default_model_dir, defau
 
 # %% auto #0
 __all__ = ['METRICS', 'actor_bootstrap', 'system_report', 'paired_report', 'fit_ridge', 'opensmile_functionals', 'ridge_baseline',
-           'evaluate_split', 'run_study', 'study_figures']
+           'evaluate_split', 'run_study', 'study_figures', 'results_check']
 
 # %% ../../nbs/15_audio_study.ipynb #b067c0e6
 def actor_bootstrap(groups,                        # speaker (actor) id of every row
@@ -110,6 +110,11 @@ def evaluate_split(model, data: dict, rows: dict, speaker_norm: bool, part: str 
     return rep, out
 
 # %% ../../nbs/15_audio_study.ipynb #d6eed173
+def _subset(index: pd.DataFrame, clips_per_actor: int | None) -> pd.DataFrame:
+    "The fast variant's clips: `clips_per_actor` clips of each actor, spread over its recordings (all clips when None)."
+    if not clips_per_actor: return index
+    return index.groupby("actor").nth(list(range(0, 60, max(1, 60 // clips_per_actor)))[:clips_per_actor]).reset_index(drop=True)
+
 def _summary(rep: dict) -> dict:
     "Point values of the last pass (and UAR) from an `evaluate_split` report, for the mean ± sd over seeds."
     last = max(k for k in rep["systems"] if k.startswith("pass"))
@@ -132,7 +137,7 @@ def run_study(out_json: str | Path = "results/audio_lrm.json", figures_dir: str 
     recipe = {**STUDY_RECIPE, **(recipe or {})}
     sn = recipe["speaker_norm"]
     index, norms_table = load_ravdess(data)
-    if clips_per_actor: index = index.groupby("actor").nth(list(range(0, 60, max(1, 60 // clips_per_actor)))[:clips_per_actor]).reset_index(drop=True)
+    index = _subset(index, clips_per_actor)
     split = default_split(index); rows = split_rows(index, split)
     t = time.time(); d = prepare_ravdess(index, norms_table, speaker_norm=sn); stages["features"] = time.time() - t
     init = "panns" if panns_path().is_file() else "scratch"
@@ -233,3 +238,27 @@ def study_figures(res: dict, figures_dir: str | Path = "results/figures") -> lis
     for ax in axes: ax.set_xlabel("epoch"); ax.legend(fontsize=7)
     fig.tight_layout(); out.append(_save(fig, figures_dir / "audio_training.png")); plt.close(fig)
     return out
+
+# %% ../../nbs/15_audio_study.ipynb #b45152f4
+def results_check(results: str | Path = "results/audio_lrm.json", model_dir: str | Path | None = None,
+                  tol: float = 0.02,          # largest |difference| accepted on r and CCC (inference only: rounding-level drift)
+                  data: str | Path | None = None) -> dict:
+    "Cheap slice for `make results-check`: re-evaluate the shipped model on the recorded test actors and compare with `results`."
+    from neurolab.core import read_json, load_checkpoint
+    res = read_json(Path(results))
+    model = load_checkpoint(Path(model_dir) if model_dir is not None else default_model_dir())
+    index, norms_table = load_ravdess(data)
+    index = _subset(index, (res.get("fast_variant") or {}).get("clips_per_actor"))
+    index = index[index["actor"].isin(res["split"]["test"])].reset_index(drop=True)
+    d = prepare_ravdess(index, norms_table, speaker_norm=bool(model.init_kwargs.get("speaker_norm", False)),
+                        frontend=dict(model.logmel.config))
+    P = _outputs(model, d, np.arange(len(index)), bool(model.init_kwargs.get("speaker_norm", False)))["va"]
+    rows, ok = [], True
+    for k in range(P.shape[1]):
+        for i, dim in enumerate(DIMS):
+            for m, f in (("pearson", safe_pearson), ("ccc", ccc)):
+                now, then = f(d["y"][:, i], P[:, k, i]), res["test"]["systems"][f"pass{k + 1}"][dim][m]["value"]
+                good = abs(now - then) <= tol; ok &= good
+                rows.append(dict(what=f"pass{k + 1} {dim} {m}", committed=round(then, 4), rerun=round(now, 4), ok=good))
+                print(f"audio {rows[-1]['what']:<22} committed {then:+.4f}  rerun {now:+.4f}  {'ok' if good else 'DIFFERS'}")
+    return {"ok": bool(ok), "tolerance": tol, "comparisons": rows}
