@@ -125,10 +125,11 @@ def apply_norms(mels: list, norms: list | None) -> list:
 
 # %% ../../nbs/13_audio_train.ipynb #a5228b56
 AUGMENT = dict(crop_frames=100,                        # random crop length in frames (20 ms each)
-               shift_frames=25,                        # time shift: up to this much silence before or after the clip
+               trim_db=40.0,                           # crops come from the span of frames within this many dB of the loudest (0: whole clip)
+               shift_frames=10,                        # time shift: up to this much silence before or after that span
                gain_db=6.0,                            # random gain, ± dB
                noise_p=0.5, noise_snr_db=(10.0, 40.0), # additive noise (random spectral tilt): probability, SNR range
-               time_masks=2, time_mask_frames=20,      # SpecAugment: time stripes and their maximum width
+               time_masks=2, time_mask_frames=12,      # SpecAugment: time stripes and their maximum width
                freq_masks=2, freq_mask_bins=8,         # SpecAugment: frequency stripes and their maximum width
                mixup_alpha=0.0)                        # > 0: mixup inside each batch, λ ~ Beta(α, α); 0: off
 
@@ -138,12 +139,12 @@ def augment_config(**overrides) -> dict:
     cfg = {**AUGMENT, **overrides}
     if cfg["crop_frames"] < 16: raise NeurolabError(f"augmentation: crop_frames must be ≥ 16 (Cnn6's pools), got {cfg['crop_frames']}")
     if not 0 <= cfg["noise_p"] <= 1: raise NeurolabError(f"augmentation: noise_p must be in [0, 1], got {cfg['noise_p']}")
-    if min(cfg["shift_frames"], cfg["gain_db"], cfg["time_masks"], cfg["freq_masks"], cfg["mixup_alpha"]) < 0:
+    if min(cfg["trim_db"], cfg["shift_frames"], cfg["gain_db"], cfg["time_masks"], cfg["freq_masks"], cfg["mixup_alpha"]) < 0:
         raise NeurolabError("augmentation: sizes, counts and mixup_alpha must be ≥ 0")
     cfg["noise_snr_db"] = [float(v) for v in cfg["noise_snr_db"]]
     return cfg
 
-NO_AUGMENT = dict(shift_frames=0, gain_db=0.0, noise_p=0.0, time_masks=0, freq_masks=0, mixup_alpha=0.0)  # crops only
+NO_AUGMENT = dict(trim_db=0.0, shift_frames=0, gain_db=0.0, noise_p=0.0, time_masks=0, freq_masks=0, mixup_alpha=0.0)  # crops only
 
 # %% ../../nbs/13_audio_train.ipynb #bca3b576
 class AugmentedCrops(Dataset):
@@ -169,6 +170,9 @@ class AugmentedCrops(Dataset):
     def __getitem__(self, i):   # all randomness from torch's RNG, which `fit` seeds per epoch
         c = self.cfg; crop = c["crop_frames"]
         m = torch.from_numpy(np.asarray(self.mels[i], np.float32))
+        if c["trim_db"]:   # RAVDESS clips hold ~1 s of silence around the sentence: crop the sentence, not the silence
+            e = m.mean(1); on = torch.nonzero(e >= e.max() - c["trim_db"])[:, 0]
+            m = m[int(on[0]):int(on[-1]) + 1]
         pad = c["shift_frames"]
         m = F.pad(m, (0, 0, pad, pad + max(0, crop - len(m) - 2 * pad)), value=SILENCE_DB)
         start = int(torch.randint(0, len(m) - crop + 1, ()))
@@ -361,7 +365,7 @@ def train_two_stage(train_mels: list, train_y: np.ndarray, valid_mels: list, val
 # %% ../../nbs/13_audio_train.ipynb #f7461456
 STUDY_RECIPE = dict(epochs1=16, patience1=6,      # stage 1: at most 16 epochs, stop after 6 without a better validation CCC
                     epochs2=2, patience2=None,    # stage 2 (feedback): 2 epochs, best kept
-                    lr1=1e-3, lr2=1e-3, weight_decay=1e-4, batch_size=16, crop_frames=64,   # 1.28 s crops
+                    lr1=1e-3, lr2=1e-3, weight_decay=1e-4, batch_size=16, crop_frames=80,   # 1.6 s crops of the sentence
                     augment={}, loss={},          # `AUGMENT` / `LOSS` defaults
                     n_classes=8, speaker_norm=True)
 
