@@ -131,3 +131,39 @@ def test_eval_on_one_test_actor_subset(tmp_path):
     res = json.loads(proc.stdout)
     assert res["n"] == len(files) and res["actors"] == [actor]
     assert {"pearson", "ccc", "mae"} <= set(res["passes"]["pass1"]["valence"])
+
+
+@pytest.fixture(scope="module")
+def tiny_sn_model(tmp_path_factory):
+    "An untrained multi-task, speaker-normalised model (what the study trains), saved through the one checkpoint format."
+    from neurolab.audio.emotion import FeatureEmotionRegression_Cnn6_LRM
+    from neurolab.audio.features import RAVDESS_FRONTEND
+    torch.manual_seed(0)
+    path = tmp_path_factory.mktemp("audio_sn") / "model"
+    save_checkpoint(FeatureEmotionRegression_Cnn6_LRM(**RAVDESS_FRONTEND, n_classes=8, speaker_norm=True).eval(), path,
+                    meta={"split": {"train": [1], "valid": [2], "test": [20]}})
+    return path
+
+
+@needs_data
+def test_predict_with_enrolment(tiny_sn_model):
+    clips = sorted(RAVDESS.glob("Actor_03/*.flac"))
+    proc = run("predict", clips[30], "--model", tiny_sn_model, "--enrol", *clips[:4])
+    assert proc.returncode == 0, proc.stderr
+    res = json.loads(proc.stdout)[0]
+    assert res["speaker_stats"] == "enrolment" and len(res["emotion_probs"]) == 8
+    alone = json.loads(run("predict", clips[30], "--model", tiny_sn_model).stdout)[0]
+    assert alone["speaker_stats"] == "the clips themselves"
+
+
+@needs_data
+def test_eval_on_a_folder_of_unseen_actors(tiny_sn_model, tmp_path):
+    "Any RAVDESS-layout folder (here without its own va_norms.csv): each actor normalised by its own clips."
+    for actor in (19, 20):
+        folder = tmp_path / f"Actor_{actor:02d}"; folder.mkdir()
+        for f in sorted(RAVDESS.glob(f"Actor_{actor:02d}/*.flac"))[::10]: shutil.copy(f, folder)
+    proc = run("eval", "--model", tiny_sn_model, "--data", tmp_path, "--actors", "19", "20", "--n-boot", "20")
+    assert proc.returncode == 0, proc.stderr
+    res = json.loads(proc.stdout)
+    assert res["actors"] == [19, 20] and res["speaker_norm"] is True and set(res["emotion_uar"]) == {"pass1", "pass2"}
+    assert run("eval", "--model", tiny_sn_model, "--data", tmp_path, "--actors", "7").returncode == 2   # no such actor: one line

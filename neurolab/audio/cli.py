@@ -23,20 +23,24 @@ def load_audio_model(model_dir: str | Path | None = None):
     return load_checkpoint(path, family="audio", cls=FeatureEmotionRegression_Cnn6_LRM)
 
 # %% ../../nbs/14_audio_cli.ipynb #6771f84d
-def action_predict(files, model_dir=None, passes: int | None = None) -> list[dict]:
+def action_predict(files, model_dir=None, passes: int | None = None,
+                   enrol=None) -> list[dict]:  # unlabelled clips of the same speaker, for a speaker-normalised model
     "One dict per file: valence, arousal (last pass), every pass, or an `error` naming what is wrong."
     import torch
-    from neurolab.audio.emotion import predict_file
+    from neurolab.audio.emotion import predict_file, enrolment
+    from neurolab.data import load_audio
     torch.set_num_threads(min(2, torch.get_num_threads()))
     model = load_audio_model(model_dir)
     if passes is not None: model.forward_passes = passes
+    stats = enrolment(model, [load_audio(f, sr=model.sample_rate) for f in enrol], model.sample_rate,
+                      [Path(f).name for f in enrol]) if enrol else None
     from neurolab.cli import per_file
-    return per_file(files, lambda f: predict_file(model, f))
+    return per_file(files, lambda f: predict_file(model, f, enrol=stats))
 
 def action_eval(model_dir=None, data=None, actors=None, n_boot: int = 1000) -> dict:
     "n, per-pass Pearson/CCC/MAE for valence and arousal (and the paired bootstrap of last − pass 1)."
     import torch
-    from neurolab.audio.training import load_ravdess, ravdess_features, pass_report, predict_passes
+    from neurolab.audio.training import load_ravdess, model_inputs, pass_report, predict_all
     torch.set_num_threads(min(2, torch.get_num_threads()))
     model = load_audio_model(model_dir)
     index, norms = load_ravdess(data)
@@ -46,9 +50,14 @@ def action_eval(model_dir=None, data=None, actors=None, n_boot: int = 1000) -> d
         actors, which = split.get("test") or sorted(index.actor.unique()), "test actors of the model" if split.get("test") else "all actors"
     index = index[index.actor.isin(list(actors))].reset_index(drop=True)
     if len(index) == 0: raise DataNotFoundError(f"no RAVDESS files of actors {list(actors)} in the data")
-    mels, y = ravdess_features(index, frontend=model.logmel.config, norms=norms)
-    rep = pass_report(y, predict_passes(model, mels), n_boot=n_boot)
-    return {"model": str(model_dir or "shipped"), "actors": sorted(int(a) for a in index.actor.unique()), "actors_from": which, **rep}
+    mels, y = model_inputs(model, index, norms)   # speaker-normalised models: each actor by its own clips
+    out = predict_all(model, mels)
+    rep = pass_report(y, out["va"], n_boot=n_boot)
+    if out["logits"] is not None:
+        from neurolab.metrics import uar
+        rep["emotion_uar"] = {f"pass{k + 1}": uar(index.emotion.to_numpy() - 1, out["logits"][:, k].argmax(1)) for k in range(out["va"].shape[1])}
+    return {"model": str(model_dir or "shipped"), "actors": sorted(int(a) for a in index.actor.unique()), "actors_from": which,
+            "speaker_norm": bool(model.init_kwargs.get("speaker_norm", False)), **rep}
 
 def action_train(data, out, epochs1=10, epochs2=4, batch_size=16, crop_frames=100, n_valid=2, n_test=4, seed=0,
                  overwrite: bool = False) -> dict:
@@ -61,20 +70,20 @@ def action_train(data, out, epochs1=10, epochs2=4, batch_size=16, crop_frames=10
 
 def _train(data, out: Path, epochs1, epochs2, batch_size, crop_frames, n_valid, n_test, seed) -> dict:
     import torch
-    from neurolab.audio.training import load_ravdess, default_split, split_rows, ravdess_features, train_two_stage
+    from neurolab.audio.training import STUDY_RECIPE, load_ravdess, default_split, split_rows, prepare_ravdess, train_recipe
     from neurolab.audio.features import RAVDESS_FRONTEND
     from neurolab.core import save_checkpoint
     torch.set_num_threads(min(2, torch.get_num_threads()))
     index, norms = load_ravdess(data)
     split = default_split(index, n_valid, n_test)
     rows = split_rows(index, split)
-    mels, y = ravdess_features(index, norms=norms)
-    pick = lambda k: ([mels[i] for i in rows[k]], y[rows[k]])
+    recipe = {**STUDY_RECIPE, "epochs1": epochs1, "epochs2": epochs2, "batch_size": batch_size, "crop_frames": crop_frames}
+    d = prepare_ravdess(index, norms, speaker_norm=recipe["speaker_norm"])
     meta = {"split": split, "frontend": RAVDESS_FRONTEND, "targets": "warriner norms per RAVDESS emotion"}
-    model, info, _ = train_two_stage(*pick("train"), *pick("valid"), epochs1=epochs1, epochs2=epochs2, batch_size=batch_size,
-                                     crop_frames=crop_frames, work_dir=out / "work", meta=meta, seed=seed, progress=False)
+    out = Path(out)
+    model, info, _ = train_recipe(d, rows, recipe, seed=seed, work_dir=out / "work", meta=meta, progress=False)
     save_checkpoint(model.eval(), out / "model", meta=meta)
-    res = {"model": str(out / "model"), "split": split, "n": {k: int(len(v)) for k, v in rows.items()}, **info}
+    res = {"model": str(out / "model"), "split": split, "n": {k: int(len(v)) for k, v in rows.items() if k != "test"}, **info}
     write_json(out / "train.json", res)
     return res
 
@@ -119,27 +128,30 @@ def register(subparsers):
     p.add_argument("files", type=Path, nargs="+", help="audio files (wav, flac, ...)")
     p.add_argument("--model", type=Path, default=None, help=model_help)
     p.add_argument("--passes", type=int, default=None, help="forward passes (default: the model's)")
+    p.add_argument("--enrol", type=Path, nargs="+", default=None,
+                   help="unlabelled clips of the same speaker: their statistics normalise a speaker-normalised model's input "
+                        "(default: the files themselves)")
     p.add_argument("--out", type=Path, default=None, help="also write the JSON here")
     def _predict(a):
         check_out_file(a.out)  # before any work: a folder given as --out is one line, not a traceback at the end
-        emit_per_file(action_predict(a.files, a.model, a.passes), a.out)
+        emit_per_file(action_predict(a.files, a.model, a.passes, a.enrol), a.out)
     p.set_defaults(func=_predict)
 
     s = sub.add_parser("study", help="the full RAVDESS study: train, evaluate, baselines, figures, shipped model",
-                       description="Rerunnable: writes results/audio_lrm.json, results/figures/audio_*.png and the model "
-                                   "(default: the shipped assets folder). Tens of minutes on a 2-core CPU.")
+                       description="Rerunnable (resumes its training): writes results/audio_lrm.json, results/figures/audio_*.png and the "
+                                   "model (default: the shipped assets folder). About an hour per seed on one CPU core.")
     s.add_argument("--data", type=Path, default=None, help=data_help)
     s.add_argument("--out", type=Path, default=Path("results/audio_lrm.json"), help="results JSON")
     s.add_argument("--figures", type=Path, default=Path("results/figures"), help="figure folder")
     s.add_argument("--model-out", type=Path, default=None, help="where to save the model (default: the shipped assets folder)")
-    s.add_argument("--epochs1", type=int, default=6, help="stage-1 epochs (default 6)")
-    s.add_argument("--epochs2", type=int, default=3, help="stage-2 epochs (default 3)")
-    s.add_argument("--seed", type=int, default=0, help="random seed")
+    s.add_argument("--seeds", type=int, nargs="+", default=[0], help="training seeds (default 0; the first is shipped)")
+    s.add_argument("--no-ship", action="store_true", help="do not overwrite the shipped model")
+    s.add_argument("--no-opensmile", action="store_true", help="skip the openSMILE ridge baselines")
     def _study(a):
-        from neurolab.audio.training import run_study
-        res = run_study(a.out, a.figures, a.model_out, epochs1=a.epochs1, epochs2=a.epochs2, seed=a.seed, data=a.data, progress=False)
-        emit({"out": str(a.out), "model": res["model_dir"], "figures": res["figures"], "test": res["test"]["passes"],
-              "seconds": res["seconds"]})
+        from neurolab.audio.study import run_study
+        res = run_study(a.out, a.figures, a.model_out, seeds=a.seeds, data=a.data, ship=not a.no_ship, opensmile=not a.no_opensmile)
+        emit({"out": str(a.out), "model": res.get("model_dir"), "figures": res["figures"], "test_last_pass": res["over_seeds"],
+              "seconds": res["environment"]["stage_seconds"]})
     s.set_defaults(func=_study)
 
 # %% ../../nbs/14_audio_cli.ipynb #c2021202

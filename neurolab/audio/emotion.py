@@ -12,14 +12,15 @@ import torch
 import torch.nn as nn
 
 from ..core import AudioError, DataError, NeurolabError, register_model
-from ..data import SILENCE_PEAK, check_full_scale, check_usable, load_audio, validate_waveform, resample
+from ..data import RAVDESS_EMOTIONS, SILENCE_PEAK, check_full_scale, check_usable, load_audio, validate_waveform, resample
+from ..speakers import SpeakerNorm
 from ..lrm import LRM, Steering
 from .features import LogMel, check_frontend
 from .cnn6 import Cnn6, load_panns_checkpoint
 
 # %% auto #0
-__all__ = ['DEFAULT_CONNECTIONS', 'SCALAR_CONNECTIONS', 'SOURCES', 'FeatureEmotionRegression_Cnn6_LRM', 'check_clip', 'predict',
-           'predict_file']
+__all__ = ['DEFAULT_CONNECTIONS', 'SCALAR_CONNECTIONS', 'SOURCES', 'FeatureEmotionRegression_Cnn6_LRM', 'check_clip', 'enrolment',
+           'predict', 'predict_file']
 
 # %% ../../nbs/12_audio_emotion.ipynb #445e4476
 DEFAULT_CONNECTIONS = [dict(source="valence", target="base.conv_block4"), dict(source="valence", target="base.conv_block3"),
@@ -39,17 +40,23 @@ class FeatureEmotionRegression_Cnn6_LRM(nn.Module):
     "Cnn6 + valence/arousal pathways with Long Range Modulation feedback; regression of V/A in [-1, 1]."
     def __init__(self, sample_rate: int = 32000, window_size: int = 1024, hop_size: int = 320, mel_bins: int = 64,
                  fmin: float = 50, fmax: float = 14000, forward_passes: int = 2, freeze_base: bool = True,
-                 connections: list | None = None):
+                 connections: list | None = None,
+                 n_classes: int = 0,            # > 0: a categorical emotion head (logits) on the embedding, for multi-task training
+                 speaker_norm: bool = False,    # inputs are speaker-normalised log-mels (`predict` then needs enrolment statistics)
+                 spec_augment: bool = True):    # the backbone's own SpecAugment (off when the data pipeline masks instead)
         super().__init__()
         connections = [dict(c) for c in (connections or DEFAULT_CONNECTIONS)]
         self.init_kwargs = dict(sample_rate=sample_rate, window_size=window_size, hop_size=hop_size, mel_bins=mel_bins,
                                 fmin=fmin, fmax=fmax, forward_passes=forward_passes, freeze_base=freeze_base,
-                                connections=connections)
+                                connections=connections, n_classes=int(n_classes), speaker_norm=bool(speaker_norm),
+                                spec_augment=bool(spec_augment))
         if not isinstance(forward_passes, int) or forward_passes < 1: raise NeurolabError(f"forward_passes must be ≥ 1, got {forward_passes!r}")
         self.forward_passes = forward_passes
         self.logmel = LogMel(sample_rate, window_size, hop_size, mel_bins, fmin, fmax)
-        self.base = Cnn6(mel_bins=mel_bins)
+        self.base = Cnn6(mel_bins=mel_bins, spec_augment=spec_augment)
         self.valence_head, self.arousal_head = _pathway(), _pathway()
+        if n_classes < 0: raise NeurolabError(f"n_classes must be ≥ 0, got {n_classes}")
+        self.emotion_head = nn.Linear(512, n_classes) if n_classes else None
         for c in connections:
             if c.get("source") not in SOURCES: raise NeurolabError(f"unknown LRM source {c.get('source')!r}; choose from {sorted(SOURCES)}")
         targets = {c["target"]: _BLOCK_CHANNELS.get(c["target"]) for c in connections}
@@ -123,8 +130,10 @@ FeatureEmotionRegression_Cnn6_LRM.min_samples = _min_samples
 def _one_pass(self, logmel: torch.Tensor) -> dict:
     emb = self.base(logmel)
     v128, a128 = self.valence_head[:4](emb), self.arousal_head[:4](emb)   # hooks on head.3 capture the sources
-    return {"valence": self.valence_head[4](v128)[:, 0], "arousal": self.arousal_head[4](a128)[:, 0],
-            "embedding": emb, "valence_128d": v128, "arousal_128d": a128}
+    out = {"valence": self.valence_head[4](v128)[:, 0], "arousal": self.arousal_head[4](a128)[:, 0],
+           "embedding": emb, "valence_128d": v128, "arousal_128d": a128}
+    if self.emotion_head is not None: out["emotion_logits"] = self.emotion_head(emb)
+    return out
 
 def _forward(self, x, forward_passes: int | None = None, modulation_strength=None, return_all_passes: bool = False,
              steering: Steering | None = None):
@@ -145,22 +154,45 @@ def check_clip(audio, sr: int, model: FeatureEmotionRegression_Cnn6_LRM, name: s
     y = resample(y, int(sr), model.sample_rate)
     return check_usable(y, model.sample_rate, name, model.min_samples())
 
+def enrolment(model: FeatureEmotionRegression_Cnn6_LRM, clips, sr: int = 16000, names=None) -> SpeakerNorm:
+    "`SpeakerNorm` of one speaker's unlabelled clips, on the model's log-mels (what a speaker-normalised model needs)."
+    clips = [clips] if isinstance(clips, np.ndarray) and clips.ndim == 1 else list(clips)
+    names = names or [f"enrol{i}" for i in range(len(clips))]
+    with torch.no_grad():
+        mels = [model.logmel(torch.from_numpy(check_clip(y, sr, model, n)))[0].numpy() for y, n in zip(clips, names)]
+    return SpeakerNorm.fit(mels)
+
 @torch.no_grad()
-def predict(model: FeatureEmotionRegression_Cnn6_LRM, clips, sr: int = 16000, names=None) -> list[dict]:
+def predict(model: FeatureEmotionRegression_Cnn6_LRM, clips, sr: int = 16000, names=None,
+            enrol: SpeakerNorm | None = None) -> list[dict]:  # speaker statistics (`enrolment`); default: these clips' own
     "Per clip: {'valence', 'arousal'} of the last pass and 'passes': [{'valence', 'arousal'}, ...]."
     clips = [clips] if isinstance(clips, np.ndarray) and clips.ndim == 1 else list(clips)
     names = names or [f"clip{i}" for i in range(len(clips))]
     model.eval()
+    normed = model.init_kwargs.get("speaker_norm", False)
+    clips = [check_clip(y, sr, model, name) for y, name in zip(clips, names)]
+    inputs = [torch.from_numpy(y)[None] for y in clips]
+    source = None
+    if normed:   # a speaker-normalised model: log-mels once, then the speaker's statistics
+        mels = [model.logmel(x)[0].numpy() for x in inputs]
+        source = "enrolment" if enrol is not None else "the clips themselves"
+        enrol = enrol if enrol is not None else SpeakerNorm.fit(mels, min_count=16)
+        inputs = [torch.from_numpy(enrol.transform(m))[None] for m in mels]
     results = []
-    for y, name in zip(clips, names):
-        y = check_clip(y, sr, model, name)
-        outs = model(torch.from_numpy(y)[None], return_all_passes=True)
+    for x, y, name in zip(inputs, clips, names):
+        outs = model(x, return_all_passes=True)
         passes = [{"valence": float(o["valence"][0]), "arousal": float(o["arousal"][0])} for o in outs]
-        results.append({**passes[-1], "passes": passes, "seconds": len(y) / model.sample_rate})
+        r = {**passes[-1], "passes": passes, "seconds": len(y) / model.sample_rate}
+        if "emotion_logits" in outs[-1]:
+            probs = torch.softmax(outs[-1]["emotion_logits"][0], 0)
+            r["emotion"] = RAVDESS_EMOTIONS[int(probs.argmax()) + 1]
+            r["emotion_probs"] = {RAVDESS_EMOTIONS[k + 1]: round(float(v), 4) for k, v in enumerate(probs)}
+        if source: r["speaker_stats"] = source
+        results.append(r)
     return results
 
-def predict_file(model: FeatureEmotionRegression_Cnn6_LRM, path: str | os.PathLike) -> dict:
+def predict_file(model: FeatureEmotionRegression_Cnn6_LRM, path: str | os.PathLike, enrol: SpeakerNorm | None = None) -> dict:
     "Decode `path` (any rate, stereo down-mixed) and predict; errors name the file."
     path = Path(path)
     y = load_audio(path, sr=model.sample_rate)
-    return {"file": str(path), **predict(model, [y], model.sample_rate, [path.name])[0]}
+    return {"file": str(path), **predict(model, [y], model.sample_rate, [path.name], enrol=enrol)[0]}

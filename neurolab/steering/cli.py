@@ -69,16 +69,18 @@ def load_clips(model: torch.nn.Module, data=None, actors="test", num_samples: in
                norms: str = "warriner"):
     "(log-mels list, (n, 2) valence/arousal targets, index rows) of RAVDESS clips of `actors`, optionally a seeded subsample."
     from neurolab.data import ravdess_index
-    from neurolab.audio.training import ravdess_features
+    from neurolab.audio.training import model_inputs
     index = ravdess_index(_ravdess_root(data), download=False)
     wanted = resolve_actors(model, actors)
-    rows = index[index["actor"].isin(wanted)]
+    rows = index[index["actor"].isin(wanted)].reset_index(drop=True)
     if rows.empty: raise DataError(f"no RAVDESS clips of actors {wanted} under {_ravdess_root(data)}")
+    if num_samples is not None and num_samples < 1: raise DataError(f"--num-samples must be ≥ 1, got {num_samples}")
+    # the inputs the model expects (speaker-normalised ones: statistics from all of each actor's unlabelled clips,
+    # so a subsample sees the same normalisation as the whole set)
+    mels, va = model_inputs(model, rows, norms)
     if num_samples is not None and num_samples < len(rows):
-        if num_samples < 1: raise DataError(f"--num-samples must be ≥ 1, got {num_samples}")
-        rows = rows.sample(n=num_samples, random_state=seed).sort_index()
-    rows = rows.reset_index(drop=True)
-    mels, va = ravdess_features(rows, frontend=dict(model.logmel.config), norms=norms)
+        pick = np.sort(rows.sample(n=num_samples, random_state=seed).index.to_numpy())
+        mels, va, rows = [mels[i] for i in pick], va[pick], rows.iloc[pick].reset_index(drop=True)
     return mels, va, rows
 
 # %% ../../nbs/23_steering_cli.ipynb #b8902f12
