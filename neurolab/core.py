@@ -265,7 +265,10 @@ def _check_weights(state: dict, expected: dict, cls_name: str):
     if missing or unexpected: raise CheckpointError(f"weights do not match {cls_name} (missing {missing[:5]}, unexpected {unexpected[:5]})")
     for k, want in expected.items():
         got = state[k]
-        if got.shape != want.shape or got.dtype != want.dtype:
+        # a float weight may be stored at another float precision (a float16 copy of a float32 model), cast on load;
+        # integer and boolean buffers must match exactly
+        dtype_ok = got.dtype == want.dtype or (got.is_floating_point() and want.is_floating_point())
+        if got.shape != want.shape or not dtype_ok:
             raise CheckpointError(f"weight {k!r} is {got.dtype} {tuple(got.shape)}; {cls_name} needs {want.dtype} {tuple(want.shape)}")
         if got.is_floating_point() and not torch.isfinite(got).all(): raise CheckpointError(f"weight {k!r} holds NaN or infinity")
 
