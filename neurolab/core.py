@@ -17,7 +17,7 @@ __all__ = ['MODEL_MODULES', 'WEIGHTS_NAME', 'CONFIG_NAME', 'NeurolabError', 'Dat
            'CheckpointError', 'package_dir', 'repo_root', 'data_dir', 'cache_dir', 'assets_dir', 'seed_everything',
            'default_device', 'atomic_path', 'write_json', 'read_json', 'register_model', 'registered_models',
            'check_init', 'save_checkpoint', 'read_checkpoint', 'load_checkpoint', 'max_rel_diff', 'assert_close',
-           'run_environment']
+           'run_environment', 'repo_relative']
 
 # %% ../nbs/00_core.ipynb #35010f7e
 class NeurolabError(Exception):
@@ -364,3 +364,11 @@ def run_environment(seeds: list | None = None,  # the seeds the run used
             "git_commit": commit, "git_dirty": None if commit is None else bool(_git("status", "--porcelain")),
             "seeds": list(seeds) if seeds is not None else None,
             "stage_seconds": {k: round(float(v), 2) for k, v in (stage_seconds or {}).items()}}
+
+# %% ../nbs/00_core.ipynb #b4b51209
+def repo_relative(path) -> str:
+    "`path` relative to the repository (POSIX) when inside it, else just its name: never a machine path."
+    p = Path(path)
+    if not p.is_absolute(): return p.as_posix()
+    try: return p.resolve().relative_to(repo_root().resolve()).as_posix()
+    except ValueError: return p.name

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ..core import NeurolabError, atomic_path, repo_root, run_environment, save_checkpoint, write_json
+from ..core import NeurolabError, atomic_path, repo_relative, repo_root, run_environment, save_checkpoint, write_json
 from ..metrics import accuracy, ccc, mae, uar
 from ..speakers import normalize_by_speaker
 from .emotion import FeatureEmotionRegression_Cnn6_LRM
@@ -186,21 +186,18 @@ def run_study(out_json: str | Path = "results/audio_lrm.json", figures_dir: str 
                         "test_last_pass": {k: round(v, 4) for k, v in runs[0]["test"].items()}})
         try: res["model_dir"] = model_out.resolve().relative_to(repo_root()).as_posix()
         except ValueError: res["model_dir"] = model_out.name
-    res["figures"] = [] if figures_dir is None else [_rel(p) for p in study_figures(res, figures_dir)]
+    res["figures"] = [] if figures_dir is None else [repo_relative(p) for p in study_figures(res, figures_dir)]
     stages["total"] = time.time() - t0
     res["environment"] = run_environment(seeds=seeds, stage_seconds=stages)
     res = json_safe(res)
     write_json(out_json, res)
     return res
 
-def _rel(p: Path) -> str:
-    try: return Path(p).resolve().relative_to(repo_root()).as_posix()
-    except ValueError: return Path(p).name
-
 # %% ../../nbs/15_audio_study.ipynb #970f98cf
-def _save(fig, path: Path) -> Path:
-    with atomic_path(path) as tmp: fig.savefig(tmp, format="png", dpi=110)
-    return path
+def _save(fig, path: Path, source="results/audio_lrm.json", command: str = "neurolab audio study") -> Path:
+    "The study's figures through the library's one save (PNG + SVG naming the results file and the command)."
+    from neurolab.viz.style import save_figure
+    return save_figure(fig, path, source, command)[0]
 
 def study_figures(res: dict, figures_dir: str | Path = "results/figures") -> list[Path]:
     "audio_va_pass{k}.png (test predictions on the V/A plane), audio_metrics.png (CCC with actor CIs), audio_training.png (curves)."

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ..core import DataError, atomic_path, repo_root, run_environment, save_checkpoint, seed_everything, write_json
+from ..core import DataError, atomic_path, repo_relative, repo_root, run_environment, save_checkpoint, seed_everything, write_json
 from ..data import actor_folds
 from ..metrics import accuracy, classification_report, macro_f1, uar
 from ..speakers import SpeakerNorm, normalize_by_speaker
@@ -135,13 +135,9 @@ def _report(y, probs, folds, actors, n_boot, labels) -> dict:
             "uar_ci": actor_bootstrap(y, pred, actors, uar, n_boot), "accuracy_ci": actor_bootstrap(y, pred, actors, accuracy, n_boot),
             "macro_f1_ci": actor_bootstrap(y, pred, actors, macro_f1, n_boot)}
 
-def _rel(path) -> str:
-    path = Path(path).resolve()
-    try: return str(path.relative_to(repo_root()))
-    except ValueError: return path.name
-
 # %% ../../nbs/35_speech_study.ipynb #c2f0d478
-def _figures(fig_dir: Path, res: dict, curves: list) -> list:
+def _figures(fig_dir: Path, res: dict, curves: list, source="results/speech.json", command: str = "neurolab speech study") -> list:
+    from neurolab.viz.style import save_figure
     import matplotlib; matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from neurolab.viz.fields import confusion_heatmap
@@ -155,10 +151,11 @@ def _figures(fig_dir: Path, res: dict, curves: list) -> list:
     for g, ls in ((GOALS["best_uar"], "--"), (GOALS["lstm_speaker_uar"], ":")): ax.axvline(g, color="k", ls=ls, lw=1)
     ax.set(xlabel="pooled UAR, 95% CI over actors (blue: speaker-normalised)", xlim=(0, 1), title="RAVDESS, 5-fold actor-disjoint CV")
     fig.tight_layout()
-    with atomic_path(paths["systems"]) as tmp: fig.savefig(tmp, format="png", dpi=110)
+    save_figure(fig, paths["systems"], source, command)
     plt.close(fig)
     best = res["best_system"]
-    plt.close(confusion_heatmap(sysm[best]["confusion"], res["labels"], title=f"{best}, out-of-fold", path=paths["confusion"]))
+    plt.close(confusion_heatmap(sysm[best]["confusion"], res["labels"], title=f"{best}, out-of-fold", path=paths["confusion"],
+                                source=source, command=command))
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.2))
     for c in curves:
         ep = [h["epoch"] for h in c["curve"]]
@@ -167,9 +164,9 @@ def _figures(fig_dir: Path, res: dict, curves: list) -> list:
     axes[0].set(xlabel="epoch", ylabel="training loss", title="EmotionLSTM learning curves")
     axes[1].set(xlabel="epoch", ylabel="validation-actor UAR", title="(blue: speaker-normalised; one line per fold × seed)")
     fig.tight_layout()
-    with atomic_path(paths["curves"]) as tmp: fig.savefig(tmp, format="png", dpi=110)
+    save_figure(fig, paths["curves"], source, command)
     plt.close(fig)
-    return [_rel(p) for p in paths.values()]
+    return [repo_relative(p) for p in paths.values()]
 
 # %% ../../nbs/35_speech_study.ipynb #a7064868
 def _cached_linear(index, kind, fs, norm, folds, y) -> dict:
@@ -284,7 +281,7 @@ def run_study(index: pd.DataFrame,            # RAVDESS index (e.g. `speech.cli.
                                      "met": bool(res_sys[best]["uar"] >= GOALS["best_uar"])},
                         "lstm_speaker_uar": {"target": GOALS["lstm_speaker_uar"], "value": lstm_spk,
                                              "met": None if lstm_spk is None else bool(lstm_spk >= GOALS["lstm_speaker_uar"])}}}
-    result["figures"] = _figures(Path(fig_dir), result, curves)
+    result["figures"] = _figures(Path(fig_dir), result, curves, source=out)
     if ship_to is not None:
         t = time.perf_counter()
         result["shipped"] = ship_models(index, result, ship_to, out, lstm, log=log)
@@ -316,10 +313,10 @@ def ship_models(index: pd.DataFrame, result: dict, ship_to, out, lstm: TrainConf
         C = max(set(Cs), key=lambda c: (Cs.count(c), -c))  # the value the folds chose most often (ties: smaller)
         head = LinearEmotionHead.from_sklearn(fit_linear(kind, clip_matrix(index, fs, norm), y, C))
         meta = {"labels": result["labels"], "feature_set": fs, "classifier": kind, "C": C, "normalization": norm,
-                "system": f"{name}/{norm}", "trained_on_actors": trained_on, "results": _rel(out), "seed": 0,
+                "system": f"{name}/{norm}", "trained_on_actors": trained_on, "results": repo_relative(out), "seed": 0,
                 "rule": "C chosen most often on the folds' validation actors; refit on all actors"}
         path = save_checkpoint(head, ship_to / "offline" / norm, meta=meta)
-        shipped[f"offline/{norm}"] = {"path": _rel(path), **{k: meta[k] for k in ("system", "C")},
+        shipped[f"offline/{norm}"] = {"path": repo_relative(path), **{k: meta[k] for k in ("system", "C")},
                                       "cv_uar": result["systems"][f"{name}/{norm}"]["uar"]}
         log and log(f"shipped {name}/{norm} (C={C}) to {path}")
     lstms = [n for n in ("lstm/speaker", "lstm/global") if n in result["systems"]]
@@ -329,11 +326,11 @@ def ship_models(index: pd.DataFrame, result: dict, ship_to, out, lstm: TrainConf
         raw = corpus_features(index)
         model = train_shipped_lstm(index, lstm, norm, epochs)
         meta = {**model.checkpoint_meta, "normalization": norm, "warmup": 300, "trained_on_actors": trained_on,
-                "results": _rel(out), "system": best, "seed": 0, "epochs": epochs,
+                "results": repo_relative(out), "system": best, "seed": 0, "epochs": epochs,
                 "rule": "median best epoch of seed 0's folds; no early stopping (all actors train)"}
         if norm == "speaker": meta["speaker_prior"] = SpeakerNorm.fit(raw).to_dict()  # the running normaliser's start
         path = save_checkpoint(model, ship_to / "streaming", meta=meta)
-        shipped["streaming"] = {"path": _rel(path), "system": best, "epochs": epochs, "cv_uar": result["systems"][best]["uar"]}
+        shipped["streaming"] = {"path": repo_relative(path), "system": best, "epochs": epochs, "cv_uar": result["systems"][best]["uar"]}
         log and log(f"shipped {best} ({epochs} epochs) to {path}")
     return shipped
 

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from ..cli import emit
-from ..core import DataError, DataNotFoundError, assets_dir, data_dir, load_checkpoint, seed_everything, write_json
+from ..core import DataError, DataNotFoundError, assets_dir, data_dir, load_checkpoint, repo_relative, seed_everything, write_json
 from ..metrics import ccc, paired_bootstrap, pearson
 from .grid import EmotionGrid
 from .signals import (SteeringSignals, build_steering_signals, check_model, collect_activations, load_steering_signals,
@@ -105,7 +105,7 @@ def build_command(model_dir=None, data=None, grid=5, out=None, png=None, actors=
     mels, va, rows = load_clips(model, data, actors, num_samples, seed, norms=norms)
     acts = collect_activations(model, (mels, va))
     meta = {"actors": sorted(int(a) for a in rows["actor"].unique()), "clips": int(len(rows)), "norms": norms,
-            "model_dir": str(Path(model_dir) if model_dir is not None else default_model_dir())}
+            "model_dir": repo_relative(Path(model_dir) if model_dir is not None else default_model_dir())}
     reports, cal_cache = [], calibration_cache(model, mels, n=calibration_clips) if calibrate else None
     for n in grids:
         s = build_steering_signals(model, None, n, by=by, meta=meta, activations=acts)
@@ -268,7 +268,7 @@ def study_figures(res: dict, sw: dict, signals: dict, figures_dir: str | Path,
         ax.set_yticks(yy, [r["name"] for r in acc], fontsize=8); ax.invert_yaxis()
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(5))
     fig.tight_layout(); p = fd / "steering_accuracy.png"; save_figure(fig, p, source, command); plt.close(fig); paths.append(p)
-    return [str(p) for p in paths]
+    return [repo_relative(p) for p in paths]
 
 # %% ../../nbs/23_steering_cli.ipynb #5b01bdd7
 def run_study(model_dir=None, data=None, out="results/steering.json", figures_dir="results/figures", grids=(3, 5, 7),
@@ -289,14 +289,14 @@ def run_study(model_dir=None, data=None, out="results/steering.json", figures_di
         path = (Path(signals_dir) if signals_dir is not None else default_signals_path(n).parent) / f"signals_{n}x{n}.json"
         try:
             if rebuild_signals: raise DataError("rebuild requested")
-            signals[n] = load_steering_signals(path, model=model, grid=n); sources[n] = str(path)
+            signals[n] = load_steering_signals(path, model=model, grid=n); sources[n] = repo_relative(path)
         except (DataError, FileNotFoundError) as e:
             say(f"steering signals {n}×{n}: rebuilding from training actors ({str(e).splitlines()[0][:160]})")
             if acts is None:   # one pass over the training clips serves every grid
                 mels_tr, va_tr, _ = load_clips(model, data, "train")
                 acts = collect_activations(model, (mels_tr, va_tr), batch_size)
             signals[n] = build_steering_signals(model, None, n, activations=acts,
-                                                meta={"actors": split["train"], "clips": int(len(acts["pred"])), "model_dir": str(model_dir)})
+                                                meta={"actors": split["train"], "clips": int(len(acts["pred"])), "model_dir": repo_relative(model_dir)})
             with_polarity(signals[n], calibrate_polarity(model, signals[n], None, cache=calibration_cache(model, mels_tr, seed)))
             sources[n] = f"rebuilt in memory from training actors {split['train']}"
     mels, y, rows = load_clips(model, data, "test", accuracy_samples, seed)
@@ -321,7 +321,7 @@ def run_study(model_dir=None, data=None, out="results/steering.json", figures_di
     steer_rep["uncalibrated"] = [{k: r[k] for k in ("method", "strength", "success_rate", "mean_shift", "off_target_drift")}
                                  for r in raw["summary"]]
     res = {"task": "steering the LRM audio model (RAVDESS valence/arousal, Warriner norms per category)",
-           "model": {"dir": str(model_dir), **{k: v for k, v in model_identity(model).items() if k != "init"}},
+           "model": {"dir": repo_relative(model_dir), **{k: v for k, v in model_identity(model).items() if k != "init"}},
            "split": split, "test_actors": sorted(int(a) for a in rows["actor"].unique()),
            "signals": {f"{n}x{n}": {"source": sources[n], **_stats_summary(signal_stats(signals[n])),
                                      "fallback_bins": [b for b, f in zip(signals[n].grid.names, signals[n].fallback_of) if f]}

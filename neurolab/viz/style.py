@@ -18,12 +18,11 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 import neurolab
-from ..core import DataError, atomic_path, repo_root
+from ..core import DataError, atomic_path, repo_relative, repo_root
 
 # %% auto #0
 __all__ = ['OKABE_ITO', 'PALETTE', 'EMOTION_COLOURS', 'COLUMN', 'PAGE', 'DPI', 'FONT', 'STYLE', 'LABELS', 'QUADRANTS', 'VA_LIMIT',
-           'colours', 'figure_style', 'new_figure', 'va_limits', 'va_plane', 'repo_relative', 'save_figure',
-           'figure_metadata']
+           'colours', 'figure_style', 'new_figure', 'va_limits', 'va_plane', 'save_figure', 'figure_metadata']
 
 # %% ../../nbs/53_viz_style.ipynb #5e7a0c07
 OKABE_ITO = {"blue": "#0072B2", "orange": "#E69F00", "green": "#009E73", "vermillion": "#D55E00",
@@ -136,14 +135,6 @@ def va_plane(ax,                     # the axes to set up
     return ax
 
 # %% ../../nbs/53_viz_style.ipynb #5e7a0c19
-def repo_relative(p) -> str:
-    "`p` as a repository-relative POSIX path when it lies inside the repository, else as given."
-    path = Path(p)
-    if path.is_absolute():
-        try: return path.resolve().relative_to(repo_root().resolve()).as_posix()
-        except ValueError: return str(p)
-    return path.as_posix()
-
 def _provenance(source, command) -> tuple[str, str]:
     if source is None: raise DataError("save_figure needs source=: the results file the figure was drawn from")
     sources = [source] if isinstance(source, (str, os.PathLike)) else list(source)
