@@ -21,7 +21,7 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from neurolab.core import assert_close, seed_everything, write_json                  # noqa: E402
+from neurolab.core import assert_close, repo_relative, seed_everything, write_json   # noqa: E402
 from neurolab.steering import EmotionGrid, build_steering_signals        # noqa: E402
 from neurolab.steering.apply import make_steering, pass1_cache, predict_from_cache, predict_va   # noqa: E402
 from neurolab.steering.cli import default_model_dir, load_audio_model   # noqa: E402
@@ -49,7 +49,7 @@ def main():
     seed_everything(0)
     threads = int(os.environ.get("BENCH_THREADS", torch.get_num_threads()))
     torch.set_num_threads(threads)
-    try: model, which = load_audio_model(), str(default_model_dir())
+    try: model, which = load_audio_model(), repo_relative(default_model_dir())
     except FileNotFoundError:
         from neurolab.audio.emotion import FeatureEmotionRegression_Cnn6_LRM
         model, which = FeatureEmotionRegression_Cnn6_LRM(sample_rate=16000, window_size=512, hop_size=320, fmax=8000).eval(), "random weights"
