@@ -17,9 +17,9 @@ from tqdm.auto import tqdm
 from ..core import DataError, DataNotFoundError, NeurolabError, atomic_path, cache_dir, seed_everything
 
 # %% auto #0
-__all__ = ['CAUSAL_LMS', 'ENCODERS', 'check_texts', 'text_key', 'EmbeddingCache', 'fingerprint', 'TextEncoder', 'minilm_path',
-           'SentenceEncoder', 'hf_load', 'CausalLMEncoder', 'tiny_causal_lm', 'resolve_model_id', 'TokenCache',
-           'pad_batch', 'HFEncoder', 'tiny_hf_encoder', 'get_encoder']
+__all__ = ['CAUSAL_LMS', 'ENCODERS', 'check_texts', 'text_key', 'TextShards', 'EmbeddingCache', 'fingerprint', 'TextEncoder',
+           'minilm_path', 'SentenceEncoder', 'hf_load', 'CausalLMEncoder', 'tiny_causal_lm', 'resolve_model_id',
+           'TokenCache', 'pad_batch', 'HFEncoder', 'tiny_hf_encoder', 'get_encoder']
 
 # %% ../../nbs/40_text_encoders.ipynb #4bf590e8
 def check_texts(texts) -> list[str]:
@@ -37,42 +37,56 @@ def text_key(text: str) -> str:
     "Cache key of one text (SHA-1 of its UTF-8 bytes)."
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
-class EmbeddingCache:
-    "On-disk store of embeddings for one encoder identity: `get(texts)` / `put(texts, array)`."
-    def __init__(self, identity: str,          # encoder identity (name + weight fingerprint)
-                 root: str | os.PathLike | None = None):  # default `cache_dir("text")`
+class TextShards:
+    "On-disk store keyed by text (SHA-1), for one encoder identity: safetensors shards plus a memory copy."
+    def __init__(self, identity: str,          # encoder / tokenizer identity (name + weight fingerprint)
+                 root: Path):                  # parent folder; the store is `root/<hash of identity>`
         self.identity = identity
-        self.folder = Path(root) if root is not None else cache_dir("text")
-        self.folder = self.folder / hashlib.sha1(identity.encode()).hexdigest()[:16]
+        self.folder = Path(root) / hashlib.sha1(identity.encode()).hexdigest()[:16]
         self.folder.mkdir(parents=True, exist_ok=True)
-        (self.folder / "identity.txt").write_text(identity + "\n")
         self._mem: dict | None = None
+
+    def _rows(self, tensors: dict) -> list:
+        "The per-text values of one shard's tensors (subclasses decode their own layout)."
+        raise NotImplementedError
 
     def _load(self) -> dict:
         if self._mem is None:
+            from safetensors import safe_open
             self._mem = {}
             for shard in sorted(self.folder.glob("*.safetensors")):
-                from safetensors import safe_open
                 with safe_open(str(shard), "np") as f: keys = json.loads(f.metadata()["keys"])
-                for k, row in zip(keys, load_file(str(shard))["emb"]): self._mem[k] = row
+                self._mem.update(zip(keys, self._rows(load_file(str(shard)))))
         return self._mem
+
+    def _write(self, texts: Sequence[str], tensors: dict, rows: list):
+        "Store one new shard (atomically) and its rows in memory."
+        keys = [text_key(t) for t in texts]
+        with atomic_path(self.folder / f"shard-{uuid.uuid4().hex[:12]}.safetensors") as tmp:
+            save_file(tensors, str(tmp), metadata={"keys": json.dumps(keys), "identity": self.identity})
+        self._load().update(zip(keys, rows))
 
     def __len__(self): return len(self._load())
 
     def get(self, texts: Sequence[str]) -> dict:
-        "`{index: embedding}` for the texts already cached."
+        "`{index: value}` for the texts already stored."
         mem = self._load()
         return {i: mem[k] for i, t in enumerate(texts) if (k := text_key(t)) in mem}
+
+class EmbeddingCache(TextShards):
+    "On-disk store of embeddings for one encoder identity: `get(texts)` / `put(texts, array)`."
+    def __init__(self, identity: str,          # encoder identity (name + weight fingerprint)
+                 root: str | os.PathLike | None = None):  # default `cache_dir("text")`
+        super().__init__(identity, Path(root) if root is not None else cache_dir("text"))
+        (self.folder / "identity.txt").write_text(identity + "\n")
+
+    def _rows(self, tensors: dict) -> list: return list(tensors["emb"])
 
     def put(self, texts: Sequence[str], emb: np.ndarray):
         "Store embeddings (rows aligned with `texts`) as one new shard."
         emb = np.ascontiguousarray(emb, dtype=np.float32)
         if emb.shape[0] != len(texts): raise DataError(f"cache: {len(texts)} texts but {emb.shape[0]} embeddings")
-        keys = [text_key(t) for t in texts]
-        with atomic_path(self.folder / f"shard-{uuid.uuid4().hex[:12]}.safetensors") as tmp:
-            save_file({"emb": emb}, str(tmp), metadata={"keys": json.dumps(keys), "identity": self.identity})
-        mem = self._load()
-        for k, row in zip(keys, emb): mem[k] = row
+        self._write(texts, {"emb": emb}, list(emb))
 
 # %% ../../nbs/40_text_encoders.ipynb #312c684c
 def fingerprint(module: torch.nn.Module) -> str:
@@ -214,38 +228,19 @@ def resolve_model_id(name: str) -> str:
     if name == "minilm": return str(minilm_path())
     return CAUSAL_LMS.get(name, name)
 
-class TokenCache:
+class TokenCache(TextShards):
     "Token ids (truncated to the length limit) and truncation flags of texts for one tokenizer identity; memory + disk."
     def __init__(self, identity: str, root: str | os.PathLike | None = None):  # default root: `cache_dir("text", "tokens")`
-        self.identity = identity
-        self.folder = (Path(root) if root is not None else cache_dir("text", "tokens")) / hashlib.sha1(identity.encode()).hexdigest()[:16]
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self._mem: dict | None = None
+        super().__init__(identity, Path(root) if root is not None else cache_dir("text", "tokens"))
 
-    def _load(self) -> dict:
-        if self._mem is None:
-            from safetensors import safe_open
-            self._mem = {}
-            for shard in sorted(self.folder.glob("*.safetensors")):
-                with safe_open(str(shard), "np") as f: keys = json.loads(f.metadata()["keys"])
-                t = load_file(str(shard))
-                for k, ids, cut in zip(keys, np.split(t["ids"], np.cumsum(t["lengths"])[:-1]), t["truncated"]): self._mem[k] = (ids, bool(cut))
-        return self._mem
-
-    def get(self, texts: Sequence[str]) -> dict:
-        "`{index: (ids, truncated)}` for the texts already cached."
-        mem = self._load()
-        return {i: mem[k] for i, t in enumerate(texts) if (k := text_key(t)) in mem}
+    def _rows(self, t: dict) -> list:
+        return [(ids, bool(cut)) for ids, cut in zip(np.split(t["ids"], np.cumsum(t["lengths"])[:-1]), t["truncated"])]
 
     def put(self, texts: Sequence[str], ids: Sequence, truncated: Sequence[bool]):
         "Store the token ids of `texts` as one new shard."
         ids = [np.asarray(x, dtype=np.int32) for x in ids]
-        keys = [text_key(t) for t in texts]
-        with atomic_path(self.folder / f"shard-{uuid.uuid4().hex[:12]}.safetensors") as tmp:
-            save_file({"ids": np.concatenate(ids), "lengths": np.array([len(x) for x in ids], np.int64),
-                       "truncated": np.asarray(truncated, np.uint8)}, str(tmp), metadata={"keys": json.dumps(keys), "identity": self.identity})
-        mem = self._load()
-        for k, x, cut in zip(keys, ids, truncated): mem[k] = (x, bool(cut))
+        self._write(texts, {"ids": np.concatenate(ids), "lengths": np.array([len(x) for x in ids], np.int64),
+                            "truncated": np.asarray(truncated, np.uint8)}, [(x, bool(cut)) for x, cut in zip(ids, truncated)])
 
 def pad_batch(ids: Sequence, pad_id: int) -> dict:
     "Right-pad token id lists to the batch's longest → {'input_ids', 'attention_mask'} (long tensors)."
