@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from neurolab.core import DataError, DataNotFoundError, NeurolabError
+from neurolab.core import DataError, DataNotFoundError, NeurolabError, assert_close
 from neurolab.data import load_audio
 from neurolab.corpora import (DimensionalCorpus, MelSegments, fetch_emo_soundscapes, group_split, load_corpus, load_emo_soundscapes,
                               load_pmemo, load_rated_folder, match_mix_sources, mix_sources, read_mel_hdf5, write_demo_corpus)
@@ -56,7 +56,7 @@ def test_same_ratings_on_another_scale_map_to_the_same_targets(folder):
     r = pd.read_csv(folder / "ratings.csv")
     ref = load_rated_folder(folder, scale=(1, 9)).targets
     r.assign(valence=(r["valence"] - 1) / 8 * 100, arousal=(r["arousal"] - 1) / 8 * 100).to_csv(folder / "ratings.csv", index=False)
-    np.testing.assert_allclose(load_rated_folder(folder, scale=(0, 100)).targets, ref, atol=1e-5)
+    assert_close(load_rated_folder(folder, scale=(0, 100)).targets, ref)
 
 
 def test_clips_decode_through_the_one_audio_loader(demo):

@@ -6,7 +6,7 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
-from neurolab.core import CheckpointError, assets_dir, load_checkpoint, registered_models
+from neurolab.core import CheckpointError, assert_close, assets_dir, load_checkpoint, registered_models
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -193,7 +193,7 @@ def test_fit_data_parallel_on_cpu(tmp_path):
     for h, r in zip(hist, ref_res.history):
         assert abs(h["train_loss"] - r["train_loss"]) <= 1e-4 * max(1.0, abs(r["train_loss"]))
     for k, v in ref.state_dict().items():
-        assert torch.allclose(best.state_dict()[k], v, rtol=1e-4, atol=1e-5 * float(v.abs().max()) + 1e-7), k
+        assert_close(best.state_dict()[k], v, rel=1e-4, what=k)
 
 
 # ---- 2. a training command owns its --out folder ---------------------------------------------------------------------
