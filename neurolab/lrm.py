@@ -11,6 +11,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
+from fastcore.basics import patch
 
 from .core import NeurolabError
 
@@ -262,7 +263,8 @@ class LRM(nn.Module):
         return f"enabled={self.enabled}, strength={self.strength}, connections={[(c['source'], c['target']) for c in self.connections]}"
 
 # %% ../nbs/04_lrm.ipynb #1cefe80a
-def _run(self, step: Callable, passes: int, strength=None, steering: Steering | None = None,
+@patch
+def run(self: LRM, step: Callable, passes: int, strength=None, steering: Steering | None = None,
          batch_size: int | None = None) -> list:
     "Call `step(p)` for p = 0..passes-1 with feedback between passes; returns the list of outputs."
     if not isinstance(passes, int) or passes < 1: raise NeurolabError(f"LRM: forward_passes must be an integer ≥ 1, got {passes!r}")
@@ -281,7 +283,8 @@ def _run(self, step: Callable, passes: int, strength=None, steering: Steering | 
     finally:
         self._session = None   # nothing carries over to the next call
 
-def _check_steering(self, steering: Steering, batch_size: int | None):
+@patch
+def _check_steering(self: LRM, steering: Steering, batch_size: int | None):
     if not isinstance(steering, Steering): raise NeurolabError(f"steering must be a Steering, got {type(steering).__name__}")
     for name, sig in steering.signals.items():
         if name not in self.source_shapes:
@@ -292,10 +295,9 @@ def _check_steering(self, steering: Steering, batch_size: int | None):
     if batch_size is not None and steering.batch_size != batch_size:
         raise NeurolabError(f"Steering: batch of {steering.batch_size} for an input batch of {batch_size}")
 
-LRM.run, LRM._check_steering = _run, _check_steering
-
 # %% ../nbs/04_lrm.ipynb #2427293d
-def _steer_delta(self, block: ModBlock, own: Tensor, own_mod: Tensor | None, size, strength, st: Steering, sig: Tensor) -> Tensor:
+@patch
+def _steer_delta(self: LRM, block: ModBlock, own: Tensor, own_mod: Tensor | None, size, strength, st: Steering, sig: Tensor) -> Tensor:
     s, a = st.strength.to(own), st.alpha.to(own)
     col = lambda t: t.view(-1, *([1] * (own.ndim - 1)))       # (B,) -> broadcastable over the source
     m_own = own_mod if own_mod is not None else block(own, size, strength)
@@ -311,7 +313,8 @@ def _steer_delta(self, block: ModBlock, own: Tensor, own_mod: Tensor | None, siz
         delta = pad(s * a) * m_own
     return torch.where(pad(s) != 0, delta, torch.zeros_like(delta))
 
-def _modulate(self, layer: str, x: Tensor):
+@patch
+def _modulate(self: LRM, layer: str, x: Tensor):
     sess = self._session
     if sess is None or not self.enabled: return None
     st, p = sess.steering, sess.pass_idx
@@ -340,5 +343,3 @@ def _modulate(self, layer: str, x: Tensor):
         active = (st.strength != 0).to(x.device).view(-1, *([1] * (x.ndim - 1)))
         out = torch.where(active, out, x)
     return out
-
-LRM._steer_delta, LRM._modulate = _steer_delta, _modulate

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 from safetensors.numpy import load_file, save_file
+from fastcore.basics import patch
 
 from .core import DataError, DataNotFoundError, atomic_path
 
@@ -66,14 +67,16 @@ class SpeakerNorm:
     def __repr__(self): return f"SpeakerNorm(dim={self.dim}, n={self.n} {self.kind})"
 
 # %% ../nbs/05_speakers.ipynb #8b902a06
-def _save(self: SpeakerNorm, path: str | os.PathLike) -> Path:
+@patch
+def save(self: SpeakerNorm, path: str | os.PathLike) -> Path:
     "Write the statistics to a `.safetensors` file (atomic)."
     path = Path(path)
     with atomic_path(path) as tmp:
         save_file({"mean": self.mean, "std": self.std}, str(tmp), metadata={"n": str(self.n), "kind": self.kind})
     return path
 
-def _load(cls, path: str | os.PathLike) -> SpeakerNorm:
+@patch(cls_method=True)
+def load(cls: SpeakerNorm, path: str | os.PathLike) -> SpeakerNorm:
     "Read statistics written by `save`."
     path = Path(path)
     if not path.is_file(): raise DataNotFoundError(f"speaker statistics not found: {path}")
@@ -84,12 +87,15 @@ def _load(cls, path: str | os.PathLike) -> SpeakerNorm:
     except Exception as e: raise DataError(f"{path}: not a safetensors file of speaker statistics ({e})") from None
     return cls(arrays["mean"], arrays["std"], int(meta.get("n", 0)), meta.get("kind", "frames"))
 
-def _to_dict(self: SpeakerNorm) -> dict:
+@patch
+def to_dict(self: SpeakerNorm) -> dict:
     "JSON-ready statistics."
     return {"mean": self.mean.tolist(), "std": self.std.tolist(), "n": self.n, "kind": self.kind}
 
-SpeakerNorm.save, SpeakerNorm.load, SpeakerNorm.to_dict = _save, classmethod(_load), _to_dict
-SpeakerNorm.from_dict = classmethod(lambda cls, d: cls(d["mean"], d["std"], d.get("n", 0), d.get("kind", "frames")))
+@patch(cls_method=True)
+def from_dict(cls: SpeakerNorm, d: dict) -> SpeakerNorm:
+    "Rebuild statistics from `to_dict` output."
+    return cls(d["mean"], d["std"], d.get("n", 0), d.get("kind", "frames"))
 
 # %% ../nbs/05_speakers.ipynb #6b89dc82
 def normalize_by_speaker(feats,          # list of [T, F] sequences, or an [n, F] array of clip functionals

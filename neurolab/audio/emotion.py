@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn as nn
+from fastcore.basics import patch
 
 from ..core import AudioError, DataError, NeurolabError, register_model
 from ..data import RAVDESS_EMOTIONS, SILENCE_PEAK, check_full_scale, check_usable, load_audio, validate_waveform, resample
@@ -97,7 +98,8 @@ class FeatureEmotionRegression_Cnn6_LRM(nn.Module):
     def sample_rate(self) -> int: return self.logmel.config["sample_rate"]
 
 # %% ../../nbs/12_audio_emotion.ipynb #db87e98e
-def _features(self, x) -> torch.Tensor:
+@patch
+def features(self: FeatureEmotionRegression_Cnn6_LRM, x) -> torch.Tensor:
     "Waveforms (B, samples) or (samples,) -> log-mels (B, T, mel_bins); log-mels pass through, checked."
     if isinstance(x, np.ndarray): x = torch.from_numpy(np.ascontiguousarray(x))
     if not torch.is_tensor(x): raise DataError(f"expected a tensor or array, got {type(x).__name__}")
@@ -119,15 +121,14 @@ def _features(self, x) -> torch.Tensor:
         return x
     raise DataError(f"expected waveforms (B, samples) or log-mels (B, T, mel_bins), got shape {tuple(x.shape)}")
 
-def _min_samples(self) -> int:
+@patch
+def min_samples(self: FeatureEmotionRegression_Cnn6_LRM) -> int:
     "Shortest waveform the model accepts: 16 frames (Cnn6's four 2× pools)."
     return max(self.logmel.min_samples(), 15 * self.logmel.hop + 1)
 
-FeatureEmotionRegression_Cnn6_LRM.features = _features
-FeatureEmotionRegression_Cnn6_LRM.min_samples = _min_samples
-
 # %% ../../nbs/12_audio_emotion.ipynb #bdbe402b
-def _one_pass(self, logmel: torch.Tensor) -> dict:
+@patch
+def _one_pass(self: FeatureEmotionRegression_Cnn6_LRM, logmel: torch.Tensor) -> dict:
     emb = self.base(logmel)
     v128, a128 = self.valence_head[:4](emb), self.arousal_head[:4](emb)   # hooks on head.3 capture the sources
     out = {"valence": self.valence_head[4](v128)[:, 0], "arousal": self.arousal_head[4](a128)[:, 0],
@@ -135,7 +136,8 @@ def _one_pass(self, logmel: torch.Tensor) -> dict:
     if self.emotion_head is not None: out["emotion_logits"] = self.emotion_head(emb)
     return out
 
-def _forward(self, x, forward_passes: int | None = None, modulation_strength=None, return_all_passes: bool = False,
+@patch
+def forward(self: FeatureEmotionRegression_Cnn6_LRM, x, forward_passes: int | None = None, modulation_strength=None, return_all_passes: bool = False,
              steering: Steering | None = None):
     "Run `forward_passes` passes (default: the model's); `modulation_strength` applies to this call only."
     logmel = self.features(x)
@@ -143,9 +145,6 @@ def _forward(self, x, forward_passes: int | None = None, modulation_strength=Non
     outs = self.lrm.run(lambda p: self._one_pass(logmel), passes, strength=modulation_strength, steering=steering,
                         batch_size=logmel.shape[0])
     return outs if return_all_passes else outs[-1]
-
-FeatureEmotionRegression_Cnn6_LRM._one_pass = _one_pass
-FeatureEmotionRegression_Cnn6_LRM.forward = _forward
 
 # %% ../../nbs/12_audio_emotion.ipynb #b014246f
 def check_clip(audio, sr: int, model: FeatureEmotionRegression_Cnn6_LRM, name: str = "audio") -> np.ndarray:

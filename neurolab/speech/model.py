@@ -10,14 +10,14 @@ import numpy as np
 import torch
 from torch import nn, Tensor
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+from fastcore.basics import patch
 
 from pathlib import Path
 
 from ..core import CheckpointError, DataError, DataNotFoundError, assets_dir, load_checkpoint, register_model
 
 # %% auto #0
-__all__ = ['SHIPPED', 'EmotionLSTM', 'set_normalization', 'forward_packed', 'attention_logits', 'LinearEmotionHead',
-           'default_model_dir', 'load_model']
+__all__ = ['SHIPPED', 'EmotionLSTM', 'LinearEmotionHead', 'default_model_dir', 'load_model']
 
 # %% ../../nbs/31_speech_model.ipynb #04ecd92f
 @register_model("speech")
@@ -54,6 +54,7 @@ class EmotionLSTM(nn.Module):
         return "normalised" if bool((self.feat_std != 1).any() or (self.feat_mean != 0).any()) else "normalisation not set"
 
 # %% ../../nbs/31_speech_model.ipynb #011acd18
+@patch
 @torch.no_grad()
 def set_normalization(model: EmotionLSTM, feats: list) -> EmotionLSTM:
     "Store the mean/sd of all frames in `feats` (list of (n_i, 13) arrays) in the model's buffers."
@@ -67,9 +68,8 @@ def set_normalization(model: EmotionLSTM, feats: list) -> EmotionLSTM:
     model.feat_std.copy_(torch.as_tensor(np.where(std > 1e-8, std, 1.0)))
     return model
 
-EmotionLSTM.set_normalization = set_normalization
-
 # %% ../../nbs/31_speech_model.ipynb #2c03e5df
+@patch
 def forward_packed(self: EmotionLSTM, x: Tensor, lengths: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
     "Padded batch `x` (B, T, F) with true `lengths` (B,) → (per-frame logits (B, T, C), mask (B, T), last-frame logits (B, C))."
     lengths = torch.as_tensor(lengths, dtype=torch.long).cpu()
@@ -81,9 +81,8 @@ def forward_packed(self: EmotionLSTM, x: Tensor, lengths: Tensor) -> Tuple[Tenso
     mask = torch.arange(x.shape[1])[None, :] < lengths[:, None]
     return self.head(self.drop(out)), mask.to(x.device), self.head(self.drop(h[-1]))
 
-EmotionLSTM.forward_packed = forward_packed
-
 # %% ../../nbs/31_speech_model.ipynb #682cf8aa
+@patch
 def attention_logits(self: EmotionLSTM, x: Tensor, lengths: Tensor) -> Tensor:
     "Clip logits (B, C) from attention-weighted LSTM outputs over each clip's real frames (needs `pooling='attention'`)."
     if self.attn is None: raise DataError("attention_logits: this EmotionLSTM was built with pooling='mean'")
@@ -94,8 +93,6 @@ def attention_logits(self: EmotionLSTM, x: Tensor, lengths: Tensor) -> Tensor:
     mask = (torch.arange(x.shape[1])[None, :] < lengths[:, None]).to(x.device)
     w = self.attn(out).squeeze(-1).masked_fill(~mask, float("-inf")).softmax(-1)  # (B, T)
     return self.head(self.drop((w[..., None] * out).sum(1)))
-
-EmotionLSTM.attention_logits = attention_logits
 
 # %% ../../nbs/31_speech_model.ipynb #0e471e10
 @register_model("speech")

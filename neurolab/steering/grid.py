@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from fastcore.basics import patch
 
 from ..core import DataError
 
@@ -50,28 +51,30 @@ def _finite(x, what: str) -> np.ndarray:
     if not np.isfinite(arr).all(): raise DataError(f"{what} contains NaN/inf; it has no bin")
     return arr
 
-def _level(self, x) -> np.ndarray | int:
+@patch
+def level(self: EmotionGrid, x) -> np.ndarray | int:
     "Axis level (0 … n−1) of each value; thresholds go to the upper level, values beyond ±1 to the outermost."
     arr = _finite(x, "grid value")
     lv = np.digitize(np.clip(arr, -1.0, 1.0), self.thresholds)
     return int(lv) if lv.ndim == 0 else lv
 
-def _bin_index(self, v, a) -> np.ndarray | int:
+@patch
+def index(self: EmotionGrid, v, a) -> np.ndarray | int:
     "Flat bin number (valence-major) of each (v, a)."
     iv, ia = np.asarray(self.level(v)), np.asarray(self.level(a))
     if iv.shape != ia.shape: raise DataError(f"valence and arousal shapes differ: {iv.shape} vs {ia.shape}")
     k = iv * self.n + ia
     return int(k) if k.ndim == 0 else k
 
-def _categorize(self, v, a) -> str | list[str]:
+@patch
+def categorize(self: EmotionGrid, v, a) -> str | list[str]:
     "Bin name of each (v, a): a string for scalars, a list for arrays."
     k = self.index(v, a)
     return self.names[k] if isinstance(k, int) else [self.names[i] for i in np.ravel(k)]
 
-EmotionGrid.level, EmotionGrid.index, EmotionGrid.categorize = _level, _bin_index, _categorize
-
 # %% ../../nbs/20_steering_grid.ipynb #11bbab91
-def _bin(self, key) -> int:
+@patch
+def bin(self: EmotionGrid, key) -> int:
     "Bin number of a name (or a number, checked)."
     if isinstance(key, (int, np.integer)) and not isinstance(key, bool):
         if not 0 <= key < len(self): raise DataError(f"bin number {key} outside 0…{len(self) - 1} of the {self.n}×{self.n} grid")
@@ -80,39 +83,40 @@ def _bin(self, key) -> int:
     raise DataError(f"unknown bin {key!r} for the {self.n}×{self.n} grid (bins look like "
                     f"{self.names[0]!r}, {self.names[len(self) // 2]!r}, {self.names[-1]!r})")
 
-def _position(self, key) -> tuple[int, int]:
+@patch
+def position(self: EmotionGrid, key) -> tuple[int, int]:
     "(valence level, arousal level) of a bin."
     return divmod(self.bin(key), self.n)
 
-def _centres(self) -> np.ndarray:
+@patch(as_prop=True)
+def centres(self: EmotionGrid) -> np.ndarray:
     "(n², 2) array of bin centres (valence, arousal), in bin order."
     iv, ia = np.divmod(np.arange(len(self)), self.n)
     return np.stack([self.axis_centres[iv], self.axis_centres[ia]], axis=1)
 
-def _centre(self, key) -> tuple[float, float]:
+@patch
+def centre(self: EmotionGrid, key) -> tuple[float, float]:
     "Centre (v, a) of one bin."
     iv, ia = self.position(key)
     return float(self.axis_centres[iv]), float(self.axis_centres[ia])
 
-EmotionGrid.bin, EmotionGrid.position, EmotionGrid.centre = _bin, _position, _centre
-EmotionGrid.centres = property(_centres)
-
 # %% ../../nbs/20_steering_grid.ipynb #9f04056b
-def _grid_distance(self, a, b) -> float:
+@patch
+def grid_distance(self: EmotionGrid, a, b) -> float:
     "Euclidean distance between two bins, in level units."
     (va, aa), (vb, ab) = self.position(a), self.position(b)
     return math.hypot(va - vb, aa - ab)
 
-def _nearest(self, key, candidates) -> int:
+@patch
+def nearest(self: EmotionGrid, key, candidates) -> int:
     "The bin among `candidates` (names or numbers) nearest to `key` on the grid; ties to the lower number."
     cands = sorted({self.bin(c) for c in candidates})
     if not cands: raise DataError("nearest bin: no candidate bins (no bin is populated)")
     return min(cands, key=lambda c: (self.grid_distance(key, c), c))
 
-EmotionGrid.grid_distance, EmotionGrid.nearest = _grid_distance, _nearest
-
 # %% ../../nbs/20_steering_grid.ipynb #9dd9bd15
-def _bilinear(self, v, a) -> tuple[np.ndarray, np.ndarray]:
+@patch
+def bilinear(self: EmotionGrid, v, a) -> tuple[np.ndarray, np.ndarray]:
     "Bins (…, 4) and weights (…, 4) of the four bin centres surrounding each continuous (v, a); weights sum to 1."
     v, a = _finite(v, "target valence"), _finite(a, "target arousal")
     if v.shape != a.shape: raise DataError(f"valence and arousal shapes differ: {v.shape} vs {a.shape}")
@@ -126,15 +130,15 @@ def _bilinear(self, v, a) -> tuple[np.ndarray, np.ndarray]:
     weights = np.stack([(1 - fv) * (1 - fa), (1 - fv) * fa, fv * (1 - fa), fv * fa], axis=-1)
     return bins, weights
 
-EmotionGrid.bilinear = _bilinear
-
 # %% ../../nbs/20_steering_grid.ipynb #0d6ba6f6
-def _to_dict(self) -> dict:
+@patch
+def to_dict(self: EmotionGrid) -> dict:
     "JSON-able description: size, thresholds and level names."
     return dict(n=self.n, thresholds=self.thresholds.tolist(), valence_levels=self.valence_levels,
                 arousal_levels=self.arousal_levels)
 
-def _from_dict(cls, d) -> "EmotionGrid":
+@patch(cls_method=True)
+def from_dict(cls: EmotionGrid, d) -> "EmotionGrid":
     "Rebuild a grid from `to_dict` output, checking that every recorded field agrees."
     if not isinstance(d, dict) or "n" not in d: raise DataError(f"grid record must be a dict with 'n', got {d!r}"[:200])
     grid = cls(d["n"])
@@ -143,5 +147,3 @@ def _from_dict(cls, d) -> "EmotionGrid":
            (np.round(np.asarray(value, dtype=float), 9).tolist() if key == "thresholds" else value):
             raise DataError(f"grid record {key}={d[key]!r} does not match a {grid.n}×{grid.n} EmotionGrid")
     return grid
-
-EmotionGrid.to_dict, EmotionGrid.from_dict = _to_dict, classmethod(_from_dict)
