@@ -17,10 +17,10 @@ from sklearn.linear_model import Ridge
 
 from ..core import DataError, NeurolabError, save_checkpoint, seed_everything
 from ..data import VAD, load_emobank
-from ..metrics import faith, hope, love, paired_bootstrap, pearson, regression_report
+from ..metrics import paired_bootstrap, pearson, regression_report
 from ..train import Callback, fit
 from .encoders import get_encoder, pad_batch
-from .trm import PAD, VERSIONS, TextRegressor, from_model_scale, make_trm, to_model_scale
+from .trm import PAD, VERSIONS, TextRegressor, faith, from_model_scale, hope, love, make_trm, to_model_scale
 
 # %% auto #0
 __all__ = ['VALID_FRACTION', 'VALID_SEED', 'ITER_WEIGHT', 'CONF_WEIGHT', 'RIDGE_ALPHAS', 'PHASE1', 'PHASE2', 'FINETUNE',

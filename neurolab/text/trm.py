@@ -13,17 +13,40 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..core import DataError, NeurolabError, register_model, seed_everything
+from ..metrics import _pair
 
 # %% auto #0
-__all__ = ['PAD', 'VERSIONS', 'HEADS', 'to_model_scale', 'from_model_scale', 'MLP', 'SelfAttentionTiny', 'PADRegressionHead',
-           'RINSEHead', 'SoulKernel', 'TinyRecursiveModelCompetitive', 'TRMv2', 'TRMv3', 'TRMv4', 'TRMv6', 'make_trm',
-           'LinearPAD', 'make_head', 'TextRegressor']
+__all__ = ['PAD', 'VERSIONS', 'HEADS', 'to_model_scale', 'from_model_scale', 'hope', 'faith', 'love', 'MLP', 'SelfAttentionTiny',
+           'PADRegressionHead', 'RINSEHead', 'SoulKernel', 'TinyRecursiveModelCompetitive', 'TRMv2', 'TRMv3', 'TRMv4',
+           'TRMv6', 'make_trm', 'LinearPAD', 'make_head', 'TextRegressor']
 
 # %% ../../nbs/41_text_trm.ipynb #6f31c461
 PAD = ["V", "A", "D"]  # EmoBank's names for Pleasure (valence), Arousal, Dominance
 
 def to_model_scale(x): "EmoBank 1–5 → model scale −1…1."; return (x - 3.0) / 2.0
 def from_model_scale(y): "Model scale −1…1 → EmoBank 1–5."; return 3.0 + 2.0 * y
+
+# %% ../../nbs/41_text_trm.ipynb #cf4272b8
+def hope(pad, target) -> float:
+    "Mean of 1 − |pad − target| over all values (inputs on the model scale, e.g. (x−3)/2)."
+    p, t = np.asarray(pad, dtype=np.float64), np.asarray(target, dtype=np.float64)
+    if p.shape != t.shape: raise DataError(f"hope: shapes differ {p.shape} vs {t.shape}")
+    _pair(p.ravel(), t.ravel())   # the metrics module's check: non-empty, finite
+    return float(np.mean(1 - np.abs(p - t)))
+
+def faith(confidence) -> float:
+    "Mean of tanh(confidence)."
+    c = np.asarray(confidence, dtype=np.float64).ravel()
+    _pair(c, c)
+    return float(np.mean(np.tanh(c)))
+
+def love(loss: float, iteration_estimates) -> float:
+    "exp(−loss) · (1 − variance across iterations), with estimates shaped (iterations, samples, dims); ≥ 0."
+    est = np.asarray(iteration_estimates, dtype=np.float64)
+    if est.ndim != 3: raise DataError(f"love: expected (iterations, samples, dims), got shape {est.shape}")
+    if not (np.isfinite(est).all() and np.isfinite(loss)): raise DataError("love got NaN/inf values")
+    spread = est.var(axis=0).mean() if est.shape[0] > 1 else 0.0
+    return float(max(0.0, np.exp(-loss) * (1 - spread)))
 
 # %% ../../nbs/41_text_trm.ipynb #0daf9628
 class MLP(nn.Sequential):
