@@ -38,7 +38,7 @@ figures: $(STAMP)       ## redraw results/figures/viz_* by running nbs/52_viz_st
 	$(PY) -m jupyter nbconvert --to notebook --execute nbs/52_viz_study.ipynb --ExecutePreprocessor.timeout=3600 --stdout > /dev/null
 
 bench: $(STAMP)         ## speed ratios measured in one run
-	for b in bench/*.py; do $(PY) $$b || exit 1; done
+	for b in bench/[!_]*.py; do $(PY) $$b || exit 1; done
 
 clean:
 	rm -rf _docs .venv

@@ -8,7 +8,7 @@
 
 Run: NEUROLAB_DATA=/path/to/data python bench/audio.py [--clips 40] [--repeats 5] [--threads 2]
 """
-import argparse, platform, time
+import argparse, platform
 from pathlib import Path
 
 import numpy as np
@@ -20,13 +20,7 @@ from neurolab.audio.features import LogMel, RAVDESS_FRONTEND, librosa_logmel
 from neurolab.audio.emotion import FeatureEmotionRegression_Cnn6_LRM, predict_file
 from neurolab.audio.cnn6 import Cnn6
 
-
-def best_of(fn, repeats):
-    "Minimum wall time of `repeats` runs (the least disturbed by other processes)."
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter(); fn(); times.append(time.perf_counter() - t)
-    return min(times)
+from _timing import best_of
 
 
 def main(argv=None):

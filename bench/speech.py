@@ -7,7 +7,7 @@ Streaming RTF = processing time / audio duration, pushing raw 16 kHz audio throu
 (or an untrained default 13->128x2 EmotionLSTM when none is shipped). Goals (issue 11): RTF <= .01 at 160-sample chunks,
 vectorised MFCC >= 50x the per-frame reference.
 """
-import argparse, os, time
+import argparse, os
 
 import numpy as np
 import torch
@@ -18,12 +18,7 @@ from neurolab.speech.features import SR, backend_mfcc, backend_mfcc_reference
 from neurolab.speech.inference import StreamingRecognizer, load_speech_model
 from neurolab.speech.model import EmotionLSTM
 
-
-def best_of(fn, repeat):
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter(); fn(); times.append(time.perf_counter() - t0)
-    return min(times)
+from _timing import best_of
 
 
 def main():

@@ -12,7 +12,7 @@ The model is the shipped audio model when present (else a randomly initialised o
 architecture: speed does not depend on the weights); the inputs are real RAVDESS clips cut to
 2 s (noise when RAVDESS is absent). Goal of the issue: ≥ 10× for measurement 1.
 """
-import json, os, sys, time
+import json, os, sys
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +26,8 @@ from neurolab.steering import EmotionGrid, build_steering_signals        # noqa:
 from neurolab.steering.apply import make_steering, pass1_cache, predict_from_cache, predict_va   # noqa: E402
 from neurolab.steering.cli import default_model_dir, load_audio_model   # noqa: E402
 
+from _timing import best_of   # noqa: E402
+
 
 def clips(n: int = 32, seconds: float = 2.0, sr: int = 16000) -> tuple[np.ndarray, np.ndarray, str]:
     try:
@@ -36,13 +38,6 @@ def clips(n: int = 32, seconds: float = 2.0, sr: int = 16000) -> tuple[np.ndarra
     except Exception:
         rng = np.random.default_rng(0)
         return rng.normal(0, 0.1, (n, int(seconds * sr))).astype(np.float32), rng.uniform(-1, 1, (n, 2)), "noise (RAVDESS absent)"
-
-
-def best_of(fn, repeats: int = 3) -> float:
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter(); fn(); times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def main():
