@@ -19,7 +19,8 @@ from .core import (CheckpointError, NeurolabError, atomic_path, read_checkpoint,
                            save_checkpoint, seed_everything, write_json, _class_path)
 
 # %% auto #0
-__all__ = ['FitState', 'Callback', 'lock_folder', 'run_folder', 'mean_loss', 'FitResult', 'fit']
+__all__ = ['FitState', 'Callback', 'lock_folder', 'run_folder', 'mean_loss', 'FitResult', 'train_epoch', 'validate', 'track_best',
+           'resume_run', 'fit']
 
 # %% ../nbs/03_train.ipynb #d2e4f218
 @dataclass
@@ -207,6 +208,86 @@ def _own(stack: contextlib.ExitStack, accelerator, out_dir: Path, settings: dict
     if problem: raise NeurolabError(f"fit: {problem}")
     accelerator.wait_for_everyone()
 
+# %% ../nbs/03_train.ipynb #12ce0846
+def train_epoch(model: torch.nn.Module,         # the model as `accelerator.prepare` returned it
+                train_dl: Iterable,             # training batches (prepared too)
+                optimizer: torch.optim.Optimizer,
+                scheduler,                      # stepped after every optimiser step
+                state: FitState,                # `step`, `loss`, `step_metrics` advance per batch, `epoch` at the end
+                loss_fn: Callable,              # (model, batch) -> loss or (loss, {name: value})
+                accelerator: Accelerator,
+                grad_clip: float | None = None, # max gradient norm, or None
+                callbacks: Iterable = (),       # their `on_step_end` runs after every step
+                bar=None,                       # a tqdm bar to advance, or None
+                ) -> float:
+    "Train `model` for one pass over `train_dl`; returns the mean training loss over every process's batches."
+    model.train()
+    running, n_batches = 0.0, 0
+    for batch in train_dl:
+        loss, extra = _as_loss(loss_fn(model, batch))
+        if not torch.isfinite(loss):
+            raise NeurolabError(f"fit: loss became {loss.item()} at epoch {state.epoch + 1}, step {state.step + 1}")
+        optimizer.zero_grad(set_to_none=True)
+        accelerator.backward(loss)
+        if grad_clip is not None: accelerator.clip_grad_norm_(model.parameters(), grad_clip)
+        optimizer.step(); scheduler.step()
+        state.step += 1; state.loss, state.step_metrics = loss.item(), extra
+        running += state.loss; n_batches += 1
+        if bar is not None: bar.update(1); bar.set_postfix(loss=f"{state.loss:.4f}", epoch=state.epoch + 1)
+        _call(callbacks, "on_step_end", state)
+    state.epoch += 1
+    running, n_batches = accelerator.reduce(torch.tensor([running, n_batches], dtype=torch.float64,
+                                                         device=accelerator.device), "sum").tolist()
+    return running / max(n_batches, 1)
+
+# %% ../nbs/03_train.ipynb #4bafef1f
+def validate(model: torch.nn.Module,            # the unwrapped model
+             valid_dl: Iterable,                # validation batches
+             loss_fn: Callable,                 # gives `valid_loss` when `eval_fn` does not
+             eval_fn: Callable | None = None,   # (model, valid_dl) -> {metric: value}
+             ) -> dict:
+    "Validation metrics of `model`: `eval_fn`'s, plus `valid_loss`."
+    model.eval()
+    with torch.no_grad():
+        metrics = eval_fn(model, valid_dl) if eval_fn is not None else {}
+    metrics = {k: float(v) for k, v in metrics.items()}
+    if "valid_loss" not in metrics: metrics["valid_loss"] = mean_loss(model, valid_dl, loss_fn)
+    return metrics
+
+# %% ../nbs/03_train.ipynb #d3b51db8
+def track_best(state: FitState,
+               metrics: dict,                   # this epoch's metrics, appended to `state.history`
+               monitor: str,                    # the metric that decides
+               mode: str = "min",               # whether smaller or larger is better
+               patience: int | None = None,     # bad epochs in a row before `state.stop`
+               ) -> bool:
+    "Record `metrics` in `state`; True when `metrics[monitor]` is the best so far."
+    if monitor not in metrics: raise NeurolabError(f"fit: monitor {monitor!r} not among metrics {sorted(metrics)}")
+    state.metrics = metrics; state.history.append(metrics)
+    score = metrics[monitor]
+    better = (lambda a, b: a < b) if mode == "min" else (lambda a, b: a > b)
+    if state.best_score is None or better(score, state.best_score):
+        state.best_score, state.best_epoch, state.bad_epochs = score, state.epoch, 0
+        return True
+    state.bad_epochs += 1
+    if patience is not None and state.bad_epochs >= patience: state.stop = True
+    return False
+
+# %% ../nbs/03_train.ipynb #6a2c4c55
+def resume_run(last: Path,                      # a `last/` folder written by `fit`
+               model: torch.nn.Module,          # the unwrapped model, loaded in place
+               optimizer: torch.optim.Optimizer,
+               scheduler,
+               state: FitState):                # epoch, step, history, best and patience counters restored
+    "Load a run's `last/` checkpoint into `model`, `optimizer`, `scheduler` and `state`."
+    weights, _ = read_checkpoint(last)
+    model.load_state_dict(weights)
+    saved = read_json(last / "trainer_state.json")
+    optimizer.load_state_dict(_unflatten_optimizer(load_file(str(last / "optimizer.safetensors")), saved["optimizer"]))
+    if isinstance(scheduler, torch.optim.lr_scheduler.CosineAnnealingLR): scheduler.load_state_dict(saved["scheduler"])
+    for k in ("epoch", "step", "history", "best_score", "best_epoch", "bad_epochs"): setattr(state, k, saved[k])
+    state.stop = saved.get("stopped", False)
+
 # %% ../nbs/03_train.ipynb #250b00b5
 def fit(model: torch.nn.Module,
         train_dl: Iterable,                      # batches for training (a DataLoader)
@@ -266,54 +347,18 @@ def fit(model: torch.nn.Module,
     with contextlib.ExitStack() as owned:
         if out_dir is not None: _own(owned, accelerator, out_dir, settings, overwrite)
         if out_dir is not None and resume and (last := _find_last(out_dir)) is not None:
-            weights, _ = read_checkpoint(last)
-            raw.load_state_dict(weights)
-            saved = read_json(last / "trainer_state.json")
-            opt.load_state_dict(_unflatten_optimizer(load_file(str(last / "optimizer.safetensors")), saved["optimizer"]))
-            if schedule == "cosine": sched.load_state_dict(saved["scheduler"])
-            for k in ("epoch", "step", "history", "best_score", "best_epoch", "bad_epochs"): setattr(state, k, saved[k])
-            state.stop = saved.get("stopped", False)
+            resume_run(last, raw, opt, sched, state)
 
-        better = (lambda a, b: a < b) if mode == "min" else (lambda a, b: a > b)
         _call(callbacks, "on_fit_start", state)
         bar = tqdm(total=total_steps, initial=min(state.step, total_steps), disable=not (progress and main), desc="fit", leave=False)
         while state.epoch < epochs and not state.stop:
             seed_everything(seed + state.epoch)  # per-epoch seeding makes a resumed run replay the same shuffles and dropout
-            model.train()
-            running, n_batches = 0.0, 0
-            for batch in train_dl:
-                loss, extra = _as_loss(loss_fn(model, batch))
-                if not torch.isfinite(loss):
-                    raise NeurolabError(f"fit: loss became {loss.item()} at epoch {state.epoch + 1}, step {state.step + 1}")
-                opt.zero_grad(set_to_none=True)
-                accelerator.backward(loss)
-                if grad_clip is not None: accelerator.clip_grad_norm_(model.parameters(), grad_clip)
-                opt.step(); sched.step()
-                state.step += 1; state.loss, state.step_metrics = loss.item(), extra
-                running += state.loss; n_batches += 1
-                bar.update(1); bar.set_postfix(loss=f"{state.loss:.4f}", epoch=state.epoch + 1)
-                _call(callbacks, "on_step_end", state)
-            state.epoch += 1
-            # the mean training loss over every process's batches (a no-op on one process)
-            running, n_batches = accelerator.reduce(torch.tensor([running, n_batches], dtype=torch.float64,
-                                                                 device=accelerator.device), "sum").tolist()
-            metrics = {"epoch": state.epoch, "train_loss": running / max(n_batches, 1), "lr": opt.param_groups[0]["lr"]}
-            if valid_dl is not None:
-                raw.eval()
-                with torch.no_grad():
-                    extra_metrics = eval_fn(raw, valid_dl) if eval_fn is not None else {}
-                metrics.update({k: float(v) for k, v in extra_metrics.items()})
-                if "valid_loss" not in metrics: metrics["valid_loss"] = mean_loss(raw, valid_dl, loss_fn)
-            if monitor not in metrics: raise NeurolabError(f"fit: monitor {monitor!r} not among metrics {sorted(metrics)}")
-            state.metrics = metrics; state.history.append(metrics)
-            score = metrics[monitor]
-            if state.best_score is None or better(score, state.best_score):
-                state.best_score, state.best_epoch, state.bad_epochs = score, state.epoch, 0
+            train_loss = train_epoch(model, train_dl, opt, sched, state, loss_fn, accelerator, grad_clip, callbacks, bar)
+            metrics = {"epoch": state.epoch, "train_loss": train_loss, "lr": opt.param_groups[0]["lr"]}
+            if valid_dl is not None: metrics.update(validate(raw, valid_dl, loss_fn, eval_fn))
+            if track_best(state, metrics, monitor, mode, patience):
                 if out_dir is None: best_weights = {k: v.detach().clone() for k, v in raw.state_dict().items()}
-                elif main: save_checkpoint(raw, out_dir / "best", init=init, meta={**(meta or {}), "epoch": state.epoch, monitor: score})
-            else:
-                state.bad_epochs += 1
-                if patience is not None and state.bad_epochs >= patience: state.stop = True
+                elif main: save_checkpoint(raw, out_dir / "best", init=init, meta={**(meta or {}), "epoch": state.epoch, monitor: state.best_score})
             _call(callbacks, "on_epoch_end", state)
             if out_dir is not None and main: _save_last(out_dir, raw, opt, sched, state, init, meta or {})
         bar.close()
