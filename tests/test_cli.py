@@ -1,13 +1,9 @@
 """The `neurolab` console script as a shell user meets it: --help everywhere, one-line errors."""
-import subprocess, sys
-
 import pytest
 
 from neurolab.cli import build_parser
 
-
-def run(*args, **kw):
-    return subprocess.run([sys.executable, "-m", "neurolab.cli", *args], capture_output=True, text=True, **kw)
+from conftest import run
 
 
 def subcommand_paths():

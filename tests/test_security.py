@@ -8,13 +8,7 @@ from safetensors.torch import save_file
 
 from neurolab.core import CheckpointError, assert_close, assets_dir, load_checkpoint, registered_models
 
-REPO = Path(__file__).resolve().parents[1]
-
-
-def run(*args, cwd=None, env=None):
-    env = {**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1", **(env or {})}
-    return subprocess.run([sys.executable, "-m", "neurolab.cli", *args], capture_output=True, text=True, cwd=cwd, env=env,
-                          timeout=300)
+from conftest import RAVDESS, ROOT, run
 
 
 # One shipped checkpoint of each family (speech ships several; its streaming LSTM stands for it)
@@ -30,7 +24,7 @@ def evil_folder(root: Path, config: dict, weights=SHIPPED["speech"]) -> Path:
 
 # ---- 1. the exploit of the issue, through every command that loads a model -------------------------------------------
 EXPLOIT = {"class": "neurolab.core.write_json", "init": {"path": "pwned.txt", "obj": 1}}
-WAV = sorted((Path(os.environ.get("NEUROLAB_DATA", REPO / "data")) / "ravdess" / "Actor_01").glob("*"))[:1]
+WAV = sorted((RAVDESS / "Actor_01").glob("*"))[:1]
 
 
 @pytest.mark.parametrize("cmd", [["text", "predict", "--model", "evil", "hi"],
@@ -171,7 +165,7 @@ def test_fit_data_parallel_on_cpu(tmp_path):
     from neurolab.core import read_json
     script = tmp_path / "ddp_fit.py"; script.write_text(DDP_SCRIPT)
     out = tmp_path / "ddp"
-    env = {**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1", "CUDA_VISIBLE_DEVICES": ""}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1", "CUDA_VISIBLE_DEVICES": ""}
     proc = subprocess.run([sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2",
                            "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no",
                            "--main_process_port", str(free_port()), str(script), str(out)],

@@ -1,24 +1,17 @@
 """The speech family from the outside: `neurolab speech ...` as a shell user runs it, with the shipped models."""
-import json, os, subprocess, sys
+import json, os
 from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile as sf
 
-from neurolab.core import data_dir
 from neurolab.speech.inference import offline_model_dir, streaming_model_dir
 
-RAVDESS = data_dir() / "ravdess"
-needs_data = pytest.mark.skipif(not RAVDESS.is_dir(), reason="RAVDESS not present (set NEUROLAB_DATA)")
-needs_model = pytest.mark.skipif(not all((d / "config.json").exists() for d in
-                                         (offline_model_dir("speaker"), offline_model_dir("global"), streaming_model_dir())),
-                                 reason="no shipped speech models")
+from conftest import DATA, RAVDESS, needs_data, needs_models, run
+
+needs_model = needs_models(offline_model_dir("speaker"), offline_model_dir("global"), streaming_model_dir(), what="speech models")
 CLIP = RAVDESS / "Actor_05" / "03-01-05-01-01-01-05.flac"
-
-
-def run(*args):
-    return subprocess.run([sys.executable, "-m", "neurolab.cli", "speech", *map(str, args)], capture_output=True, text=True)
 
 
 def test_package_reexports_model():
@@ -42,9 +35,9 @@ def _check_record(r):
 @needs_data
 @needs_model
 def test_predict_with_shipped_model_48k_stereo_wav():
-    wav = data_dir() / "ravdess_wav" / "03-01-02-01-01-02-01.wav"  # the original release format: 48 kHz stereo
+    wav = DATA / "ravdess_wav" / "03-01-02-01-01-02-01.wav"  # the original release format: 48 kHz stereo
     if not wav.exists(): pytest.skip("ravdess_wav not present")
-    proc = run("predict", wav)
+    proc = run("speech", "predict", wav)
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
     assert len(out) == 1 and out[0]["normalization"] == "global"
@@ -54,10 +47,10 @@ def test_predict_with_shipped_model_48k_stereo_wav():
 @needs_data
 @needs_model
 def test_predict_enrolled_and_streaming():
-    proc = run("predict", CLIP, "--enrol", RAVDESS / "Actor_05")
+    proc = run("speech", "predict", CLIP, "--enrol", RAVDESS / "Actor_05")
     assert proc.returncode == 0, proc.stderr
     rec = json.loads(proc.stdout)[0]; _check_record(rec); assert rec["normalization"] == "speaker"
-    proc = run("predict", CLIP, "--streaming")
+    proc = run("speech", "predict", CLIP, "--streaming")
     assert proc.returncode == 0, proc.stderr
     rec = json.loads(proc.stdout)[0]; _check_record(rec); assert rec["system"] == "lstm/mfcc"
 
@@ -66,7 +59,7 @@ def test_predict_enrolled_and_streaming():
 @needs_model
 def test_too_little_enrolment_names_the_minimum():
     files = sorted((RAVDESS / "Actor_05").glob("*.flac"))[:2]
-    proc = run("predict", CLIP, "--enrol", *files)
+    proc = run("speech", "predict", CLIP, "--enrol", *files)
     assert proc.returncode == 2 and "the minimum is 3" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
 
 
@@ -75,7 +68,7 @@ def test_too_little_enrolment_names_the_minimum():
 def test_eval_any_ravdess_layout_folder(tmp_path):
     (tmp_path / "Actor_05").mkdir()  # a folder with a single actor, linked from the mirror
     for f in (RAVDESS / "Actor_05").iterdir(): os.symlink(f, tmp_path / "Actor_05" / f.name)
-    proc = run("eval", "--data", tmp_path)
+    proc = run("speech", "eval", "--data", tmp_path)
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
     assert {"n", "accuracy", "uar", "macro_f1", "confusion", "uar_ci"} <= set(out) and out["n"] == 60
@@ -92,7 +85,7 @@ def test_eval_any_ravdess_layout_folder(tmp_path):
 @needs_model
 def test_bad_audio_is_one_line_exit_2(tmp_path, make, message):
     f = tmp_path / "bad.wav"; make(f)
-    proc = run("predict", f)
+    proc = run("speech", "predict", f)
     assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
     assert message in proc.stderr, proc.stderr
     assert "error" in json.loads(proc.stdout)[0]  # never a label
@@ -102,7 +95,7 @@ def test_bad_audio_is_one_line_exit_2(tmp_path, make, message):
 @needs_model
 def test_one_bad_file_keeps_the_good_results(tmp_path):
     bad = tmp_path / "bad.wav"; bad.write_bytes(b"not audio")
-    proc = run("predict", CLIP, bad, CLIP)
+    proc = run("speech", "predict", CLIP, bad, CLIP)
     assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
     out = json.loads(proc.stdout)
     assert ["error" in r for r in out] == [False, True, False]
@@ -125,7 +118,7 @@ def test_shipped_streaming_chunking_and_warmup():
 
 
 def test_missing_model_and_data_are_one_line(tmp_path):
-    proc = run("eval", "--model", tmp_path / "nothing", "--data", RAVDESS if RAVDESS.is_dir() else tmp_path)
+    proc = run("speech", "eval", "--model", tmp_path / "nothing", "--data", RAVDESS if RAVDESS.is_dir() else tmp_path)
     assert proc.returncode == 2 and "no speech model" in proc.stderr
-    proc = run("train", "--data", tmp_path, "--out", tmp_path / "m")
+    proc = run("speech", "train", "--data", tmp_path, "--out", tmp_path / "m")
     assert proc.returncode == 2 and "no RAVDESS actors" in proc.stderr

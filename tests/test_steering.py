@@ -1,5 +1,5 @@
 """Steering as a user meets it: the `neurolab steer` commands end to end, and the properties steering promises."""
-import json, os, subprocess, sys
+import json
 from pathlib import Path
 
 import numpy as np
@@ -11,13 +11,7 @@ from neurolab.steering import EmotionGrid, build_steering_signals
 from neurolab.steering.apply import make_steering, predict_va, steer
 from neurolab.steering.signals import load_steering_signals, save_steering_signals
 
-DATA = Path(os.environ.get("NEUROLAB_DATA", Path(__file__).resolve().parents[1] / "data"))
-needs_ravdess = pytest.mark.skipif(not (DATA / "ravdess" / "Actor_01").is_dir(), reason="RAVDESS not present")
-
-
-def run(*args):
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    return subprocess.run([sys.executable, "-m", "neurolab.cli", *map(str, args)], capture_output=True, text=True, env=env)
+from conftest import DATA, needs_data, run
 
 
 def tiny_model():
@@ -81,7 +75,7 @@ def test_signal_file_round_trip_and_damage(tiny_signals, tmp_path):
     with pytest.raises(Exception, match="7×7"): load_steering_signals(path, grid=7)
 
 
-@needs_ravdess
+@needs_data
 def test_build_and_eval_commands_end_to_end(tmp_path):
     model_dir = save_checkpoint(tiny_model(), tmp_path / "model", meta={"split": {"train": [1], "valid": [2], "test": [3]}})
     proc = run("steer", "build", "--model", model_dir, "--data", DATA, "--grid", 3, "--out", tmp_path / "sig.json", "--calibration-clips", 1,

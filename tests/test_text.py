@@ -1,6 +1,5 @@
 """Text family: honesty properties of the TRMs and the `neurolab text` commands as a shell user meets them."""
-import json, os, subprocess, sys
-from pathlib import Path
+import json
 
 import numpy as np
 import pytest
@@ -10,14 +9,7 @@ from neurolab.core import load_checkpoint, save_checkpoint
 from neurolab.text.trm import VERSIONS, make_trm, to_model_scale
 from neurolab.text.training import evaluate, train_trm, trm_loss
 
-DATA = Path(os.environ.get("NEUROLAB_DATA", Path(__file__).resolve().parents[1] / "data"))
-EMOBANK = DATA / "emobank" / "emobank.csv"
-needs_emobank = pytest.mark.skipif(not EMOBANK.exists(), reason="EmoBank not in NEUROLAB_DATA")
-
-
-def run(*args):
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    return subprocess.run([sys.executable, "-m", "neurolab.cli", *args], capture_output=True, text=True, env=env)
+from conftest import EMOBANK, needs_emobank, run
 
 
 @pytest.fixture(scope="module")
@@ -110,9 +102,7 @@ def test_predict_with_default_model():
 
 
 def test_predict_reads_stdin_and_flags_truncation():
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    proc = subprocess.run([sys.executable, "-m", "neurolab.cli", "text", "predict", "-"], input="Nice!\n\n" + "very " * 300 + "long\n",
-                          capture_output=True, text=True, env=env)
+    proc = run("text", "predict", "-", input="Nice!\n\n" + "very " * 300 + "long\n")
     assert proc.returncode == 0, proc.stderr
     assert [o["truncated"] for o in json.loads(proc.stdout)] == [False, True]
 
@@ -146,10 +136,8 @@ def test_finetune_any_encoder_by_name_round_trips(tiny_encoder, head, kw, tmp_pa
 
 
 def test_named_encoder_offline_is_one_line(tmp_path):
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.run([sys.executable, "-m", "neurolab.cli", "text", "train", "--finetune", "--version", "linear", "--encoder",
-                           "sentence-transformers/all-mpnet-base-v2", "--limit", "20", "--out", str(tmp_path / "o"), "--quiet"],
-                          capture_output=True, text=True, env=env)
+    proc = run("text", "train", "--finetune", "--version", "linear", "--encoder", "sentence-transformers/all-mpnet-base-v2",
+               "--limit", "20", "--out", tmp_path / "o", "--quiet", env={"HF_HUB_OFFLINE": "1"})
     assert proc.returncode == 2 and "run once online" in proc.stderr and proc.stderr.strip().count("\n") == 0, proc.stderr
 
 
