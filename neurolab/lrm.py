@@ -265,7 +265,7 @@ class LRM(nn.Module):
 # %% ../nbs/04_lrm.ipynb #1cefe80a
 @patch
 def run(self: LRM, step: Callable, passes: int, strength=None, steering: Steering | None = None,
-         batch_size: int | None = None) -> list:
+        batch_size: int | None = None) -> list:
     "Call `step(p)` for p = 0..passes-1 with feedback between passes; returns the list of outputs."
     if not isinstance(passes, int) or passes < 1: raise NeurolabError(f"LRM: forward_passes must be an integer ≥ 1, got {passes!r}")
     if self._session is not None: raise NeurolabError("LRM.run is not re-entrant (a pass called the model again)")

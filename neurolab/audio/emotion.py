@@ -137,8 +137,8 @@ def _one_pass(self: FeatureEmotionRegression_Cnn6_LRM, logmel: torch.Tensor) -> 
     return out
 
 @patch
-def forward(self: FeatureEmotionRegression_Cnn6_LRM, x, forward_passes: int | None = None, modulation_strength=None, return_all_passes: bool = False,
-             steering: Steering | None = None):
+def forward(self: FeatureEmotionRegression_Cnn6_LRM, x, forward_passes: int | None = None, modulation_strength=None,
+            return_all_passes: bool = False, steering: Steering | None = None):
     "Run `forward_passes` passes (default: the model's); `modulation_strength` applies to this call only."
     logmel = self.features(x)
     passes = self.forward_passes if forward_passes is None else forward_passes
