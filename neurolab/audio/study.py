@@ -186,7 +186,7 @@ def run_study(out_json: str | Path = "results/audio_lrm.json", figures_dir: str 
                         "test_last_pass": {k: round(v, 4) for k, v in runs[0]["test"].items()}})
         try: res["model_dir"] = model_out.resolve().relative_to(repo_root()).as_posix()
         except ValueError: res["model_dir"] = model_out.name
-    res["figures"] = [] if figures_dir is None else [repo_relative(p) for p in study_figures(res, figures_dir)]
+    res["figures"] = [] if figures_dir is None else [repo_relative(p) for p in study_figures(res, figures_dir, source=out_json)]
     stages["total"] = time.time() - t0
     res["environment"] = run_environment(seeds=seeds, stage_seconds=stages)
     res = json_safe(res)
@@ -194,47 +194,46 @@ def run_study(out_json: str | Path = "results/audio_lrm.json", figures_dir: str 
     return res
 
 # %% ../../nbs/15_audio_study.ipynb #970f98cf
-def _save(fig, path: Path, source="results/audio_lrm.json", command: str = "neurolab audio study") -> Path:
-    "The study's figures through the library's one save (PNG + SVG naming the results file and the command)."
-    from neurolab.viz.style import save_figure
-    return save_figure(fig, path, source, command)[0]
-
-def study_figures(res: dict, figures_dir: str | Path = "results/figures") -> list[Path]:
+def study_figures(res: dict, figures_dir: str | Path = "results/figures",
+                  source="results/audio_lrm.json",     # the results file the figures are drawn from (named in each file)
+                  command: str = "neurolab audio study",  # the command that drew them
+                  ) -> list[Path]:
     "audio_va_pass{k}.png (test predictions on the V/A plane), audio_metrics.png (CCC with actor CIs), audio_training.png (curves)."
-    import matplotlib
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    from neurolab.viz.style import OKABE_ITO, PAGE, figure_style, new_figure, save_figure
+    from neurolab.viz.fields import va_scatter
+    from neurolab.data import load_va_norms
     figures_dir = Path(figures_dir); figures_dir.mkdir(parents=True, exist_ok=True)
     out = []
     P = np.asarray(res["test"]["predictions"]); emo = res.get("emotion_labels")
-    try:
-        from neurolab.data import load_va_norms
-        from neurolab.viz.fields import va_scatter
-        truth = load_va_norms().loc[emo].to_numpy() if emo else None
-        for k in range(P.shape[1]):
-            p = figures_dir / f"audio_va_pass{k + 1}.png"
-            va_scatter(P[:, k], truth=truth, labels=emo, title=f"audio model, test actors, pass {k + 1}", path=p)
-            out.append(p)
-    except Exception: pass   # the scatter needs the norms table and the viz family; the other figures do not
+    try:   # the scatter needs the norms table (under NEUROLAB_DATA); the other figures do not
+        truth, passes = (load_va_norms().loc[emo].to_numpy() if emo else None), range(P.shape[1])
+    except (NeurolabError, KeyError): passes = ()
+    for k in passes:
+        p = figures_dir / f"audio_va_pass{k + 1}.png"
+        va_scatter(P[:, k], truth=truth, labels=emo, title=f"audio model, test actors, pass {k + 1}", path=p, source=source, command=command)
+        out.append(p)
     systems = res["test"]["systems"]
-    fig, axes = plt.subplots(1, 2, figsize=(10, 0.45 * len(systems) + 1.5))
-    for ax, d in zip(axes, DIMS):
-        names = list(systems); v = [systems[n][d]["ccc"] for n in names]
-        val = np.array([x["value"] for x in v]); err = np.array([[x["value"] - x["low"], x["high"] - x["value"]] for x in v]).T
-        ax.barh(names, val, xerr=np.clip(err, 0, None), color=["#3b7dd8" if n.startswith("pass") else "0.6" for n in names], capsize=3)
-        ax.set_title(f"{d}: test CCC (95% CI, actors resampled)", fontsize=9); ax.axvline(0, color="k", lw=0.6); ax.invert_yaxis()
-    fig.tight_layout(); out.append(_save(fig, figures_dir / "audio_metrics.png")); plt.close(fig)
-    fig, axes = plt.subplots(1, 2, figsize=(11, 3.6))
-    start = 0
-    for s, d in res["training"].items():
-        h = d["history"]; ep = [start + r["epoch"] for r in h]
-        axes[0].plot(ep, [r["train_loss"] for r in h], label=f"{s} train loss")
-        last = max(int(k[1]) for k in h[0] if k.startswith("p") and k[1].isdigit())
-        for dim in DIMS: axes[1].plot(ep, [r[f"p{last}_{dim}_ccc"] for r in h], marker=".", label=f"{s} valid {dim} CCC")
-        if f"p{last}_uar" in h[0]: axes[1].plot(ep, [r[f"p{last}_uar"] for r in h], ls=":", label=f"{s} valid UAR")
-        start = ep[-1] if ep else start
-    for ax in axes: ax.set_xlabel("epoch"); ax.legend(fontsize=7)
-    fig.tight_layout(); out.append(_save(fig, figures_dir / "audio_training.png")); plt.close(fig)
+    fig, axes = new_figure(2, per_row=2, width=PAGE, height=0.3 * len(systems) + 1.0)
+    with figure_style():
+        for ax, d in zip(axes, DIMS):
+            names = list(systems); v = [systems[n][d]["ccc"] for n in names]
+            val = np.array([x["value"] for x in v]); err = np.array([[x["value"] - x["low"], x["high"] - x["value"]] for x in v]).T
+            ax.barh(names, val, xerr=np.clip(err, 0, None), color=[OKABE_ITO["blue"] if n.startswith("pass") else "0.6" for n in names], capsize=2)
+            ax.set_title(f"{d}: test CCC (95% CI, actors resampled)"); ax.axvline(0, color="k", lw=0.6); ax.invert_yaxis()
+    out.append(save_figure(fig, figures_dir / "audio_metrics.png", source, command)[0])
+    fig, axes = new_figure(2, per_row=2, width=PAGE, height=2.6)
+    with figure_style():
+        start = 0
+        for s, d in res["training"].items():
+            h = d["history"]; ep = [start + r["epoch"] for r in h]
+            axes[0].plot(ep, [r["train_loss"] for r in h], label=f"{s} train loss")
+            last = max(int(k[1]) for k in h[0] if k.startswith("p") and k[1].isdigit())
+            for dim in DIMS: axes[1].plot(ep, [r[f"p{last}_{dim}_ccc"] for r in h], marker=".", label=f"{s} valid {dim} CCC")
+            if f"p{last}_uar" in h[0]: axes[1].plot(ep, [r[f"p{last}_uar"] for r in h], ls=":", label=f"{s} valid UAR")
+            start = ep[-1] if ep else start
+        for ax in axes: ax.set_xlabel("epoch")
+        axes[0].legend(); axes[1].legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))   # beside the curves, not over them
+    out.append(save_figure(fig, figures_dir / "audio_training.png", source, command)[0])
     return out
 
 # %% ../../nbs/15_audio_study.ipynb #b45152f4
