@@ -34,8 +34,10 @@ results: $(STAMP)       ## rerun the studies that write results/*.json (long)
 results-check: $(STAMP) ## rerun a cheap slice of each study against the committed results (minutes)
 	$(PY) scripts/results_check.py
 
-figures: $(STAMP)       ## redraw results/figures/viz_* by running nbs/52_viz_study.ipynb in a real kernel
-	$(PY) -m jupyter nbconvert --to notebook --execute nbs/52_viz_study.ipynb --ExecutePreprocessor.timeout=3600 --stdout > /dev/null
+figures: $(STAMP)       ## redraw results/figures/viz_* by running nbs/52_viz_study.ipynb in a real kernel; keep its outputs, slimmed
+	$(PY) -m jupyter nbconvert --to notebook --execute --inplace nbs/52_viz_study.ipynb --ExecutePreprocessor.timeout=3600
+	$(PY) scripts/slim_outputs.py nbs/52_viz_study.ipynb
+	.venv/bin/nbdev_clean --fname nbs/52_viz_study.ipynb
 
 bench: $(STAMP)         ## speed ratios measured in one run
 	for b in bench/[!_]*.py; do $(PY) $$b || exit 1; done

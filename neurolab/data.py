@@ -17,10 +17,10 @@ from .core import AudioError, DataError, DataNotFoundError, atomic_path, data_di
 
 # %% auto #0
 __all__ = ['EMOBANK', 'RAVDESS_SPEECH', 'PANNS_CNN6', 'EMOBANK_COLUMNS', 'EMOBANK_SPLITS', 'VAD', 'RAVDESS_EMOTIONS',
-           'AUDIO_SUFFIXES', 'VA_NORMS', 'SILENCE_PEAK', 'MIN_SECONDS', 'FULL_SCALE', 'Source', 'sha256sum', 'fetch',
-           'fetch_ravdess', 'load_emobank', 'parse_ravdess_name', 'ravdess_index', 'actor_folds', 'actor_split',
-           'load_va_norms', 'va_targets', 'validate_waveform', 'resample', 'check_full_scale', 'check_usable',
-           'load_audio']
+           'AUDIO_SUFFIXES', 'VA_NORMS', 'PUBLISHED_VA_NORMS', 'SILENCE_PEAK', 'MIN_SECONDS', 'FULL_SCALE', 'Source',
+           'sha256sum', 'fetch', 'fetch_ravdess', 'load_emobank', 'parse_ravdess_name', 'ravdess_index', 'actor_folds',
+           'actor_split', 'published_va_norms', 'load_va_norms', 'va_targets', 'validate_waveform', 'resample',
+           'check_full_scale', 'check_usable', 'load_audio']
 
 # %% ../nbs/01_data.ipynb #9b669f17
 @dataclass(frozen=True)
@@ -157,13 +157,31 @@ def actor_split(index: pd.DataFrame, valid_actors) -> tuple[np.ndarray, np.ndarr
 # %% ../nbs/01_data.ipynb #8af91c2e
 VA_NORMS = {"warriner": ("warriner_v_pm1", "warriner_a_pm1"), "nrc": ("nrc_v_pm1", "nrc_a_pm1")}
 
+# The word looked up for each RAVDESS category and its published norms: NRC VAD Lexicon v1 (Mohammad 2018) valence and
+# arousal on 0–1; Warriner, Kuperman & Brysbaert (2013, Behavior Research Methods 45:1191) V.Mean.Sum and A.Mean.Sum on 1–9.
+PUBLISHED_VA_NORMS = {  # category: (word, NRC valence, NRC arousal, Warriner valence, Warriner arousal)
+    "neutral": ("neutral", .469, .184, 5.50, 3.45), "calm": ("calm", .875, .100, 6.89, 1.67),
+    "happy": ("happy", 1.000, .735, 8.47, 6.05), "sad": ("sad", .225, .333, 2.10, 3.49),
+    "angry": ("angry", .122, .830, 2.53, 6.20), "fearful": ("fearful", .083, .482, 2.66, 5.45),
+    "disgust": ("disgusted", .051, .773, 2.68, 4.89), "surprised": ("surprised", .784, .855, 6.57, 5.95)}
+
+def published_va_norms() -> pd.DataFrame:
+    "The `va_norms.csv` table (every column of data/README.md) from `PUBLISHED_VA_NORMS`: no file or download needed."
+    rows = [{"ravdess": cat, "word_used": w, "nrc_v01": nv, "nrc_a01": na, "nrc_v_pm1": round(2 * nv - 1, 3), "nrc_a_pm1": round(2 * na - 1, 3),
+             "warriner_v19": wv, "warriner_a19": wa, "warriner_v_pm1": round((wv - 5) / 4, 3), "warriner_a_pm1": round((wa - 5) / 4, 3)}
+            for cat, (w, nv, na, wv, wa) in PUBLISHED_VA_NORMS.items()]
+    return pd.DataFrame(rows)
+
 def load_va_norms(path: str | os.PathLike | None = None, norms: str = "warriner") -> pd.DataFrame:
-    "Valence/arousal (−1…1) per RAVDESS category name from `va_norms.csv`."
+    "Valence/arousal (−1…1) per RAVDESS category: `path`, else the data folder's `ravdess/va_norms.csv`, else the published norms."
     if norms not in VA_NORMS: raise DataError(f"unknown norms {norms!r}; choose from {sorted(VA_NORMS)}")
-    path = Path(path) if path is not None else data_dir() / "ravdess" / "va_norms.csv"
-    if not path.is_file():
-        raise DataNotFoundError(f"valence/arousal norms not found: {path} (columns ravdess,{','.join(VA_NORMS[norms])}; see data/README.md)")
-    table = pd.read_csv(path)
+    if path is None and not (data_dir() / "ravdess" / "va_norms.csv").is_file():
+        path, table = "the published norms (neurolab.data.PUBLISHED_VA_NORMS)", published_va_norms()
+    else:
+        path = Path(path) if path is not None else data_dir() / "ravdess" / "va_norms.csv"
+        if not path.is_file():
+            raise DataNotFoundError(f"valence/arousal norms not found: {path} (columns ravdess,{','.join(VA_NORMS[norms])}; see data/README.md)")
+        table = pd.read_csv(path)
     need = ["ravdess", *VA_NORMS[norms]]
     if missing := [c for c in need if c not in table.columns]: raise DataError(f"{path} lacks columns {missing}")
     table = table.set_index("ravdess")[list(VA_NORMS[norms])].set_axis(["valence", "arousal"], axis=1)

@@ -3,8 +3,10 @@
 The index notebook is executed first (with execnb, as nbdev_test does), so the tables it
 builds from results/*.json are current. Markdown cells are copied; code cells are shown
 unless marked `#| hide` or `#| echo: false`; markdown outputs are inlined, text outputs fenced.
+The same outputs are kept in nbs/index.ipynb (then `nbdev_clean`ed), so GitHub and Colab show
+the tables too; `--no-outputs` leaves the notebook alone.
 """
-import os, sys
+import os, subprocess, sys
 from pathlib import Path
 
 from execnb.nbio import read_nb
@@ -50,3 +52,8 @@ if __name__ == "__main__":
     tmp = ROOT / ".README.md.tmp"
     tmp.write_text(text, encoding="utf-8"); os.replace(tmp, ROOT / "README.md")
     print(f"wrote README.md ({len(text)} characters)")
+    if "--no-outputs" not in sys.argv:
+        from execnb.nbio import write_nb
+        write_nb(nb, nb_path)
+        subprocess.run([str(Path(sys.executable).parent / "nbdev_clean"), "--fname", str(nb_path)], cwd=ROOT, check=True)
+        print(f"kept the outputs in {nb_path.relative_to(ROOT)} ({nb_path.stat().st_size // 1024} KB)")

@@ -132,9 +132,9 @@ def test_breathing_monitor_goes_live_in_a_jupyter_kernel():
 
 # Results files list their figures under a top-level "figures" key: repository-relative PNG paths, each with its SVG
 # beside it, both drawn by neurolab.viz.style.save_figure(..., source=<that results file>, command=<the study command>).
-# Families whose figures predate save_figure are listed here until their study adopts it; their figures must still exist,
-# and any provenance they do carry must name the right file. Remove a family from this set when it adopts save_figure.
-NOT_YET_ADOPTED = {"audio_lrm.json", "steering.json", "speech.json", "text.json"}
+# Every family's study draws through save_figure now; a results file listed here would be excused from provenance (its
+# figures must still exist). Keep it empty: a family that stops using save_figure fails the test below.
+NOT_YET_ADOPTED: set = set()
 RESULTS_WITH_FIGURES = sorted(p.name for p in (ROOT / "results").glob("*.json") if "figures" in json.loads(p.read_text()))
 
 

@@ -194,46 +194,57 @@ def run_study(out_json: str | Path = "results/audio_lrm.json", figures_dir: str 
     return res
 
 # %% ../../nbs/15_audio_study.ipynb #970f98cf
+def _save(fig, path: Path, source="results/audio_lrm.json", command: str = "neurolab audio study") -> Path:
+    "The study's figures through the library's one save (PNG + SVG naming the results file and the command)."
+    from neurolab.viz.style import save_figure
+    return save_figure(fig, path, source, command)[0]
+
 def study_figures(res: dict, figures_dir: str | Path = "results/figures",
-                  source="results/audio_lrm.json",     # the results file the figures are drawn from (named in each file)
-                  command: str = "neurolab audio study",  # the command that drew them
+                  source="results/audio_lrm.json",        # the results file the figures are drawn from
+                  command: str = "neurolab audio study",  # the command that draws them
                   ) -> list[Path]:
-    "audio_va_pass{k}.png (test predictions on the V/A plane), audio_metrics.png (CCC with actor CIs), audio_training.png (curves)."
-    from neurolab.viz.style import OKABE_ITO, PAGE, figure_style, new_figure, save_figure
-    from neurolab.viz.fields import va_scatter
+    "audio_va_pass{k}.png (per-emotion mean test predictions with 95% CIs), audio_metrics.png (CCC with actor CIs), audio_training.png (curves)."
     from neurolab.data import load_va_norms
+    from neurolab.viz.fields import va_scatter
+    from neurolab.viz.style import colours, figure_style, new_figure
     figures_dir = Path(figures_dir); figures_dir.mkdir(parents=True, exist_ok=True)
     out = []
-    P = np.asarray(res["test"]["predictions"]); emo = res.get("emotion_labels")
-    try:   # the scatter needs the norms table (under NEUROLAB_DATA); the other figures do not
-        truth, passes = (load_va_norms().loc[emo].to_numpy() if emo else None), range(P.shape[1])
-    except (NeurolabError, KeyError): passes = ()
-    for k in passes:
+    P = np.asarray(res["test"]["predictions"], dtype=float); emo = res.get("emotion_labels")
+    truth = load_va_norms().loc[emo].to_numpy() if emo else None   # the published norms ship with the package
+    for k in range(P.shape[1]):
         p = figures_dir / f"audio_va_pass{k + 1}.png"
         va_scatter(P[:, k], truth=truth, labels=emo, title=f"audio model, test actors, pass {k + 1}", path=p, source=source, command=command)
         out.append(p)
     systems = res["test"]["systems"]
-    fig, axes = new_figure(2, per_row=2, width=PAGE, height=0.3 * len(systems) + 1.0)
+    names = list(systems)
     with figure_style():
+        fig, axes = new_figure(2, height=0.2 * len(names) + 1.0, title="audio: test CCC per system (95% CI, actors resampled)", sharey=True)
+        col = colours(["model (feedback passes)", "baseline"])
+        y = np.arange(len(names))[::-1]
         for ax, d in zip(axes, DIMS):
-            names = list(systems); v = [systems[n][d]["ccc"] for n in names]
-            val = np.array([x["value"] for x in v]); err = np.array([[x["value"] - x["low"], x["high"] - x["value"]] for x in v]).T
-            ax.barh(names, val, xerr=np.clip(err, 0, None), color=[OKABE_ITO["blue"] if n.startswith("pass") else "0.6" for n in names], capsize=2)
-            ax.set_title(f"{d}: test CCC (95% CI, actors resampled)"); ax.axvline(0, color="k", lw=0.6); ax.invert_yaxis()
-    out.append(save_figure(fig, figures_dir / "audio_metrics.png", source, command)[0])
-    fig, axes = new_figure(2, per_row=2, width=PAGE, height=2.6)
-    with figure_style():
-        start = 0
+            v = [systems[n][d]["ccc"] for n in names]
+            val = np.array([x["value"] for x in v]); err = np.clip(np.array([[x["value"] - x["low"], x["high"] - x["value"]] for x in v]).T, 0, None)
+            for yi, n, m, e in zip(y, names, val, err.T):
+                c = col["model (feedback passes)" if n.startswith("pass") else "baseline"]
+                ax.errorbar(m, yi, xerr=e[:, None], fmt="o", ms=3.5, color=c, capsize=2, lw=1)
+            ax.axvline(0, color="0.6", lw=0.6, zorder=0); ax.set_xlabel(f"test CCC ({d})")
+        axes[0].set_yticks(y, names)
+        fig.legend([axes[0].plot([], [], "o", color=c)[0] for c in col.values()], list(col), loc="outside lower center", ncols=2)
+        out.append(_save(fig, figures_dir / "audio_metrics.png", source, command))
+        fig, axes = new_figure(2, height=2.4, title="audio: training (stage 1 then stage 2)")
+        start, stage_col = 0, colours(list(res["training"]))
         for s, d in res["training"].items():
             h = d["history"]; ep = [start + r["epoch"] for r in h]
-            axes[0].plot(ep, [r["train_loss"] for r in h], label=f"{s} train loss")
+            axes[0].plot(ep, [r["train_loss"] for r in h], color=stage_col[s], label=s)
             last = max(int(k[1]) for k in h[0] if k.startswith("p") and k[1].isdigit())
-            for dim in DIMS: axes[1].plot(ep, [r[f"p{last}_{dim}_ccc"] for r in h], marker=".", label=f"{s} valid {dim} CCC")
-            if f"p{last}_uar" in h[0]: axes[1].plot(ep, [r[f"p{last}_uar"] for r in h], ls=":", label=f"{s} valid UAR")
+            for dim, ls in zip(DIMS, ("-", "--")):
+                axes[1].plot(ep, [r[f"p{last}_{dim}_ccc"] for r in h], ls=ls, marker=".", color=stage_col[s], label=f"{s}: {dim} CCC")
+            if f"p{last}_uar" in h[0]: axes[1].plot(ep, [r[f"p{last}_uar"] for r in h], ls=":", color=stage_col[s], label=f"{s}: 8-class UAR")
             start = ep[-1] if ep else start
-        for ax in axes: ax.set_xlabel("epoch")
-        axes[0].legend(); axes[1].legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))   # beside the curves, not over them
-    out.append(save_figure(fig, figures_dir / "audio_training.png", source, command)[0])
+        axes[0].set(xlabel="epoch", ylabel="training loss"); axes[1].set(xlabel="epoch", ylabel="validation actors (last pass)")
+        from matplotlib.ticker import MaxNLocator
+        for ax in axes: ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0)); ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        out.append(_save(fig, figures_dir / "audio_training.png", source, command))
     return out
 
 # %% ../../nbs/15_audio_study.ipynb #b45152f4

@@ -137,35 +137,42 @@ def _report(y, probs, folds, actors, n_boot, labels) -> dict:
 
 # %% ../../nbs/35_speech_study.ipynb #c2f0d478
 def _figures(fig_dir: Path, res: dict, curves: list, source="results/speech.json", command: str = "neurolab speech study") -> list:
-    from neurolab.viz.style import save_figure
-    import matplotlib; matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    "speech_systems.png (pooled UAR with actor CIs), speech_confusion.png (best system), speech_curves.png (LSTM learning curves), in the library style."
+    from neurolab.viz.style import colours, figure_style, new_figure, save_figure
     from neurolab.viz.fields import confusion_heatmap
     fig_dir.mkdir(parents=True, exist_ok=True)
     paths = {k: fig_dir / f"speech_{k}.png" for k in ("systems", "confusion", "curves")}
     sysm = res["systems"]; names = sorted(sysm, key=lambda n: sysm[n]["uar"])
-    fig, ax = plt.subplots(figsize=(7, 0.35 * len(names) + 1.2))
-    v = np.array([sysm[n]["uar"] for n in names]); lo = np.array([sysm[n]["uar_ci"]["low"] for n in names])
-    hi = np.array([sysm[n]["uar_ci"]["high"] for n in names])
-    ax.barh(names, v, xerr=[v - lo, hi - v], color=["#4c72b0" if "speaker" in n else "#a0a0a0" for n in names], capsize=2)
-    for g, ls in ((GOALS["best_uar"], "--"), (GOALS["lstm_speaker_uar"], ":")): ax.axvline(g, color="k", ls=ls, lw=1)
-    ax.set(xlabel="pooled UAR, 95% CI over actors (blue: speaker-normalised)", xlim=(0, 1), title="RAVDESS, 5-fold actor-disjoint CV")
-    fig.tight_layout()
-    save_figure(fig, paths["systems"], source, command)
-    plt.close(fig)
+    col = colours(["speaker-normalised", "global normalisation", "other"])
+    kind = lambda n: "speaker-normalised" if n.endswith("/speaker") else "global normalisation" if n.endswith("/global") else "other"
+    with figure_style():
+        fig, (ax,) = new_figure(width=5.2, height=0.2 * len(names) + 1.1, title=f"speech: pooled UAR, {res.get('k', 5)}-fold actor-disjoint CV")
+        v = np.array([sysm[n]["uar"] for n in names]); lo = np.array([sysm[n]["uar_ci"]["low"] for n in names])
+        hi = np.array([sysm[n]["uar_ci"]["high"] for n in names])
+        for yi, n in enumerate(names):
+            ax.errorbar(v[yi], yi, xerr=[[v[yi] - lo[yi]], [hi[yi] - v[yi]]], fmt="o", ms=3.5, capsize=2, lw=1, color=col[kind(n)], label=kind(n))
+        for g, ls, what in ((GOALS["best_uar"], "--", "goal, best system"), (GOALS["lstm_speaker_uar"], ":", "goal, speaker-normalised LSTM")):
+            ax.axvline(g, color="0.3", ls=ls, lw=0.9, label=what)
+        ax.axvline(1 / len(res["labels"]), color="0.7", lw=0.8, label="chance")
+        ax.set_yticks(range(len(names)), names)
+        ax.set(xlabel="pooled UAR (95% CI, actors resampled)", xlim=(0, 1))
+        h, l = ax.get_legend_handles_labels(); keep = dict(zip(l, h))
+        ax.legend(keep.values(), keep.keys(), loc="upper left", bbox_to_anchor=(1.02, 1.0))
+        save_figure(fig, paths["systems"], source, command)
     best = res["best_system"]
-    plt.close(confusion_heatmap(sysm[best]["confusion"], res["labels"], title=f"{best}, out-of-fold", path=paths["confusion"],
-                                source=source, command=command))
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.2))
-    for c in curves:
-        ep = [h["epoch"] for h in c["curve"]]
-        axes[0].plot(ep, [h["train_loss"] for h in c["curve"]], lw=0.8, color="C0" if c["norm"] == "speaker" else "C7")
-        axes[1].plot(ep, [h.get("uar", np.nan) for h in c["curve"]], lw=0.8, color="C0" if c["norm"] == "speaker" else "C7")
-    axes[0].set(xlabel="epoch", ylabel="training loss", title="EmotionLSTM learning curves")
-    axes[1].set(xlabel="epoch", ylabel="validation-actor UAR", title="(blue: speaker-normalised; one line per fold × seed)")
-    fig.tight_layout()
-    save_figure(fig, paths["curves"], source, command)
-    plt.close(fig)
+    confusion_heatmap(sysm[best]["confusion"], res["labels"], title=f"{best}, out-of-fold", path=paths["confusion"], source=source, command=command)
+    with figure_style():
+        fig, axes = new_figure(2, height=2.3, title="speech: EmotionLSTM learning curves (one line per fold × seed)")
+        for c in curves:
+            ep = [h["epoch"] for h in c["curve"]]
+            colour = col["speaker-normalised" if c["norm"] == "speaker" else "global normalisation"]
+            axes[0].plot(ep, [h["train_loss"] for h in c["curve"]], lw=0.8, color=colour, alpha=0.8)
+            axes[1].plot(ep, [h.get("uar", np.nan) for h in c["curve"]], lw=0.8, color=colour, alpha=0.8)
+        axes[0].set(xlabel="epoch", ylabel="training loss"); axes[1].set(xlabel="epoch", ylabel="validation-actor UAR")
+        from matplotlib.ticker import MaxNLocator
+        for ax in axes: ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        fig.legend([axes[0].plot([], [], color=col[k])[0] for k in list(col)[:2]], list(col)[:2], loc="outside lower center", ncols=2)
+        save_figure(fig, paths["curves"], source, command)
     return [repo_relative(p) for p in paths.values()]
 
 # %% ../../nbs/35_speech_study.ipynb #a7064868

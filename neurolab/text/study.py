@@ -19,7 +19,7 @@ from .training import (FINETUNE, PHASE1, baselines, compare, evaluate, finetune,
 from .trm import VERSIONS, TextRegressor
 
 # %% auto #0
-__all__ = ['HEAD_RECIPE', 'GOALS', 'display_path', 'run_study', 'summary_rows', 'study_figures']
+__all__ = ['HEAD_RECIPE', 'GOALS', 'DIMS', 'display_path', 'run_study', 'summary_rows', 'pearson_ci', 'study_figures']
 
 # %% ../../nbs/44_text_study.ipynb #57684be6
 HEAD_RECIPE = dict(PHASE1, epochs=6, batch_size=256, patience=2)
@@ -199,7 +199,8 @@ def run_study(out: str | Path | None = "results/text.json", fig_dir: str | Path 
                                                                    for k in ks} for v in versions})}
     results["summary"] = summary_rows(results)
     t0 = time.perf_counter()
-    results["figures"] = [display_path(p) for p in study_figures(results, fig_dir)] if fig_dir is not None else []
+    results["figures"] = ([display_path(p) for p in study_figures(results, fig_dir, source=out if out is not None else "results/text.json")]
+                          if fig_dir is not None else [])
     stage("figures", t0)
     stages["total"] = time.perf_counter() - t_all
     results["environment"] = run_environment(seeds=sorted(set(seeds) | set(finetune_seeds)), stage_seconds=stages)
@@ -223,45 +224,98 @@ def summary_rows(results: dict) -> list:
 # %% ../../nbs/44_text_study.ipynb #6f8b0908
 GOALS = dict(V=0.80, A=0.58, D=0.50)  # the issue's targets (fine-tuned BERT-base level)
 
-def study_figures(results: dict, fig_dir: str | Path) -> list:
-    "text_systems.png (dev Pearson of every system, mean ± sd over seeds) and text_recursion.png (Pearson vs K on the fine-tuned encoder)."
-    import matplotlib; matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from neurolab.core import atomic_path
-    fig_dir = Path(fig_dir); fig_dir.mkdir(parents=True, exist_ok=True)
-    S, base, paths = results["systems"], results["baselines"], []
-    k_show = 3 if 3 in results["protocol"]["ks"] else results["protocol"]["ks"][-1]
-    names = [n for n in S if n.startswith("frozen/")] + [n for n in S if n.endswith("end-to-end")] + \
-            [n for n in S if n.startswith("finetuned/") and n.endswith(f"/K{k_show}")]
-    fig, axes = plt.subplots(1, 3, figsize=(14, 4), sharey=False)
-    for j, d in enumerate(VAD):
-        ax = axes[j]
-        m = [S[n]["pearson"][d][0] for n in names]; sd = [S[n]["pearson"][d][1] for n in names]
-        colors = ["tab:gray" if n.startswith("frozen/") else "tab:orange" if n.endswith("end-to-end") else "tab:blue" for n in names]
-        ax.bar(range(len(names)), m, yerr=sd, color=colors, capsize=2)
-        ax.axhline(base["frozen"]["ridge"]["pearson"][d], color="k", ls="--", lw=1, label="ridge, frozen")
-        ax.axhline(base["finetuned"]["ridge"]["pearson"][d], color="tab:blue", ls=":", lw=1, label="ridge, fine-tuned")
-        ax.axhline(GOALS[d], color="tab:red", lw=1, label="goal")
-        ax.set_xticks(range(len(names)), [n.replace("finetuned/", "ft/").replace("frozen/", "fr/").replace("/end-to-end", " e2e") for n in names], rotation=60, ha="right", fontsize=7)
-        lo = min(m + [base["frozen"]["ridge"]["pearson"][d]]) - 0.05
-        ax.set(title=f"{d}: dev Pearson", ylim=(max(0, lo), max(m + [GOALS[d]]) + 0.03))
-    axes[0].legend(fontsize=7)
-    fig.text(0.5, -0.06, "gray: frozen MiniLM + TRM (K=3); orange: MiniLM fine-tuned end to end with a linear head; blue: TRM heads on the fine-tuned encoder; bars: mean ± sd over seeds",
-             ha="center", fontsize=8)
-    fig.tight_layout()
-    with atomic_path(fig_dir / "text_systems.png") as tmp: fig.savefig(tmp, dpi=110, bbox_inches="tight")
-    plt.close(fig); paths.append(fig_dir / "text_systems.png")
-    ks, versions = results["protocol"]["ks"], results["protocol"]["versions"]
-    if len(ks) > 1:
-        fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
-        for j, d in enumerate(VAD):
+def pearson_ci(r, n: int, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    "(low, high) of Pearson correlation(s) `r` over `n` pairs: Fisher's z interval, as scipy's `pearsonr(...).confidence_interval()`."
+    from scipy.stats import norm
+    if n < 4: raise NeurolabError(f"pearson_ci needs n ≥ 4 pairs, got {n}")
+    z, h = np.arctanh(np.clip(np.asarray(r, dtype=float), -0.999999, 0.999999)), norm.ppf(0.5 + level / 2) / np.sqrt(n - 3)
+    return np.tanh(z - h), np.tanh(z + h)
+
+DIMS = dict(V="valence", A="arousal", D="dominance")
+
+def _legend_below(fig, axes, extra=()):
+    "One legend for the figure, under the panels (never over a curve), without repeated names."
+    seen = {}
+    for ax in axes:
+        for h, l in zip(*ax.get_legend_handles_labels()): seen.setdefault(l, h)
+    for h in extra: seen.setdefault(h.get_label(), h)
+    fig.legend(list(seen.values()), list(seen), loc="outside lower center", ncols=min(len(seen), 4))
+
+def _ci_patch(label="shaded: 95% CI"):
+    from matplotlib.patches import Patch
+    return Patch(color="0.5", alpha=0.3, lw=0, label=label)
+
+def study_figures(results: dict, fig_dir: str | Path,
+                  source="results/text.json",             # the results file the figures are drawn from
+                  command: str = "neurolab text study",   # the command that draws them
+                  ) -> list:
+    """text_systems.png (dev Pearson of every system with its 95% interval), text_recursion.png (change from K = 1, paired
+    bootstrap 95% CIs) and text_iterations.png (dev Pearson after each feedback iteration); PNG + SVG naming `source` and `command`."""
+    from neurolab.viz.style import figure_style
+    with figure_style(): return _draw(results, Path(fig_dir), source, command)
+
+def _draw(results: dict, fig_dir: Path, source, command: str) -> list:
+    from neurolab.viz.style import LABELS, colours, new_figure, save_figure
+    fig_dir.mkdir(parents=True, exist_ok=True)
+    S, base, P, paths = results["systems"], results["baselines"], results["protocol"], []
+    n, ks = P["n_dev"], P["ks"]
+    save = lambda fig, name: paths.append(save_figure(fig, fig_dir / name, source=source, command=command)[0])
+
+    # Every system: mean over seeds (dot) with the 95% interval of a Pearson r on n dev sentences (bar), each seed (ticks).
+    k_show = 3 if 3 in ks else ks[-1]
+    names = [s for s in S if s.startswith("frozen/")] + [s for s in S if s.endswith("end-to-end")] + \
+            [s for s in S if s.startswith("finetuned/") and s.endswith(f"/K{k_show}")]
+    kind = lambda s: "frozen encoder + TRM" if s.startswith("frozen/") else "fine-tuned end to end" if s.endswith("end-to-end") else "fine-tuned encoder + TRM"
+    col = colours(list(dict.fromkeys(kind(s) for s in names)) + ["goal"])
+    fig, axes = new_figure(3, height=0.2 * len(names) + 1.2, title=f"text: EmoBank dev Pearson per system (n={n}, K={k_show} for TRM heads)", sharey=True)
+    y = np.arange(len(names))[::-1]
+    for ax, d in zip(axes, "VAD"):
+        m = np.array([S[s]["pearson"][d][0] for s in names]); lo, hi = pearson_ci(m, n)
+        for yi, s, mi, l, h in zip(y, names, m, lo, hi):
+            ax.plot([l, h], [yi, yi], color=col[kind(s)], lw=2.2, alpha=0.4, solid_capstyle="butt")
+            ax.plot(mi, yi, "o", ms=3.5, color=col[kind(s)], label=kind(s))
+            seeds = [r["pearson"][d] for r in S[s].get("per_seed", [])]
+            ax.plot(seeds, [yi] * len(seeds), "|", ms=5, color="0.15", mew=0.6, label="each seed")
+        for enc, ls in (("frozen", ":"), ("finetuned", "--")):
+            if enc in base: ax.axvline(base[enc]["ridge"]["pearson"][d], color="0.35", lw=0.9, ls=ls, label=f"ridge, {enc.replace('finetuned', 'fine-tuned')} encoder")
+        ax.axvline(GOALS[d], color=col["goal"], lw=0.9, label="goal")
+        ax.set_xlabel(f"dev Pearson ({DIMS[d]})")
+    axes[0].set_yticks(y, [s.replace("finetuned/", "fine-tuned/") for s in names])
+    _legend_below(fig, axes, [_ci_patch("bar: 95% CI of the mean's r")])
+    save(fig, "text_systems.png")
+
+    ref = f"same_version_K{min(ks)}"
+    versions = [v for v in P["versions"] if all(ref in S.get(f"finetuned/{v}/K{k}", {}).get("vs", {}) for k in ks if k != min(ks))]
+    if len(ks) > 1 and versions:  # what K adds: Pearson(K) − Pearson(K=1) of the same version, paired bootstrap CI of seed 0
+        col = colours(versions)
+        fig, axes = new_figure(3, height=2.4, title=f"text: change in dev Pearson from K={min(ks)} (TRM heads, fine-tuned encoder, seed 0)")
+        for ax, d in zip(axes, "VAD"):
             for v in versions:
-                m = np.array([S[f"finetuned/{v}/K{k}"]["pearson"][d] for k in ks])
-                axes[j].errorbar(ks, m[:, 0], yerr=m[:, 1], marker="o", capsize=3, label=v)
-            axes[j].axhline(base["finetuned"]["ridge"]["pearson"][d], color="k", ls="--", lw=1, label="ridge")
-            axes[j].set(title=f"{d}: dev Pearson vs K (fine-tuned encoder)", xlabel="K (outer iterations)", xticks=ks)
-        axes[0].legend(fontsize=7)
-        fig.tight_layout()
-        with atomic_path(fig_dir / "text_recursion.png") as tmp: fig.savefig(tmp, dpi=110)
-        plt.close(fig); paths.append(fig_dir / "text_recursion.png")
+                cmp = [S[f"finetuned/{v}/K{k}"]["vs"][ref] if k != min(ks) else None for k in ks]
+                m = np.array([c[0][d]["diff"] if c else 0.0 for c in cmp])
+                lo = np.array([c[0][d]["low"] if c else 0.0 for c in cmp]); hi = np.array([c[0][d]["high"] if c else 0.0 for c in cmp])
+                ax.plot(ks, m, marker="o", ms=3, color=col[v], label=v)
+                ax.fill_between(ks, lo, hi, color=col[v], alpha=0.15, lw=0)
+            ax.axhline(0, color="0.6", lw=0.7, zorder=0)
+            ax.set(xlabel="K (feedback iterations)", ylabel=f"Δ dev Pearson ({DIMS[d]})", xticks=ks)
+        _legend_below(fig, axes, [_ci_patch("shaded: paired bootstrap 95% CI")])
+        save(fig, "text_recursion.png")
+
+    encs = [(e, r) for e, r in results.get("encoders", {}).items() if r.get("available")]
+    kmax = max(ks)
+    if encs and kmax > 1:  # dev Pearson after each feedback iteration at the largest K (seed 0), Fisher 95% intervals
+        e, r = encs[0]
+        col = colours(list(r["models"]))
+        fig, axes = new_figure(3, height=2.4, title=f"text: dev Pearson after each feedback iteration (K={kmax}, {e}, seed 0)")
+        for ax, d in zip(axes, "VAD"):
+            for v, per_k in r["models"].items():
+                m = np.array([it[d] for it in per_k[f"K{kmax}"]["pearson_per_iteration"]]); x = np.arange(1, len(m) + 1)
+                lo, hi = pearson_ci(m, n)
+                ax.plot(x, m, marker="o", ms=3, color=col[v], label=v)
+                ax.fill_between(x, lo, hi, color=col[v], alpha=0.07, lw=0)
+            if d in r.get("baselines", {}).get("ridge", {}).get("pearson", {}):
+                ax.axhline(r["baselines"]["ridge"]["pearson"][d], color="0.35", lw=0.9, ls="--", label="ridge, same embeddings")
+            ax.set(xlabel=LABELS["iteration"], ylabel=f"dev Pearson ({DIMS[d]})", xticks=range(1, kmax + 1))
+        _legend_below(fig, axes, [_ci_patch("shaded: 95% CI of each r (Fisher z)")])
+        save(fig, "text_iterations.png")
     return paths
