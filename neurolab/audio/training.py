@@ -15,7 +15,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from ..core import (CheckpointError, DataError, NeurolabError, assets_dir, cache_dir, load_checkpoint, read_checkpoint,
                            save_checkpoint, seed_everything, atomic_path, write_json)
-from ..data import load_audio, ravdess_index, va_targets
+from ..data import PANNS_CNN6, load_audio, ravdess_index, va_targets
 from ..metrics import ccc, mae, paired_bootstrap, pearson, uar
 from ..speakers import SpeakerNorm
 from ..train import fit
@@ -305,7 +305,7 @@ def _eval_fn(passes: int):
     return eval_fn
 
 # %% ../../nbs/13_audio_train.ipynb #43212144
-PANNS_CNN6_MD5 = "e25e26b84585b14c7754c91e48efc9be"   # Cnn6_mAP=0.343.pth, per the public release record (Zenodo 3987831)
+PANNS_CNN6_MD5 = PANNS_CNN6.md5   # Cnn6_mAP=0.343.pth: e25e26b8…, per the public release record (Zenodo 3987831)
 
 def panns_path(root: str | Path | None = None) -> Path:
     "Where `neurolab data fetch panns-cnn6` puts the AudioSet Cnn6 weights: `<data>/panns/Cnn6_mAP=0.343.pth`."
