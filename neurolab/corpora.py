@@ -13,7 +13,7 @@ import pandas as pd
 from sklearn.model_selection import GroupShuffleSplit
 
 from .core import DataError, DataNotFoundError, data_dir
-from .data import EMO_SOUNDSCAPES, Source, fetch
+from .data import EMO_SOUNDSCAPES, fetch   # the download is an entry of the data registry (`neurolab data fetch`)
 
 # %% auto #0
 __all__ = ['SCALES', 'AUDIO_EXTS', 'VA', 'SD', 'LAYOUTS', 'EMO_AUDIO', 'EMO_RATINGS', 'EMO_META', 'EMO_MIX_POLICIES', 'MEL_NAMES',

@@ -465,6 +465,10 @@ def prepare_corpus(corpus, frontend: dict = RAVDESS_FRONTEND, speaker_norm: bool
             raise DataError(f"{c.info.get('corpus')}: segments have {c.mels.shape[2]} mel bins, the model's front end {frontend['mel_bins']}")
         mels, groups = c.as_list(), c.groups
     else: mels, groups = cached_logmels(c.paths, frontend, progress, corpus=c.name), c.clips["group"].to_numpy()
+    if short := [i for i, m in enumerate(mels) if len(m) < 16]:   # Cnn6's pools need 16 frames; caught before any training
+        ids = c.ids if isinstance(c, MelSegments) else c.clips["clip"].to_numpy()
+        raise DataError(f"{corpus_info(c)['corpus']}: {len(short)} clips are shorter than the model's 16 log-mel frames "
+                        f"({16 * frontend['hop_size'] / frontend['sample_rate']:.2f} s; first: {', '.join(map(str, ids[short[:3]]))})")
     groups = np.asarray(groups).astype(str)
     return dict(mels=mels, y=np.asarray(c.targets, np.float32), classes=np.full(len(mels), -1), actors=groups,
                 norms=speaker_norms(mels, groups) if speaker_norm else None)
