@@ -133,11 +133,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--data", type=Path, default=None, help="data folder (default: $NEUROLAB_DATA or <repo>/data)")
     s.set_defaults(func=lambda a: emit(corpus_summary(a.data)))
     f = dsub.add_parser("fetch", help="download a corpus or checkpoint when online")
-    f.add_argument("name", choices=["emobank", "ravdess", "panns-cnn6"])
+    f.add_argument("name", choices=list(nd.SOURCES))
     f.add_argument("--data", type=Path, default=None, help="data folder (default: $NEUROLAB_DATA or <repo>/data)")
     def _fetch(a):
-        what = {"emobank": lambda: nd.fetch(nd.EMOBANK, a.data), "ravdess": lambda: nd.fetch_ravdess(a.data),
-                "panns-cnn6": lambda: nd.fetch(nd.PANNS_CNN6, a.data)}[a.name]()
+        what = nd.fetch_named(a.name, a.data)
         emit({"name": a.name, "path": str(what)})
     f.set_defaults(func=_fetch)
     demo = sub.add_parser("demo", help="run everything end to end on local defaults", description="Run every family end to end.")

@@ -13,15 +13,15 @@ import pandas as pd
 from sklearn.model_selection import GroupShuffleSplit
 
 from .core import DataError, DataNotFoundError, data_dir
-from .data import Source, fetch
+from .data import EMO_SOUNDSCAPES, fetch   # the download is an entry of the data registry (`neurolab data fetch`)
 
 # %% auto #0
-__all__ = ['SCALES', 'AUDIO_EXTS', 'VA', 'SD', 'LAYOUTS', 'EMO_SOUNDSCAPES', 'EMO_AUDIO', 'EMO_RATINGS', 'EMO_META',
-           'EMO_MIX_POLICIES', 'MEL_NAMES', 'TARGET_NAMES', 'CORPORA', 'rating_scale', 'to_pm1', 'sd_to_pm1', 'clip_id',
-           'check_ratings', 'audio_index', 'attach_audio', 'group_split', 'DimensionalCorpus', 'make_corpus',
-           'write_demo_corpus', 'load_rated_folder', 'find_emo_soundscapes', 'fetch_emo_soundscapes',
-           'read_two_column_csv', 'mix_sources', 'emo_soundscapes_groups', 'read_emo_ratings', 'emo_audio_index',
-           'load_emo_soundscapes', 'match_mix_sources', 'load_pmemo', 'MelSegments', 'read_mel_hdf5', 'load_corpus']
+__all__ = ['SCALES', 'AUDIO_EXTS', 'VA', 'SD', 'LAYOUTS', 'EMO_AUDIO', 'EMO_RATINGS', 'EMO_META', 'EMO_MIX_POLICIES', 'MEL_NAMES',
+           'TARGET_NAMES', 'CORPORA', 'rating_scale', 'to_pm1', 'sd_to_pm1', 'clip_id', 'check_ratings', 'audio_index',
+           'attach_audio', 'group_split', 'DimensionalCorpus', 'make_corpus', 'write_demo_corpus', 'load_rated_folder',
+           'find_emo_soundscapes', 'fetch_emo_soundscapes', 'read_two_column_csv', 'mix_sources',
+           'emo_soundscapes_groups', 'read_emo_ratings', 'emo_audio_index', 'load_emo_soundscapes', 'match_mix_sources',
+           'load_pmemo', 'MelSegments', 'read_mel_hdf5', 'load_corpus']
 
 # %% ../nbs/06_corpora.ipynb #7a4fe809
 SCALES = {"pm1": (-1.0, 1.0), "unit": (0.0, 1.0), "likert5": (1.0, 5.0), "likert7": (1.0, 7.0), "sam9": (1.0, 9.0)}
@@ -318,9 +318,6 @@ def load_rated_folder(root: str | os.PathLike,  # folder with the audio (searche
     return make_corpus(name or meta.get("name") or root.name, root, table, scale, path.name)
 
 # %% ../nbs/06_corpora.ipynb #5343ced5
-EMO_SOUNDSCAPES = Source("Emo-Soundscapes zip (Fan et al. 2017; metacreation.net's Google Drive link)",
-                         "https://drive.usercontent.google.com/download?id=1cfMgMssDc-ytedcITvM18nzWcBLeoZFz&export=download&confirm=t",
-                         "emo-soundscapes/Emo-Soundscapes.zip", None)  # sha256 None: not verified (no published checksum seen)
 EMO_AUDIO, EMO_RATINGS, EMO_META = "Emo-Soundscapes-Audio", "Emo-Soundscapes-Ratings", "Emo-Soundscapes-Metadata"
 
 def find_emo_soundscapes(root: str | os.PathLike) -> Path:

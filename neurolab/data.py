@@ -16,20 +16,21 @@ import soxr
 from .core import AudioError, DataError, DataNotFoundError, atomic_path, data_dir
 
 # %% auto #0
-__all__ = ['EMOBANK', 'RAVDESS_SPEECH', 'PANNS_CNN6', 'EMOBANK_COLUMNS', 'EMOBANK_SPLITS', 'VAD', 'RAVDESS_EMOTIONS',
-           'AUDIO_SUFFIXES', 'VA_NORMS', 'PUBLISHED_VA_NORMS', 'SILENCE_PEAK', 'MIN_SECONDS', 'FULL_SCALE', 'Source',
-           'sha256sum', 'fetch', 'fetch_ravdess', 'load_emobank', 'parse_ravdess_name', 'ravdess_index', 'actor_folds',
-           'actor_split', 'published_va_norms', 'load_va_norms', 'va_targets', 'validate_waveform', 'resample',
-           'check_full_scale', 'check_usable', 'load_audio']
+__all__ = ['EMOBANK', 'RAVDESS_SPEECH', 'PANNS_CNN6', 'EMO_SOUNDSCAPES', 'SOURCES', 'EMOBANK_COLUMNS', 'EMOBANK_SPLITS', 'VAD',
+           'RAVDESS_EMOTIONS', 'AUDIO_SUFFIXES', 'VA_NORMS', 'PUBLISHED_VA_NORMS', 'SILENCE_PEAK', 'MIN_SECONDS',
+           'FULL_SCALE', 'Source', 'sha256sum', 'fetch', 'fetch_ravdess', 'fetch_named', 'load_emobank',
+           'parse_ravdess_name', 'ravdess_index', 'actor_folds', 'actor_split', 'published_va_norms', 'load_va_norms',
+           'va_targets', 'validate_waveform', 'resample', 'check_full_scale', 'check_usable', 'load_audio']
 
 # %% ../nbs/01_data.ipynb #9b669f17
 @dataclass(frozen=True)
 class Source:
-    "A downloadable file: its URL, expected sha256 (None when the publisher gives none) and local name."
+    "A downloadable file: its URL, expected sha256 / MD5 (None when the publisher gives none) and local name."
     name: str
     url: str
     local: str  # path relative to data_dir()
     sha256: str | None = None
+    md5: str | None = None  # where the publisher records an MD5 instead (Zenodo does)
 
 EMOBANK = Source("EmoBank CSV", "https://raw.githubusercontent.com/JULIELab/EmoBank/master/corpus/emobank.csv",
                  "emobank/emobank.csv", "1ade4a4a453e880c0f39d0536d2b355e8a716e0cf88236c64cdb4d438cf9605b")
@@ -38,7 +39,10 @@ RAVDESS_SPEECH = Source("RAVDESS speech zip (Zenodo record 1188976)",
                         "ravdess/Audio_Speech_Actors_01-24.zip")
 PANNS_CNN6 = Source("PANNs Cnn6 checkpoint (Zenodo record 3987831)",
                     "https://zenodo.org/records/3987831/files/Cnn6_mAP%3D0.343.pth?download=1",
-                    "panns/Cnn6_mAP=0.343.pth")
+                    "panns/Cnn6_mAP=0.343.pth", md5="e25e26b84585b14c7754c91e48efc9be")  # Zenodo's record of the file
+EMO_SOUNDSCAPES = Source("Emo-Soundscapes zip (Fan et al. 2017; metacreation.net's Google Drive link)",
+                         "https://drive.usercontent.google.com/download?id=1cfMgMssDc-ytedcITvM18nzWcBLeoZFz&export=download&confirm=t",
+                         "emo-soundscapes/Emo-Soundscapes.zip")  # no published checksum: only the zip's integrity is checked
 
 def sha256sum(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
     "Hex sha256 of a file, read in chunks."
@@ -60,6 +64,8 @@ def fetch(source: Source, root: str | os.PathLike | None = None, download: bool 
                     while block := r.read(1 << 20): f.write(block)
                 if source.sha256 and (got := sha256sum(tmp)) != source.sha256:
                     raise DataError(f"{source.name}: checksum mismatch (got {got[:12]}…, expected {source.sha256[:12]}…)")
+                if source.md5 and (got := hashlib.md5(Path(tmp).read_bytes()).hexdigest()) != source.md5:
+                    raise DataError(f"{source.name}: MD5 mismatch (got {got}, expected {source.md5})")
             return dest
         except (DataError, OSError) as e:
             for p in made:  # deepest first; only folders this call created, and only while empty
@@ -82,6 +88,18 @@ def fetch_ravdess(root: str | os.PathLike | None = None, download: bool = True) 
             z.extractall(folder)
     except zipfile.BadZipFile: raise DataError(f"{archive} is not a valid zip file; delete it and retry") from None
     return folder
+
+# %% ../nbs/01_data.ipynb #e75816e0
+SOURCES = {"emobank": EMOBANK, "ravdess": RAVDESS_SPEECH, "panns-cnn6": PANNS_CNN6, "emo-soundscapes": EMO_SOUNDSCAPES}
+
+def fetch_named(name: str, root: str | os.PathLike | None = None, download: bool = True) -> Path:
+    "The usable local data of registry entry `name` (a file, or the unpacked folder of a zip), fetched when missing."
+    if name not in SOURCES: raise DataError(f"unknown source {name!r}: choose from {sorted(SOURCES)}")
+    if name == "ravdess": return fetch_ravdess(root, download)
+    if name == "emo-soundscapes":
+        from neurolab.corpora import fetch_emo_soundscapes   # unpacks and finds the release's folders
+        return fetch_emo_soundscapes(root, download)
+    return fetch(SOURCES[name], root, download)
 
 # %% ../nbs/01_data.ipynb #709bd6ef
 EMOBANK_COLUMNS = ["id", "split", "V", "A", "D", "text"]

@@ -4,8 +4,11 @@ Each family's study module defines its own slice (`results_check`), prints every
 says whether the rerun lands inside the committed spread:
 - speech: fold 0 of the actor-disjoint CV — the logistic regressions (deterministic up to
   rounding) and the speaker-normalised LSTM with seed 0 (within the committed spread over seeds);
-- audio: the shipped model re-evaluated on the recorded test actors (inference only).
-The text family has no cheap slice yet: its study starts with a ~45-minute encoder fine-tune.
+- audio: the shipped model re-evaluated on the recorded test actors (inference only);
+- text: the frozen encoder's ridge baseline (deterministic up to rounding) and one TRM head of the
+  best frozen version with seed 0 and the study's recipe (within the committed spread over seeds);
+  the ~30-minute end-to-end fine-tune is not rerun.
+Steering has no trained system of its own (it steers the shipped audio model), so no slice.
 Pass family names to check a subset. Exits 1 when any comparison fails.
 """
 import sys, time
@@ -22,7 +25,12 @@ def audio() -> dict:
     return results_check()
 
 
-CHECKS = {"speech": speech, "audio": audio}
+def text() -> dict:
+    from neurolab.text.study import results_check
+    return results_check()
+
+
+CHECKS = {"speech": speech, "audio": audio, "text": text}
 
 if __name__ == "__main__":
     chosen = sys.argv[1:] or list(CHECKS)

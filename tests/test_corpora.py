@@ -290,3 +290,51 @@ def test_load_corpus_recognises_every_layout(demo):
     assert isinstance(load_corpus(demo["hdf5"]), MelSegments)
     assert "declares its own rating scale" in message(lambda: load_corpus(demo["emo-soundscapes"], scale="sam9"))
     with pytest.raises(DataNotFoundError): load_corpus(demo["folder"] / "nothing")
+
+
+def test_logmel_cache_is_per_corpus_and_per_content(demo, tmp_path, monkeypatch):
+    # two corpora whose files share stems (clip000.wav) never read each other's cached log-mels
+    from neurolab.audio.training import cached_logmels
+    monkeypatch.setenv("NEUROLAB_CACHE", str(tmp_path / "cache"))
+    a = write_demo_corpus(tmp_path / "a", "folder", n=6, seconds=0.25, seed=1)
+    b = write_demo_corpus(tmp_path / "b", "folder", n=6, seconds=0.25, seed=2)
+    pa, pb = a / "audio" / "clip000.wav", b / "audio" / "clip000.wav"
+    ma = cached_logmels([pa], corpus="one")[0]
+    mb = cached_logmels([pb], corpus="one")[0]            # same corpus name, same stem, other content
+    assert not np.allclose(ma, mb)
+    assert_close(cached_logmels([pa], corpus="two")[0], ma)
+    assert len(list((tmp_path / "cache" / "audio").glob("logmel_*.npz"))) == 2
+    shutil.copy(pb, pa)                                    # replaced in place: recomputed, not the stale entry
+    assert_close(cached_logmels([pa], corpus="one")[0], mb)
+
+
+def test_every_layout_trains_through_the_audio_family(demo, tmp_path, monkeypatch):
+    from neurolab.audio.training import CORPUS_RECIPE, as_corpus, prepare_corpus, train_recipe
+    monkeypatch.setenv("NEUROLAB_CACHE", str(tmp_path / "cache"))
+    # the shared demo's 0.25 s clips are shorter than Cnn6's 16 frames: one line before any training
+    assert "shorter than the model's 16 log-mel frames" in message(lambda: prepare_corpus(as_corpus(demo["hdf5"])))
+    for layout, kw in [("folder", {"scale": "sam9"}), ("emo-soundscapes", {}), ("pmemo", {}), ("hdf5", {})]:
+        c = as_corpus(write_demo_corpus(tmp_path / layout, layout, n=24, seconds=0.4), **kw)
+        rows, policy = c.split(valid=0.2, test=0.2, seed=0)
+        d = prepare_corpus(c)
+        assert len(d["mels"]) == len(d["y"]) == len(c) and d["mels"][0].shape[1] == 64
+        no_leak(d["actors"], rows)
+        if layout == "folder":
+            model, info, _ = train_recipe(d, rows, dict(CORPUS_RECIPE, epochs1=1, epochs2=1, batch_size=4, crop_frames=16))
+            assert info["recipe"]["n_classes"] == 0 and model.init_kwargs["speaker_norm"] is False
+
+
+def test_audio_cli_train_and_eval_on_a_corpus(demo, tmp_path, monkeypatch, capsys):
+    from neurolab.cli import main
+    monkeypatch.setenv("NEUROLAB_CACHE", str(tmp_path / "cache"))
+    folder = write_demo_corpus(tmp_path / "rated", "folder", n=24, seconds=0.4)
+    (folder / "corpus.json").write_text(json.dumps({"scale": "sam9"}))
+    assert main(["audio", "train", "--corpus", str(folder), "--out", str(tmp_path / "run"), "--epochs1", "1", "--epochs2", "1",
+                 "--batch-size", "4", "--crop-frames", "16"]) == 0
+    trained = json.loads(capsys.readouterr().out)
+    assert trained["corpus_split"]["split"]["kind"] == "grouped"
+    assert main(["audio", "eval", "--corpus", str(folder), "--model", str(tmp_path / "run" / "model"), "--n-boot", "20"]) == 0
+    ev = json.loads(capsys.readouterr().out)
+    assert ev["n"] == trained["n"]["test"] and ev["clips_from"].startswith("test side")
+    assert main(["audio", "eval", "--corpus", str(tmp_path / "nothing"), "--model", str(tmp_path / "run" / "model")]) == 2
+    assert "not found" in capsys.readouterr().err

@@ -40,3 +40,21 @@ def test_the_notebook_run_left_the_tree_unchanged():
     from run_tests import tree_fingerprint
     changed = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True).stdout
     assert tree_fingerprint() == os.environ["NEUROLAB_TREE_FINGERPRINT"], "notebooks changed files:\n" + changed
+
+
+def test_shipped_models_name_their_results_file_and_seed():
+    import json
+    configs = sorted((ROOT / "neurolab" / "assets").rglob("config.json"))
+    assert configs, "no shipped models found"
+    for cfg in configs:
+        meta = json.loads(cfg.read_text(encoding="utf-8")).get("meta", {})
+        where = cfg.relative_to(ROOT)
+        assert isinstance(meta.get("seed"), int), f"{where}: meta has no integer seed"
+        assert meta.get("results", "").startswith("results/") and (ROOT / meta["results"]).is_file(), \
+            f"{where}: meta must name the committed results file that describes it, got {meta.get('results')!r}"
+
+
+def test_results_check_covers_every_family_with_a_study():
+    text = (ROOT / "scripts" / "results_check.py").read_text(encoding="utf-8")
+    for family in ("speech", "audio", "text"):
+        assert f'"{family}": {family}' in text, f"make results-check has no {family} slice"

@@ -154,6 +154,20 @@ def register(subparsers):
               "seconds": res["environment"]["stage_seconds"]})
     s.set_defaults(func=_study)
 
+    # --corpus NAME_OR_PATH (issue 19): train / eval / study on a dimensional corpus instead of RAVDESS
+    for sp in (t, e, s): sp.add_argument("--corpus", default=None, help="a dimensional corpus instead of RAVDESS: emo-soundscapes, pmemo, "
+                                         "a rated folder (audio + ratings.csv) or an HDF5 file of log-mels (neurolab.corpora.load_corpus)")
+    from neurolab.audio.training import train_corpus, evaluate_corpus
+    def _study_corpus(a):
+        from neurolab.audio.study import run_study
+        out = None if a.out == Path("results/audio_lrm.json") else a.out   # default: results/audio_<corpus>.json
+        res = run_study(out, a.figures, a.model_out, seeds=a.seeds, corpus=a.corpus, opensmile=not a.no_opensmile)
+        emit({"out": res["results_file"], "model": res.get("model_dir"), "figures": res["figures"], "split_policy": res["split_policy"],
+              "test_last_pass": res["over_seeds"], "seconds": res["environment"]["stage_seconds"]})
+    for sp, on_corpus in ((t, lambda a: emit(train_corpus(a.corpus, a.out, a.epochs1, a.epochs2, a.batch_size, a.crop_frames, a.seed, overwrite=a.overwrite))),
+                          (e, lambda a: emit(evaluate_corpus(a.model or default_model_dir(), a.corpus, a.n_boot), a.out)), (s, _study_corpus)):
+        sp.set_defaults(func=lambda a, ravdess=sp.get_default("func"), on_corpus=on_corpus: ravdess(a) if a.corpus is None else on_corpus(a))
+
 # %% ../../nbs/14_audio_cli.ipynb #c2021202
 def demo(out_dir="results/demo") -> dict:
     "Shipped model on one local RAVDESS clip per emotion and the 48 kHz WAVs (fast, no training)."

@@ -17,7 +17,8 @@ from ..metrics import accuracy, ccc, mae, uar
 from ..speakers import normalize_by_speaker
 from .emotion import FeatureEmotionRegression_Cnn6_LRM
 from .training import (DIMS, STUDY_RECIPE, apply_norms, default_model_dir, default_split, json_safe, load_ravdess,
-                                     panns_path, predict_all, prepare_ravdess, safe_pearson, split_rows, study_work_dir, train_recipe)
+                                     panns_path, predict_all, prepare_ravdess, safe_pearson, split_rows, study_work_dir, train_recipe,
+                                     CORPUS_RECIPE, as_corpus, corpus_fingerprint, corpus_info, prepare_corpus)
 
 # %% auto #0
 __all__ = ['METRICS', 'actor_bootstrap', 'system_report', 'paired_report', 'fit_ridge', 'opensmile_functionals', 'ridge_baseline',
@@ -100,7 +101,8 @@ def evaluate_split(model, data: dict, rows: dict, speaker_norm: bool, part: str 
         ff = FeatureEmotionRegression_Cnn6_LRM(**model.init_kwargs); ff.load_state_dict(stage1_state)
         preds["stage1_feedforward"] = _outputs(ff, data, te, speaker_norm)["va"][:, 0]
     preds.update(baselines or {})
-    rep = {"n": int(len(te)), "actors": sorted(int(a) for a in np.unique(actors)),
+    ids = np.unique(actors)   # RAVDESS actors are numbers; a corpus's groups are names
+    rep = {"n": int(len(te)), "actors": [int(a) for a in ids] if np.issubdtype(ids.dtype, np.integer) else [str(a) for a in ids],
            "systems": {n: system_report(y, p, actors, n_boot, seed) for n, p in preds.items()}}
     rep[f"pass{last}_minus_pass1"] = paired_report(y, P[:, -1], P[:, 0], actors, n_boot, seed)
     rep["last_pass_minus"] = {n: paired_report(y, P[:, -1], p, actors, n_boot, seed) for n, p in preds.items() if not n.startswith("pass")}
@@ -123,43 +125,69 @@ def _summary(rep: dict) -> dict:
     if "emotion_head" in rep: s["uar"] = rep["emotion_head"][last]["uar"]["value"]
     return s
 
-def run_study(out_json: str | Path = "results/audio_lrm.json", figures_dir: str | Path | None = "results/figures",
-              model_out: str | Path | None = None,   # where the first seed's model goes (default: the shipped assets folder)
-              recipe: dict | None = None,            # `STUDY_RECIPE` overrides
+def _corpus_slug(name: str) -> str: return "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in str(name).lower()).strip("-_") or "corpus"
+
+def run_study(out_json: str | Path | None = None,   # default results/audio_lrm.json (RAVDESS), results/audio_<corpus>.json (a corpus)
+              figures_dir: str | Path | None = "results/figures",
+              model_out: str | Path | None = None,   # where the first seed's model goes (default: the shipped assets folder; a corpus: not saved)
+              recipe: dict | None = None,            # `STUDY_RECIPE` (a corpus: `CORPUS_RECIPE`) overrides
               seeds=(0,),                            # one training run per seed; the first is shipped and gets the full report
               data: str | Path | None = None,        # data root or RAVDESS folder
               clips_per_actor: int | None = None,    # fast variant: only this many clips of each actor
               opensmile: bool = True,                # ridge baselines on openSMILE eGeMAPS/ComParE (speech family's features)
-              ship: bool = True, n_boot: int = 2000, threads: int = 1, progress: bool = False) -> dict:
-    "Train (resumably) and evaluate the audio model with baselines on RAVDESS; writes `out_json`, figures and the model."
+              ship: bool = True, n_boot: int = 2000, threads: int = 1, progress: bool = False,
+              corpus=None,                           # a dimensional corpus (name, folder, HDF5 file or loaded) instead of RAVDESS
+              split: dict | None = None,             # a corpus's split fractions and seed: {"valid": .15, "test": .15, "seed": 0}
+              resumable: bool = True) -> dict:       # keep training folders under .cache/audio to resume (False: in memory)
+    "Train (resumably) and evaluate the audio model with baselines on RAVDESS or a dimensional corpus; writes `out_json`, figures and the model."
     t0, stages = time.time(), {}
     torch.set_num_threads(threads)
-    recipe = {**STUDY_RECIPE, **(recipe or {})}
-    sn = recipe["speaker_norm"]
-    index, norms_table = load_ravdess(data)
-    index = _subset(index, clips_per_actor)
-    split = default_split(index); rows = split_rows(index, split)
-    t = time.time(); d = prepare_ravdess(index, norms_table, speaker_norm=sn); stages["features"] = time.time() - t
     init = "panns" if panns_path().is_file() else "scratch"
-    meta = {"split": split, "targets": "warriner norms per RAVDESS emotion (neurolab.data.va_targets)", "study": Path(out_json).as_posix(),
-            "init": init}
+    if corpus is None:
+        out_json = Path(out_json or "results/audio_lrm.json")
+        recipe = {**STUDY_RECIPE, **(recipe or {})}
+        sn = recipe["speaker_norm"]
+        index, norms_table = load_ravdess(data)
+        index = _subset(index, clips_per_actor)
+        split = default_split(index); rows = split_rows(index, split)
+        t = time.time(); d = prepare_ravdess(index, norms_table, speaker_norm=sn); stages["features"] = time.time() - t
+        meta = {"split": split, "targets": "warriner norms per RAVDESS emotion (neurolab.data.va_targets)", "study": out_json.as_posix(),
+                "results": out_json.as_posix(), "init": init}
+        paths, task, fingerprint, prefix = index["path"], "RAVDESS speech valence/arousal regression (Warriner norms per emotion category) + 8-class emotion head", None, "audio"
+        emotion_labels = index["emotion_name"].iloc[rows["test"]].tolist()
+    else:
+        c = as_corpus(corpus)
+        cinfo = corpus_info(c); prefix = f"audio_{_corpus_slug(cinfo['corpus'])}"
+        out_json = Path(out_json or f"results/{prefix}.json")
+        recipe = {**CORPUS_RECIPE, **(recipe or {})}
+        sn = recipe["speaker_norm"]
+        sp = {"valid": 0.15, "test": 0.15, "seed": 0, **(split or {})}
+        rows, policy = c.split(sp["valid"], sp["test"], sp["seed"])
+        split = policy
+        t = time.time(); d = prepare_corpus(c, speaker_norm=sn, progress=progress); stages["features"] = time.time() - t
+        meta = {"corpus_split": policy, "targets": "the corpus's continuous valence/arousal ratings mapped to −1…1",
+                "study": out_json.as_posix(), "results": out_json.as_posix(), "init": init}
+        paths = getattr(c, "paths", None)   # None: pre-computed log-mels (no audio for openSMILE)
+        task = f"{cinfo['corpus']} valence/arousal regression (continuous ratings, {policy['split']['kind']} split)"
+        fingerprint, emotion_labels = corpus_fingerprint(c), None
+        if model_out is None: ship = False   # never over the shipped RAVDESS model
     seeds = [int(s) for s in seeds]
     runs, first = [], None
     for s in seeds:
         t = time.time()
         model, info, s1 = train_recipe(d, rows, recipe, seed=s, meta={**meta, "seed": s}, progress=progress,
-                                       work_dir=study_work_dir(recipe, s, init) if not clips_per_actor else None)
+                                       work_dir=study_work_dir(recipe, s, init, fingerprint) if resumable and not clips_per_actor else None)
         stages[f"train_seed{s}"] = time.time() - t
         t = time.time()
-        emb = _outputs(model, d, np.arange(len(index)), sn, passes=1)["embedding"][:, 0]   # pass-1 embeddings for the ridge baseline
+        emb = _outputs(model, d, np.arange(len(d["mels"])), sn, passes=1)["embedding"][:, 0]   # pass-1 embeddings for the ridge baseline
         base = {"mean": np.broadcast_to(d["y"][rows["train"]].mean(0), (len(rows["test"]), 2)).copy()}
         base["ridge_embedding"], _ = ridge_baseline(emb, d["y"], rows)
-        if first is None and opensmile:
+        if first is None and opensmile and paths is not None:
             for name in ("egemaps", "compare"):
-                X = opensmile_functionals(index["path"], name)
+                X = opensmile_functionals(paths, name)
                 if isinstance(X, str): continue
                 base[f"ridge_{name}"], _ = ridge_baseline(X, d["y"], rows)
-                base[f"ridge_{name}_speaker_norm"], _ = ridge_baseline(normalize_by_speaker(X, d["actors"]), d["y"], rows)
+                if corpus is None: base[f"ridge_{name}_speaker_norm"], _ = ridge_baseline(normalize_by_speaker(X, d["actors"]), d["y"], rows)
         rep, _ = evaluate_split(model, d, rows, sn, "test", s1, base, n_boot=n_boot if first is None else min(n_boot, 200), seed=s)
         stages[f"evaluate_seed{s}"] = time.time() - t
         runs.append({"seed": s, "init": info.get("init"), "test": _summary(rep),
@@ -170,15 +198,15 @@ def run_study(out_json: str | Path = "results/audio_lrm.json", figures_dir: str 
     keys = runs[0]["test"].keys()
     over = {k: {"mean": float(np.mean([r["test"][k] for r in runs])),
                 "sd": float(np.std([r["test"][k] for r in runs], ddof=1)) if len(runs) > 1 else None} for k in keys}
-    res = {"task": "RAVDESS speech valence/arousal regression (Warriner norms per emotion category) + 8-class emotion head",
+    res = {"task": task, **({"corpus": cinfo} if corpus is not None else {}),
            "model": "FeatureEmotionRegression_Cnn6_LRM", "init": init if init == "panns" else "from scratch (offline: no PANNs weights)",
-           "speaker_norm": sn, "recipe": recipe, "split": split, "n": {k: int(len(v)) for k, v in rows.items()},
+           "speaker_norm": sn, "recipe": recipe, "split": split, "split_policy": "actor-disjoint (default_split)" if corpus is None else policy["split"], "n": {k: int(len(v)) for k, v in rows.items()},
            "fast_variant": {"clips_per_actor": clips_per_actor} if clips_per_actor else None,
            "seeds": seeds, "over_seeds": over, "runs": runs,
            "training": {k: v for k, v in first["info"].items() if k.startswith("stage")},
            "test": first["rep"], "valid": first["valid"],
            "baselines_unavailable": {n: x for n in ("egemaps", "compare") for x in [opensmile_functionals([], n)] if isinstance(x, str)} if opensmile else "not requested",
-           "emotion_labels": index["emotion_name"].iloc[rows["test"]].tolist()}
+           "emotion_labels": emotion_labels}
     res["test"]["emotion"] = res["emotion_labels"]   # where the viz family reads the test clips' categories
     if ship:
         model_out = Path(model_out) if model_out is not None else default_model_dir()
@@ -186,7 +214,8 @@ def run_study(out_json: str | Path = "results/audio_lrm.json", figures_dir: str 
                         "test_last_pass": {k: round(v, 4) for k, v in runs[0]["test"].items()}})
         try: res["model_dir"] = model_out.resolve().relative_to(repo_root()).as_posix()
         except ValueError: res["model_dir"] = model_out.name
-    res["figures"] = [] if figures_dir is None else [repo_relative(p) for p in study_figures(res, figures_dir, source=out_json)]
+    res["results_file"] = repo_relative(out_json)
+    res["figures"] = [] if figures_dir is None else [repo_relative(p) for p in study_figures(res, figures_dir, prefix, res["results_file"])]
     stages["total"] = time.time() - t0
     res["environment"] = run_environment(seeds=seeds, stage_seconds=stages)
     res = json_safe(res)
@@ -200,10 +229,11 @@ def _save(fig, path: Path, source="results/audio_lrm.json", command: str = "neur
     return save_figure(fig, path, source, command)[0]
 
 def study_figures(res: dict, figures_dir: str | Path = "results/figures",
+                  prefix: str = "audio",                  # file-name prefix (a corpus study: audio_<corpus>)
                   source="results/audio_lrm.json",        # the results file the figures are drawn from
                   command: str = "neurolab audio study",  # the command that draws them
                   ) -> list[Path]:
-    "audio_va_pass{k}.png (per-emotion mean test predictions with 95% CIs), audio_metrics.png (CCC with actor CIs), audio_training.png (curves)."
+    "{prefix}_va_pass{k}.png (per-emotion mean test predictions with 95% CIs), {prefix}_metrics.png (CCC with actor or group CIs), {prefix}_training.png (curves)."
     from neurolab.data import load_va_norms
     from neurolab.viz.fields import va_scatter
     from neurolab.viz.style import colours, figure_style, new_figure
@@ -212,8 +242,8 @@ def study_figures(res: dict, figures_dir: str | Path = "results/figures",
     P = np.asarray(res["test"]["predictions"], dtype=float); emo = res.get("emotion_labels")
     truth = load_va_norms().loc[emo].to_numpy() if emo else None   # the published norms ship with the package
     for k in range(P.shape[1]):
-        p = figures_dir / f"audio_va_pass{k + 1}.png"
-        va_scatter(P[:, k], truth=truth, labels=emo, title=f"audio model, test actors, pass {k + 1}", path=p, source=source, command=command)
+        p = figures_dir / f"{prefix}_va_pass{k + 1}.png"
+        va_scatter(P[:, k], truth=truth, labels=emo, title=f"audio model, test {'actors' if prefix == 'audio' else 'clips'}, pass {k + 1}", path=p, source=source, command=command)
         out.append(p)
     systems = res["test"]["systems"]
     names = list(systems)
@@ -230,7 +260,7 @@ def study_figures(res: dict, figures_dir: str | Path = "results/figures",
             ax.axvline(0, color="0.6", lw=0.6, zorder=0); ax.set_xlabel(f"test CCC ({d})")
         axes[0].set_yticks(y, names)
         fig.legend([axes[0].plot([], [], "o", color=c)[0] for c in col.values()], list(col), loc="outside lower center", ncols=2)
-        out.append(_save(fig, figures_dir / "audio_metrics.png", source, command))
+        out.append(_save(fig, figures_dir / f"{prefix}_metrics.png", source, command))
         fig, axes = new_figure(2, height=2.4, title="audio: training (stage 1 then stage 2)")
         start, stage_col = 0, colours(list(res["training"]))
         for s, d in res["training"].items():
@@ -244,7 +274,7 @@ def study_figures(res: dict, figures_dir: str | Path = "results/figures",
         axes[0].set(xlabel="epoch", ylabel="training loss"); axes[1].set(xlabel="epoch", ylabel="validation actors (last pass)")
         from matplotlib.ticker import MaxNLocator
         for ax in axes: ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0)); ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        out.append(_save(fig, figures_dir / "audio_training.png", source, command))
+        out.append(_save(fig, figures_dir / f"{prefix}_training.png", source, command))
     return out
 
 # %% ../../nbs/15_audio_study.ipynb #b45152f4

@@ -4,7 +4,7 @@
 
 # %% ../../nbs/13_audio_train.ipynb #2924fbd5
 from __future__ import annotations
-import hashlib, json, os, shutil, time
+import hashlib, json, os, re, shutil, time
 from pathlib import Path
 
 import numpy as np
@@ -14,8 +14,8 @@ import torch.nn.functional as F
 from torch.utils.data import DataLoader, Dataset
 
 from ..core import (CheckpointError, DataError, NeurolabError, assets_dir, cache_dir, load_checkpoint, read_checkpoint,
-                           save_checkpoint, seed_everything, atomic_path)
-from ..data import load_audio, ravdess_index, va_targets
+                           save_checkpoint, seed_everything, atomic_path, write_json)
+from ..data import PANNS_CNN6, load_audio, ravdess_index, va_targets
 from ..metrics import ccc, mae, paired_bootstrap, pearson, uar
 from ..speakers import SpeakerNorm
 from ..train import fit
@@ -25,43 +25,61 @@ from .emotion import FeatureEmotionRegression_Cnn6_LRM
 
 # %% auto #0
 __all__ = ['FEATURE_VERSION', 'SILENCE_DB', 'AUGMENT', 'NO_AUGMENT', 'DIMS', 'LOSS', 'PANNS_CNN6_MD5', 'STUDY_RECIPE',
-           'feature_key', 'cached_logmels', 'ravdess_features', 'load_ravdess', 'default_split', 'split_rows',
-           'whole_clips', 'speaker_norms', 'apply_norms', 'augment_config', 'AugmentedCrops', 'predict_all',
-           'predict_passes', 'safe_pearson', 'va_metrics', 'json_safe', 'pass_report', 'ccc_torch', 'multitask_loss',
-           'panns_path', 'init_from_panns', 'train_two_stage', 'study_work_dir', 'prepare_ravdess', 'train_recipe',
-           'default_model_dir', 'shipped_split', 'model_inputs']
+           'CORPUS_RECIPE', 'feature_key', 'clip_key', 'cached_logmels', 'ravdess_features', 'load_ravdess',
+           'default_split', 'split_rows', 'whole_clips', 'speaker_norms', 'apply_norms', 'augment_config',
+           'AugmentedCrops', 'predict_all', 'predict_passes', 'safe_pearson', 'va_metrics', 'json_safe', 'pass_report',
+           'ccc_torch', 'multitask_loss', 'panns_path', 'init_from_panns', 'train_two_stage', 'study_work_dir',
+           'prepare_ravdess', 'train_recipe', 'default_model_dir', 'shipped_split', 'model_inputs', 'as_corpus',
+           'corpus_info', 'corpus_fingerprint', 'prepare_corpus', 'train_corpus', 'evaluate_corpus']
 
 # %% ../../nbs/13_audio_train.ipynb #1cfcc144
 FEATURE_VERSION = 1   # bump when the way features are computed changes
 
 def feature_key(frontend: dict) -> str:
-    "Short hash of the front-end settings (+ version): the name of the cache file."
+    "Short hash of the front-end settings (+ version): part of the cache file's name."
     cfg = check_frontend(**frontend)
     blob = json.dumps({**cfg, "version": FEATURE_VERSION}, sort_keys=True).encode()
     return hashlib.sha256(blob).hexdigest()[:12]
 
-def _cache_file(frontend: dict) -> Path: return cache_dir("audio") / f"logmel_{feature_key(frontend)}.npz"
+def _slug(name: str) -> str:
+    "A file-name-safe form of a corpus name, with a short hash so that distinct names never share a file."
+    s = re.sub(r"[^a-z0-9-]+", "-", str(name).lower()).strip("-")[:40] or "corpus"
+    return f"{s}-{hashlib.sha256(str(name).encode()).hexdigest()[:6]}"
 
-def cached_logmels(paths, frontend: dict = RAVDESS_FRONTEND, progress: bool = False) -> list[np.ndarray]:
-    "Log-mels (frames, mel_bins) float32 for audio files, computed once per front end and cached (npz, no pickle)."
+def _cache_file(frontend: dict, corpus: str = "ravdess") -> Path:
+    return cache_dir("audio") / f"logmel_{_slug(corpus)}_{feature_key(frontend)}.npz"
+
+def clip_key(path: str | Path) -> str:
+    "Cache key of an audio file: a hash of its bytes (an edited or replaced file is a new key; a renamed copy is not)."
+    h = hashlib.blake2b(digest_size=16)
+    with open(path, "rb") as f:
+        while block := f.read(1 << 20): h.update(block)
+    return "k" + h.hexdigest()
+
+def cached_logmels(paths, frontend: dict = RAVDESS_FRONTEND, progress: bool = False,
+                   corpus: str = "ravdess",  # the corpus the files belong to: one cache file per corpus and front end
+                  ) -> list[np.ndarray]:
+    "Log-mels (frames, mel_bins) float32 for audio files, computed once per corpus, front end and file content; cached as npz (no pickle)."
     paths = [Path(p) for p in paths]
     cfg = check_frontend(**frontend)
-    cache = _cache_file(cfg)
+    cache = _cache_file(cfg, corpus)
     have = {}
     if cache.exists():
         try:
             with np.load(cache, allow_pickle=False) as z: have = {k: z[k] for k in z.files}
         except Exception: have = {}      # a damaged cache is rebuilt, never trusted
-    todo = [p for p in paths if p.stem not in have]
+    keys = [clip_key(p) for p in paths]
+    todo = list(dict.fromkeys((k, p) for k, p in zip(keys, paths) if k not in have))
     if todo:
         fe = LogMel(**cfg)
-        for i, p in enumerate(todo):
+        for i, (k, p) in enumerate(todo):
+            if k in have: continue   # two files with the same bytes
             y = load_audio(p, sr=cfg["sample_rate"])
-            with torch.no_grad(): have[p.stem] = fe(torch.from_numpy(y))[0].numpy()
+            with torch.no_grad(): have[k] = fe(torch.from_numpy(y))[0].numpy()
             if progress and (i + 1) % 100 == 0: print(f"log-mels: {i + 1}/{len(todo)}", flush=True)
         with atomic_path(cache) as tmp:
             with open(tmp, "wb") as f: np.savez(f, **have)
-    return [have[p.stem] for p in paths]
+    return [have[k] for k in keys]
 
 # %% ../../nbs/13_audio_train.ipynb #efd6a410
 def ravdess_features(index: pd.DataFrame | None = None, frontend: dict = RAVDESS_FRONTEND, norms: str | pd.DataFrame = "warriner",
@@ -287,7 +305,7 @@ def _eval_fn(passes: int):
     return eval_fn
 
 # %% ../../nbs/13_audio_train.ipynb #43212144
-PANNS_CNN6_MD5 = "e25e26b84585b14c7754c91e48efc9be"   # Cnn6_mAP=0.343.pth, per the public release record (Zenodo 3987831)
+PANNS_CNN6_MD5 = PANNS_CNN6.md5   # Cnn6_mAP=0.343.pth: e25e26b8…, per the public release record (Zenodo 3987831)
 
 def panns_path(root: str | Path | None = None) -> Path:
     "Where `neurolab data fetch panns-cnn6` puts the AudioSet Cnn6 weights: `<data>/panns/Cnn6_mAP=0.343.pth`."
@@ -369,10 +387,11 @@ STUDY_RECIPE = dict(epochs1=14, patience1=8,      # stage 1: at most 14 epochs, 
                     augment={}, loss={},          # `AUGMENT` / `LOSS` defaults
                     n_classes=8, speaker_norm=True)
 
-def study_work_dir(recipe: dict, seed: int, init: str = "scratch") -> Path:
-    "The resumable training folder of one recipe and seed (a hash of both, the front end and the feature version)."
-    blob = json.dumps({**recipe, "seed": seed, "init": init, "frontend": RAVDESS_FRONTEND, "features": FEATURE_VERSION},
-                      sort_keys=True, default=str).encode()
+def study_work_dir(recipe: dict, seed: int, init: str = "scratch",
+                   corpus: str | None = None) -> Path:  # a corpus fingerprint (`corpus_fingerprint`); None: RAVDESS
+    "The resumable training folder of one recipe and seed (a hash of both, the front end, the feature version and the corpus)."
+    blob = json.dumps({**recipe, "seed": seed, "init": init, "frontend": RAVDESS_FRONTEND, "features": FEATURE_VERSION,
+                       **({"corpus": corpus} if corpus is not None else {})}, sort_keys=True, default=str).encode()
     return cache_dir("audio", "study_" + hashlib.sha256(blob).hexdigest()[:10])
 
 def prepare_ravdess(index: pd.DataFrame, norms_table=None, speaker_norm: bool = True, frontend: dict = RAVDESS_FRONTEND,
@@ -410,3 +429,86 @@ def model_inputs(model, index: pd.DataFrame, norms_table=None) -> tuple[list, np
     sn = bool(model.init_kwargs.get("speaker_norm", False))
     d = prepare_ravdess(index, norms_table, speaker_norm=sn, frontend=dict(model.logmel.config))
     return apply_norms(d["mels"], d["norms"]), d["y"]
+
+# %% ../../nbs/13_audio_train.ipynb #60cf6ffd
+CORPUS_RECIPE = {**STUDY_RECIPE, "n_classes": 0,     # continuous ratings only: no emotion head
+                 "speaker_norm": False,              # no speakers (a corpus's groups are recordings, not voices)
+                 "augment": {"trim_db": 0.0}}        # crops from the whole clip: no silence margins to trim
+
+def as_corpus(corpus, **kwargs):
+    "A `DimensionalCorpus` or `MelSegments` from a corpus name, folder or HDF5 file (loaded objects pass through)."
+    from neurolab.corpora import DimensionalCorpus, MelSegments, load_corpus
+    return corpus if isinstance(corpus, (DimensionalCorpus, MelSegments)) else load_corpus(corpus, **kwargs)
+
+def corpus_info(corpus) -> dict:
+    "What results and checkpoints record about a corpus (its name, size, scale and grouping; no paths)."
+    from neurolab.corpora import MelSegments
+    if not isinstance(corpus, MelSegments): return corpus.describe()
+    return {**corpus.info, "segments": len(corpus), "groups": len(set(corpus.groups)), "group_rule": corpus.group_rule,
+            "features": "the file's pre-computed log-mels"}
+
+def corpus_fingerprint(corpus) -> str:
+    "Short hash of a corpus's name, clip ids, groups and targets: names its resumable training folders."
+    from neurolab.corpora import MelSegments
+    seg = isinstance(corpus, MelSegments)
+    ids, groups = (corpus.ids, corpus.groups) if seg else (corpus.clips["clip"], corpus.clips["group"])
+    h = hashlib.sha256(json.dumps([corpus_info(corpus)["corpus"], [str(i) for i in ids], [str(g) for g in groups]]).encode())
+    h.update(np.ascontiguousarray(corpus.targets, np.float32).tobytes())
+    return h.hexdigest()[:12]
+
+def prepare_corpus(corpus, frontend: dict = RAVDESS_FRONTEND, speaker_norm: bool = False, progress: bool = False) -> dict:
+    "What `train_recipe` and the study need per clip of a dimensional corpus: log-mels, V/A targets, classes −1 (none), groups (where RAVDESS has actors) and, when asked, a `SpeakerNorm` per group."
+    from neurolab.corpora import MelSegments
+    c = as_corpus(corpus)
+    if isinstance(c, MelSegments):
+        if c.mels.shape[2] != frontend["mel_bins"]:
+            raise DataError(f"{c.info.get('corpus')}: segments have {c.mels.shape[2]} mel bins, the model's front end {frontend['mel_bins']}")
+        mels, groups = c.as_list(), c.groups
+    else: mels, groups = cached_logmels(c.paths, frontend, progress, corpus=c.name), c.clips["group"].to_numpy()
+    if short := [i for i, m in enumerate(mels) if len(m) < 16]:   # Cnn6's pools need 16 frames; caught before any training
+        ids = c.ids if isinstance(c, MelSegments) else c.clips["clip"].to_numpy()
+        raise DataError(f"{corpus_info(c)['corpus']}: {len(short)} clips are shorter than the model's 16 log-mel frames "
+                        f"({16 * frontend['hop_size'] / frontend['sample_rate']:.2f} s; first: {', '.join(map(str, ids[short[:3]]))})")
+    groups = np.asarray(groups).astype(str)
+    return dict(mels=mels, y=np.asarray(c.targets, np.float32), classes=np.full(len(mels), -1), actors=groups,
+                norms=speaker_norms(mels, groups) if speaker_norm else None)
+
+# %% ../../nbs/13_audio_train.ipynb #4527a583
+def train_corpus(corpus, out: str | Path, epochs1: int = 10, epochs2: int = 4, batch_size: int = 16, crop_frames: int = 100,
+                 seed: int = 0, valid: float = 0.15, test: float = 0.15, split_seed: int = 0, overwrite: bool = False,
+                 progress: bool = False) -> dict:
+    "Two-stage training on a dimensional corpus's grouped (else seeded) split into `out` (model/, train.json, work/ to resume)."
+    from neurolab.train import run_folder
+    settings = dict(corpus=str(Path(corpus).resolve()) if Path(str(corpus)).exists() else str(corpus), epochs1=epochs1, epochs2=epochs2,
+                    batch_size=batch_size, crop_frames=crop_frames, seed=seed, valid=valid, test=test, split_seed=split_seed)
+    out = Path(out)
+    with run_folder(out, settings, overwrite=overwrite):
+        c = as_corpus(corpus)
+        rows, policy = c.split(valid, test, split_seed)
+        recipe = {**CORPUS_RECIPE, "epochs1": epochs1, "epochs2": epochs2, "batch_size": batch_size, "crop_frames": crop_frames}
+        d = prepare_corpus(c, progress=progress)
+        meta = {"corpus_split": policy, "frontend": RAVDESS_FRONTEND, "seed": seed,
+                "targets": "the corpus's continuous valence/arousal ratings mapped to −1…1"}
+        model, info, _ = train_recipe(d, rows, recipe, seed=seed, work_dir=out / "work", meta=meta, progress=progress)
+        save_checkpoint(model.eval(), out / "model", meta=meta)
+        res = {"model": (out / "model").as_posix(), "corpus_split": policy, "n": {k: int(len(v)) for k, v in rows.items()}, **info}
+        write_json(out / "train.json", res)
+    return res
+
+def evaluate_corpus(model_dir: str | Path, corpus, n_boot: int = 1000) -> dict:
+    "Per-pass Pearson/CCC/MAE on the test side of the model's recorded split of `corpus`, or on every clip of another corpus."
+    model = load_checkpoint(Path(model_dir), family="audio", cls=FeatureEmotionRegression_Cnn6_LRM)
+    c = as_corpus(corpus); info = corpus_info(c)
+    rec = (model.checkpoint_meta or {}).get("corpus_split") or {}
+    if rec.get("corpus") == info["corpus"] and "split" in rec:
+        sp = rec["split"]
+        rows, now = c.split(sp["fractions_of_groups"]["valid"], sp["fractions_of_groups"]["test"], sp["seed"])
+        if now["split"]["clips"] != sp["clips"]:
+            raise DataError(f"{info['corpus']}: the corpus changed since training (split sizes {now['split']['clips']} vs recorded {sp['clips']})")
+        pick, which = rows["test"], "test side of the model's recorded split"
+    else: pick, which = np.arange(len(c)), "every clip (the model was not trained on this corpus)"
+    sn = bool(model.init_kwargs.get("speaker_norm", False))
+    d = prepare_corpus(c, dict(model.logmel.config), speaker_norm=sn)
+    mels = apply_norms([d["mels"][i] for i in pick], [d["norms"][i] for i in pick] if sn else None)
+    rep = pass_report(d["y"][pick], predict_all(model, mels)["va"], n_boot=n_boot)
+    return {"model": Path(model_dir).name, "corpus": info, "clips_from": which, "speaker_norm": sn, **rep}

@@ -11,7 +11,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from ..core import NeurolabError, cache_dir, load_checkpoint, repo_root, run_environment, save_checkpoint, write_json
+from ..core import DataError, NeurolabError, cache_dir, load_checkpoint, repo_root, run_environment, save_checkpoint, write_json
 from ..data import VAD, load_emobank
 from .encoders import get_encoder
 from .training import (FINETUNE, PHASE1, baselines, compare, evaluate, finetune, predict_arrays, report,
@@ -19,7 +19,8 @@ from .training import (FINETUNE, PHASE1, baselines, compare, evaluate, finetune,
 from .trm import VERSIONS, TextRegressor
 
 # %% auto #0
-__all__ = ['HEAD_RECIPE', 'GOALS', 'DIMS', 'display_path', 'run_study', 'summary_rows', 'pearson_ci', 'study_figures']
+__all__ = ['HEAD_RECIPE', 'GOALS', 'DIMS', 'display_path', 'run_study', 'summary_rows', 'pearson_ci', 'study_figures',
+           'results_check']
 
 # %% ../../nbs/44_text_study.ipynb #57684be6
 HEAD_RECIPE = dict(PHASE1, epochs=6, batch_size=256, patience=2)
@@ -319,3 +320,44 @@ def _draw(results: dict, fig_dir: Path, source, command: str) -> list:
         _legend_below(fig, axes, [_ci_patch("shaded: 95% CI of each r (Fisher z)")])
         save(fig, "text_iterations.png")
     return paths
+
+# %% ../../nbs/44_text_study.ipynb #d44646eb
+def results_check(results: str | Path = "results/text.json",
+                  tol_ridge: float = 0.005,   # ridge on frozen embeddings is deterministic up to rounding
+                  tol_head: float = 0.02,     # how far one head's Pearson may fall outside the committed range over seeds
+                  log=print) -> dict:
+    "Rerun the frozen-encoder ridge and one TRM head (seed 0) on EmoBank dev and compare them with the committed results."
+    from neurolab.core import read_json
+    torch.set_num_threads(1)
+    res = read_json(Path(results)); p = res["protocol"]
+    df = load_emobank()
+    tr, dv = df[df["split"] == "train"], df[df["split"] == "dev"]
+    if p.get("limit_train"): tr = tr.iloc[:p["limit_train"]]
+    if p.get("limit_dev"): dv = dv.iloc[:p["limit_dev"]]
+    fi, vi = train_valid_split(len(tr))
+    if (len(fi), len(vi), len(dv)) != (p["n_fit"], p["n_valid"], p["n_dev"]):
+        raise DataError(f"{results}: its split ({p['n_fit']}/{p['n_valid']}/{p['n_dev']}) is not the data's ({len(fi)}/{len(vi)}/{len(dv)})")
+    T = {"fit": tr["text"].iloc[fi].tolist(), "valid": tr["text"].iloc[vi].tolist(), "dev": dv["text"].tolist()}
+    Y = {"fit": tr[VAD].to_numpy(np.float32)[fi], "valid": tr[VAD].to_numpy(np.float32)[vi], "dev": dv[VAD].to_numpy(np.float32)}
+    enc = get_encoder(p["encoder"])
+    X = {k: enc.embed(t, progress=False) for k, t in T.items()}
+    checks = []
+    ridge = report(Y["dev"], baselines(X["fit"], Y["fit"], X["valid"], Y["valid"], X["dev"])["ridge"])
+    for d in VAD:
+        new, old = ridge["pearson"][d], res["baselines"]["frozen"]["ridge"]["pearson"][d]
+        checks.append({"system": f"ridge (frozen) {d}", "rerun": new, "committed": old, "ok": bool(abs(new - old) <= tol_ridge)})
+    name = res["best_frozen_trm"] if "/" in str(res["best_frozen_trm"]) else f"frozen/{res['best_frozen_trm']}/K{max(p['frozen_ks'])}"
+    _, v, k = name.split("/")
+    seed = min(p["seeds"])
+    model, _ = train_trm(v, X["fit"], Y["fit"], X["valid"], Y["valid"], n_iter=int(k[1:]), encoder=p["encoder"], phase1=p["head_recipe"],
+                         phase2=dict(epochs=0), seed=seed, progress=False)
+    ev = evaluate(model, X["dev"], Y["dev"])
+    for d in VAD:
+        spread = [r["pearson"][d] for r in res["systems"][name]["per_seed"]]
+        new = ev["pearson"][d]
+        checks.append({"system": f"{name} seed {seed} {d}", "rerun": new, "committed": spread,
+                       "ok": bool(min(spread) - tol_head <= new <= max(spread) + tol_head)})
+    for c in checks:
+        com = c["committed"]; com = f"{com:.3f}" if isinstance(com, float) else "seeds " + ", ".join(f"{x:.3f}" for x in com)
+        log and log(f"{'ok  ' if c['ok'] else 'FAIL'} text {c['system']:28s} dev Pearson: rerun {c['rerun']:.3f} vs committed {com}")
+    return {"checks": checks, "ok": all(c["ok"] for c in checks), "tolerance": {"ridge": tol_ridge, "head": tol_head}}
