@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse, time
 from pathlib import Path
 
+from ..cliutil import add_common, check_out_file, emit, emit_per_file, per_file
 from ..core import AudioError, DataNotFoundError, NeurolabError, data_dir, load_checkpoint, write_json
 
 # %% auto #0
@@ -34,7 +35,6 @@ def action_predict(files, model_dir=None, passes: int | None = None,
     if passes is not None: model.forward_passes = passes
     stats = enrolment(model, [load_audio(f, sr=model.sample_rate) for f in enrol], model.sample_rate,
                       [Path(f).name for f in enrol]) if enrol else None
-    from neurolab.cli import per_file
     return per_file(files, lambda f: predict_file(model, f, enrol=stats))
 
 def action_eval(model_dir=None, data=None, actors=None, n_boot: int = 1000) -> dict:
@@ -90,7 +90,6 @@ def _train(data, out: Path, epochs1, epochs2, batch_size, crop_frames, n_valid, 
 # %% ../../nbs/14_audio_cli.ipynb #8136b8b9
 def register(subparsers):
     "Add the `audio` command (train / eval / predict / study) to the `neurolab` parser."
-    from neurolab.cli import check_out_file, emit, emit_per_file
     from neurolab.audio.training import default_model_dir
     ap = subparsers.add_parser("audio", help="Cnn6 + Long Range Modulation valence/arousal regression (RAVDESS)",
                                description="FeatureEmotionRegression_Cnn6_LRM: train, evaluate, predict, study.")

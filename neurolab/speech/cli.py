@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..cliutil import add_common, emit, emit_per_file
 from ..core import DataError, DataNotFoundError, data_dir, save_checkpoint
 from ..data import ravdess_index
 from ..metrics import classification_report, uar
@@ -126,7 +127,6 @@ def _actors(text: str | None):
 
 def register(subparsers):
     "Add the `speech` command (train / eval / predict / study) to the `neurolab` parser."
-    from neurolab.cli import emit, emit_per_file
     sp = subparsers.add_parser("speech", help="speech emotion: offline functionals + streaming LSTM (RAVDESS)",
                                description="openSMILE/MFCC features, speaker normalisation, EmotionLSTM: train, evaluate, predict, study.")
     sub = sp.add_subparsers(dest="action", required=True, metavar="ACTION")

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..cli import emit
+from ..cliutil import add_common, emit
 from ..core import DataError, DataNotFoundError, assets_dir, data_dir, load_checkpoint, repo_relative, seed_everything, write_json
 from ..metrics import ccc, paired_bootstrap, pearson
 from .grid import EmotionGrid

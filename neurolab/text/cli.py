@@ -12,11 +12,11 @@ import pandas as pd
 
 from ..core import CheckpointError, DataError, DataNotFoundError, assets_dir, data_dir, load_checkpoint, seed_everything
 from ..data import EMOBANK, VAD, load_emobank
-from ..cli import emit
+from ..cliutil import add_common, emit, read_texts
 
 # %% auto #0
 __all__ = ['DEMO_TEXTS', 'default_model', 'load_text_model', 'embed_for', 'truncated_for', 'read_emobank', 'cmd_train',
-           'cmd_eval', 'read_texts', 'cmd_predict', 'cmd_study', 'register', 'demo']
+           'cmd_eval', 'cmd_predict', 'cmd_study', 'register', 'demo']
 
 # %% ../../nbs/43_text_cli.ipynb #01788645
 def default_model() -> Path: "The shipped text model (`neurolab/assets/text`)."; return assets_dir("text")
@@ -108,14 +108,6 @@ def cmd_eval(a) -> dict:
     ev, truncated = evaluate(m, X, rows[VAD].to_numpy(np.float32)), truncated_for(model, rows["text"].tolist())
     return dict(model=str(a.model or default_model()), split=a.split, **{k: ev[k] for k in ("n", "pearson", "mae", "mse", "r2", "hope", "faith", "love")},
                 last_iteration=dict(pearson=ev["last"]["pearson"]), truncated=int(truncated.sum()))
-
-def read_texts(texts: list[str], stdin=None) -> list[str]:
-    "The texts to predict: the arguments, or with the single argument '-' one text per non-empty line of stdin."
-    import sys
-    if list(texts) == ["-"]:
-        texts = [line.rstrip("\n") for line in (stdin or sys.stdin) if line.strip()]
-        if not texts: raise DataError("no texts on stdin (one text per line)")
-    return list(texts)
 
 def cmd_predict(a) -> list:
     from neurolab.text.encoders import check_texts
