@@ -11,7 +11,8 @@ from .core import NeurolabError, data_dir, write_json
 from .cliutil import FAMILIES, add_common, emit
 
 # %% auto #0
-__all__ = ['corpus_summary', 'corpus_figure', 'family_module', 'family_modules', 'run_demo', 'build_parser', 'main']
+__all__ = ['corpus_summary', 'corpus_figure', 'family_module', 'family_modules', 'run_demo', 'demo_summary', 'build_parser',
+           'main']
 
 # %% ../nbs/90_cli.ipynb #e62e9330
 def _defined(stats) -> dict:
@@ -83,6 +84,43 @@ def run_demo(out_dir: str | Path = "results/demo", data: str | Path | None = Non
     write_json(out_dir / "demo.json", report)
     return report
 
+# %% ../nbs/90_cli.ipynb #26f0ac1d
+def _family_line(name: str, r) -> str:
+    "One plain line for a family's demo report (its headline, or why it was skipped)."
+    if not isinstance(r, dict): return str(r)
+    why = r.get("reason") or r.get("skipped") or r.get("error")
+    if r.get("status") == "skipped" or "skipped" in r or "error" in r: return f"skipped ({str(why).splitlines()[0][:100]})"
+    try:
+        if name == "audio":
+            f, v = next(iter(r["predictions"].items()))
+            return f"{len(r['predictions'])} files predicted; e.g. {f}: valence {v['valence']:+.2f}, arousal {v['arousal']:+.2f}"
+        if name == "steering":
+            return (f"{r['method']} steering at strength {r['strength']:g} toward {len(r['targets'])} corner bins: "
+                    f"success {r['success_rate']:.0%}, figure {r['figure']}")
+        if name == "speech":
+            f, label = next(iter(r["predictions"].items()))
+            inv = "yes" if r["streaming"]["chunking_invariant"] else "NO"
+            return f"{len(r['predictions'])} files labelled; e.g. {f}: {label}; streaming result unchanged by chunking: {inv}"
+        if name == "text":
+            p = r["predictions"][0]
+            dev = r.get("dev50")
+            tail = ("; dev (first 50): Pearson " + ", ".join(f"{d} {v:.2f}" for d, v in dev["pearson"].items())) if isinstance(dev, dict) else ""
+            return f"\"{p['text'][:40]}\": V {p['V']:.2f}, A {p['A']:.2f}, D {p['D']:.2f} (1–5){tail}"
+    except (KeyError, TypeError, StopIteration, IndexError): pass
+    return "ok"
+
+def demo_summary(report: dict, out_dir: str | Path = "results/demo") -> str:
+    "A short summary of `run_demo`'s report in words, one line per corpus and family."
+    c = report.get("corpora", {})
+    eb, rv = c.get("emobank"), c.get("ravdess")
+    lines = [f"data folder {c.get('data_dir')}",
+             "  EmoBank: " + (f"{eb['rows']} sentences" if eb else "not found (neurolab data fetch emobank)"),
+             "  RAVDESS: " + (f"{rv['files']} files, actors {rv['actors'][0]}–{rv['actors'][-1]}" if rv else "not found (neurolab data fetch ravdess)")]
+    width = max(len(f.package) for f in FAMILIES.values())
+    lines += [f"{f.package:<{width}}  {_family_line(f.package, report[f.package])}" for f in FAMILIES.values() if f.package in report]
+    lines.append(f"wrote {Path(out_dir) / 'demo.json'} (the full report; `neurolab demo --json` prints it) and the figures {', '.join(report.get('figures', []))}")
+    return "\n".join(lines)
+
 # %% ../nbs/90_cli.ipynb #0fb8d63d
 def _not_installed(command):
     def fail(a): raise NeurolabError(f"the {command} family is not installed in this copy of Neurolab")
@@ -109,8 +147,12 @@ def build_parser(families: list[str] | None = None,  # families to import and re
     f.set_defaults(func=_fetch)
     demo = sub.add_parser("demo", help="run everything end to end on local defaults", description="Run every family end to end.")
     demo.add_argument("--out", type=Path, default=Path("results/demo"), help="output folder")
-    add_common(demo, "data")
-    demo.set_defaults(func=lambda a: emit(run_demo(a.out, a.data)))
+    add_common(demo, "data", "json")
+    def _demo(a):
+        report = run_demo(a.out, a.data)
+        if a.json: emit(report)
+        else: print(demo_summary(report, a.out))
+    demo.set_defaults(func=_demo)
     for fam in FAMILIES.values():
         mod = family_module(fam.command) if families is None or fam.command in families else None
         if mod is not None: mod.register(sub)

@@ -12,7 +12,7 @@ from .core import NeurolabError, write_json
 
 # %% auto #0
 __all__ = ['COMMON_ARGS', 'FAMILIES', 'check_out_file', 'emit', 'per_file', 'emit_per_file', 'read_texts', 'ActorsArg',
-           'add_common', 'Family']
+           'add_common', 'call', 'Family']
 
 # %% ../nbs/07_cliutil.ipynb #c89036e2
 def check_out_file(out: str | Path | None) -> Path | None:
@@ -77,6 +77,7 @@ def add_common(p: argparse.ArgumentParser,   # the (sub)command's parser
                says: dict | None = None,     # {name: words}: what the default is, when the value does not say it
                help: dict | None = None,     # {name: text}: a help of the command's own
                required: tuple = (),         # names the command cannot do without
+               metavar: dict | None = None,  # {name: METAVAR}, e.g. {'out': 'DIR'} where --out is a folder
                ):
     "Add the common arguments `names` to `p`, their help ending in the default (or 'required')."
     default, says, help = default or {}, says or {}, help or {}
@@ -89,11 +90,19 @@ def add_common(p: argparse.ArgumentParser,   # the (sub)command's parser
         text = help.get(name, spec.pop("help")); spec.pop("help", None)
         text += " (required)" if name in required else f" (default: {words})" if words is not None else ""
         kw = dict(spec, help=text.replace("%", "%%"))
+        if metavar and name in metavar: kw["metavar"] = metavar[name]
         if name in required: kw["required"] = True
         else: kw["default"] = value
         if name == "actors": kw["action"] = ActorsArg
         p.add_argument(f"--{name}", **kw)
     return p
+
+# %% ../nbs/07_cliutil.ipynb #c9929902
+def call(fn, args: argparse.Namespace, **extra):
+    "`fn(**extra, **the parsed arguments named like its parameters)`: the command line and the function share one set of names."
+    import inspect
+    names = inspect.signature(fn).parameters
+    return fn(**{k: v for k, v in vars(args).items() if k in names and k not in extra}, **extra)
 
 # %% ../nbs/07_cliutil.ipynb #b689db1b
 @dataclass(frozen=True)
