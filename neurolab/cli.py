@@ -99,8 +99,10 @@ def _family_line(name: str, r) -> str:
                     f"success {r['success_rate']:.0%}, figure {r['figure']}")
         if name == "speech":
             f, label = next(iter(r["predictions"].items()))
-            inv = "yes" if r["streaming"]["chunking_invariant"] else "NO"
-            return f"{len(r['predictions'])} files labelled; e.g. {f}: {label}; streaming result unchanged by chunking: {inv}"
+            st = r["streaming"]
+            inv = "yes" if st["chunking_invariant"] else "NO"
+            agree = "" if st.get("agrees_with_offline", True) else f" (streaming LSTM says {st['label']}: {st.get('note', 'a different model')})"
+            return f"{len(r['predictions'])} files labelled; e.g. {f}: {label}{agree}; streaming result unchanged by chunking: {inv}"
         if name == "text":
             p = r["predictions"][0]
             dev = r.get("dev50")

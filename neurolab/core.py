@@ -256,7 +256,8 @@ def _resolve_class(name, family: str | None = None) -> tuple[str, type]:
     "(family, class) registered under `name`; may import only the fixed modules in `MODEL_MODULES`."
     if not isinstance(name, str) or len(name) > 200 or not _CLASS_NAME.fullmatch(name):
         raise CheckpointError(f"config 'class' {str(name)[:80]!r} is not a model class name")
-    for fam in ([family] if family in MODEL_MODULES else list(MODEL_MODULES)):
+    # the asked family's modules first; the others only so that a wrong-family checkpoint is named as such
+    for fam in ([family] if family in MODEL_MODULES else []) + [f for f in MODEL_MODULES if f != family]:
         if name in _REGISTRY: break
         for module in MODEL_MODULES[fam]:
             if name in _REGISTRY: break
