@@ -180,10 +180,9 @@ def resolve_actors(actors,                 # actor numbers, a named split, or te
     return sorted(int(a) for a in split[actors])
 
 # %% ../nbs/01_data.ipynb #cdbd29f1
-from sklearn.model_selection import GroupKFold
-
 def actor_folds(index: pd.DataFrame, k: int = 5) -> list[tuple[np.ndarray, np.ndarray]]:
     "`k` actor-disjoint `(train_rows, test_rows)` folds over a RAVDESS index."
+    from sklearn.model_selection import GroupKFold  # here, not at import: the command line starts faster without sklearn
     n_actors = index["actor"].nunique()
     if not 2 <= k <= n_actors: raise DataError(f"actor_folds: k={k} needs 2 ≤ k ≤ {n_actors} (actors present)")
     return [(tr, te) for tr, te in GroupKFold(n_splits=k).split(index, groups=index["actor"])]
