@@ -7,8 +7,8 @@ from __future__ import annotations
 import argparse, time
 from pathlib import Path
 
-from ..cliutil import add_common, call, check_out_file, emit, emit_per_file, per_file
-from ..core import DataNotFoundError, NeurolabError, data_dir, write_json
+from ..cliutil import FAMILIES, add_common, call, check_out_file, emit, emit_per_file, per_file
+from ..core import DataNotFoundError, NeurolabError, data_dir, repo_relative, write_json
 from ..data import resolve_actors
 from .model import default_model_dir, load_model, model_split
 
@@ -91,10 +91,10 @@ def study_command(out="results/audio_lrm.json", figures="results/figures", model
 # %% ../../nbs/14_audio_cli.ipynb #8136b8b9
 def register(subparsers):
     "Add the `audio` command (train / eval / predict / study) to the `neurolab` parser."
-    ap = subparsers.add_parser("audio", help="Cnn6 + Long Range Modulation valence/arousal regression (RAVDESS)",
+    ap = subparsers.add_parser("audio", help=FAMILIES["audio"].help,
                                description="FeatureEmotionRegression_Cnn6_LRM: train, evaluate, predict, study.")
     sub = ap.add_subparsers(dest="action", required=True, metavar="ACTION")
-    model_says = {"model": f"the shipped model, {default_model_dir()}"}
+    model_says = {"model": f"the shipped model, {repo_relative(default_model_dir())}"}
 
     t = sub.add_parser("train", help="two-stage training on the train actors",
                        description="Stage 1 feed-forward Cnn6 + pathways, stage 2 frozen backbone + ModBlocks; "

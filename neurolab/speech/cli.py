@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..cliutil import ActorsArg, add_common, call, emit, emit_per_file
-from ..core import DataError, DataNotFoundError, data_dir, save_checkpoint
+from ..cliutil import FAMILIES, ActorsArg, add_common, call, emit, emit_per_file
+from ..core import DataError, DataNotFoundError, data_dir, repo_relative, save_checkpoint
 from ..data import ravdess_index, ravdess_root, resolve_actors
 from ..metrics import classification_report, uar
 from ..speakers import SpeakerNorm
@@ -129,10 +129,10 @@ def study_command(data=None, k: int = 5, seeds=(0, 1, 2), out="results/speech.js
 # %% ../../nbs/34_speech_cli.ipynb #0f267d5d
 def register(subparsers):
     "Add the `speech` command (train / eval / predict / study) to the `neurolab` parser."
-    sp = subparsers.add_parser("speech", help="speech emotion: offline functionals + streaming LSTM (RAVDESS)",
+    sp = subparsers.add_parser("speech", help=FAMILIES["speech"].help,
                                description="openSMILE/MFCC features, speaker normalisation, EmotionLSTM: train, evaluate, predict, study.")
     sub = sp.add_subparsers(dest="action", required=True, metavar="ACTION")
-    model_says = {"model": f"the shipped models under {default_model_dir()}"}
+    model_says = {"model": f"the shipped models under {repo_relative(default_model_dir())}"}
 
     t = sub.add_parser("train", help="train an EmotionLSTM on all actors present (resumes a killed run)",
                        description="Train on every actor under --data (fixed epochs, or early stopping on --valid-actors).")

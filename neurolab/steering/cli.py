@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..cliutil import add_common, call, emit
+from ..cliutil import FAMILIES, add_common, call, emit
 from ..core import DataError
 from .signals import load_steering_signals, signal_stats
 from .apply import METHODS, STRENGTHS, steerability_sweep
@@ -66,7 +66,7 @@ def study_command(model=None, data=None, out="results/steering.json", figures="r
 
 def register(subparsers):
     "Add `neurolab steer build | eval | stats | study`."
-    p = subparsers.add_parser("steer", help="steering signals, steerability and the steering study",
+    p = subparsers.add_parser("steer", help=FAMILIES["steer"].help,
                               description="Steer the LRM audio model toward emotion-grid targets.")
     sub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
     model_says = {"model": "the shipped audio model, neurolab/assets/audio"}

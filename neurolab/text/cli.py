@@ -11,7 +11,7 @@ import pandas as pd
 
 from ..core import CheckpointError, DataError, DataNotFoundError, data_dir, seed_everything
 from ..data import EMOBANK, VAD, load_emobank
-from ..cliutil import add_common, call, emit, read_texts
+from ..cliutil import FAMILIES, add_common, call, emit, read_texts
 from .model import default_model_dir, embed_for, load_model, truncated_for
 
 # %% auto #0
@@ -111,7 +111,7 @@ def register(subparsers):
     "Add `text` (train / eval / predict / study) to the `neurolab` parser."
     from neurolab.text.trm import HEADS, VERSIONS
     from neurolab.text.encoders import ENCODERS
-    t = subparsers.add_parser("text", help="PAD (valence/arousal/dominance) from text: fine-tuned encoders and Tiny Recursive Models on EmoBank",
+    t = subparsers.add_parser("text", help=FAMILIES["text"].help,
                               description="Train, evaluate and apply text models for EmoBank V/A/D.")
     sub = t.add_subparsers(dest="action", required=True, metavar="ACTION")
     quiet = dict(action="store_true", help="no progress bars")
