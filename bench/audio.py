@@ -59,7 +59,7 @@ def main(argv=None):
     # 3. predict real-time factor (decode + resample + front end + 2 passes), shipped model when present
     from neurolab.audio.training import default_model_dir
     if (default_model_dir() / "config.json").exists():
-        from neurolab.audio.cli import load_audio_model
+        from neurolab.audio.model import load_model as load_audio_model
         model = load_audio_model()
     files = paths[:10]
     dur = sum(len(load_audio(p)) for p in files) / 16000

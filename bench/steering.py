@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 from neurolab.core import assert_close, repo_relative, seed_everything, write_json   # noqa: E402
 from neurolab.steering import EmotionGrid, build_steering_signals        # noqa: E402
 from neurolab.steering.apply import make_steering, pass1_cache, predict_from_cache, predict_va   # noqa: E402
-from neurolab.steering.cli import default_model_dir, load_audio_model   # noqa: E402
+from neurolab.audio.model import default_model_dir, load_model as load_audio_model   # noqa: E402
 
 from _timing import best_of   # noqa: E402
 

@@ -4,55 +4,15 @@
 
 # %% ../nbs/90_cli.ipynb #9b5f8ffa
 from __future__ import annotations
-import argparse, importlib, json, sys
+import argparse, importlib, sys
 from pathlib import Path
 
-import numpy as np
-
 from .core import NeurolabError, data_dir, write_json
-from . import data as nd
+from .cliutil import FAMILIES, add_common, emit
 
 # %% auto #0
-__all__ = ['FAMILY_MODULES', 'check_out_file', 'emit', 'per_file', 'emit_per_file', 'read_texts', 'corpus_summary',
-           'corpus_figure', 'family_modules', 'run_demo', 'build_parser', 'main']
-
-# %% ../nbs/90_cli.ipynb #f16172e9
-def check_out_file(out: str | Path | None) -> Path | None:
-    "A `--out` file must not be a folder; checked before the work starts."
-    if out is not None and Path(out).is_dir():
-        raise NeurolabError(f"--out {out} is a directory; give a file name, e.g. {Path(out) / 'result.json'}")
-    return None if out is None else Path(out)
-
-def emit(obj, out: str | Path | None = None):
-    "Print `obj` as JSON on stdout, and write it atomically to `out` when given; NaN and infinity are refused."
-    check_out_file(out)
-    try: text = json.dumps(obj, indent=2, allow_nan=False, default=lambda o: o.item() if hasattr(o, "item") else str(o))
-    except ValueError as e: raise NeurolabError(f"refusing to print invalid JSON ({e}); a result held NaN or infinity") from None
-    print(text)
-    if out is not None: write_json(out, json.loads(text))
-
-# %% ../nbs/90_cli.ipynb #e6626fcf
-def per_file(files, fn) -> list[dict]:
-    "`fn(file) -> dict` for each file; a file that fails gets `{'file', 'error'}` and the others keep their results."
-    out = []
-    for f in files:
-        try: out.append({"file": str(f), **fn(f)})
-        except (NeurolabError, OSError, ValueError) as e: out.append({"file": str(f), "error": str(e).splitlines()[0]})
-    return out
-
-def emit_per_file(results: list[dict], out: str | Path | None = None):
-    "Emit per-file results; then, if any failed, one line and exit status 2 (via `NeurolabError`)."
-    emit(results, out)
-    if bad := [r for r in results if "error" in r]:
-        raise NeurolabError(f"{len(bad)} of {len(results)} inputs failed; first: {bad[0]['error']}")
-
-def read_texts(texts, stdin=None) -> list[str]:
-    "Texts from the command line; a lone `-` reads one text per non-empty line of standard input."
-    texts = list(texts)
-    if texts == ["-"]:
-        texts = [line.rstrip("\r\n") for line in (stdin if stdin is not None else sys.stdin) if line.strip()]
-        if not texts: raise NeurolabError("no text on standard input")
-    return texts
+__all__ = ['FETCHABLE', 'corpus_summary', 'corpus_figure', 'family_module', 'family_modules', 'run_demo', 'demo_summary',
+           'build_parser', 'main']
 
 # %% ../nbs/90_cli.ipynb #e62e9330
 def _defined(stats) -> dict:
@@ -61,6 +21,7 @@ def _defined(stats) -> dict:
 
 def corpus_summary(root: Path | None = None) -> dict:
     "Counts and label statistics of each corpus present under `root` (default `data_dir()`)."
+    from neurolab import data as nd
     root = Path(root) if root is not None else data_dir()
     summary = {"data_dir": str(root)}
     eb_path = root / nd.EMOBANK.local
@@ -80,10 +41,10 @@ def corpus_summary(root: Path | None = None) -> dict:
 
 def corpus_figure(root: Path | None = None, path: str | Path = "corpora.png"):
     "A figure of the corpora present (EmoBank V/A/D histograms, RAVDESS files per emotion); saved as PNG + SVG."
-    import matplotlib; matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from neurolab import data as nd
+    from neurolab.viz.style import new_figure, save_figure
     root = Path(root) if root is not None else data_dir()
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
+    fig, axes = new_figure(2, width=10, height=3.5)
     if (root / nd.EMOBANK.local).exists():
         eb = nd.load_emobank(root / nd.EMOBANK.local)
         for c in nd.VAD: axes[0].hist(eb[c], bins=40, range=(1, 5), alpha=0.5, label=c)
@@ -95,63 +56,121 @@ def corpus_figure(root: Path | None = None, path: str | Path = "corpora.png"):
         axes[1].bar(counts.index, counts.values); axes[1].tick_params(axis="x", rotation=45)
         axes[1].set(title=f"RAVDESS speech ({len(rv)} files, {rv.actor.nunique()} actors)", ylabel="files")
     else: axes[1].set_title("RAVDESS: not present")
-    fig.tight_layout()
-    from neurolab.viz.style import save_figure
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    save_figure(fig, path, source="the corpora under NEUROLAB_DATA", command="neurolab demo"); plt.close(fig)
+    save_figure(fig, path, source="the corpora under NEUROLAB_DATA", command="neurolab demo")
     return path
 
 # %% ../nbs/90_cli.ipynb #5c1214a1
-FAMILY_MODULES = ["neurolab.audio.cli", "neurolab.steering.cli", "neurolab.speech.cli", "neurolab.text.cli"]
+def family_module(command: str):
+    "The CLI module of family `command`, imported now (None when that family is not installed; a broken one raises)."
+    name = FAMILIES[command].cli
+    try: return importlib.import_module(name)
+    except ModuleNotFoundError as e:
+        if e.name is None or not name.startswith(e.name): raise  # a real missing dependency inside the family
+        return None
 
 def family_modules() -> list:
-    "The family CLI modules that are installed (a family not built yet is skipped, a broken one is not)."
-    found = []
-    for name in FAMILY_MODULES:
-        try: found.append(importlib.import_module(name))
-        except ModuleNotFoundError as e:
-            if e.name is None or not name.startswith(e.name): raise  # a real missing dependency inside the family
-    return found
+    "The family CLI modules that are installed, in registry order."
+    return [m for m in map(family_module, FAMILIES) if m is not None]
 
 # %% ../nbs/90_cli.ipynb #111e01a7
 def run_demo(out_dir: str | Path = "results/demo", data: str | Path | None = None) -> dict:
     "Summarise corpora, save `corpora.png`, run every family's `demo(out_dir)`; write `demo.json`."
     out_dir = Path(out_dir)
     report = {"corpora": corpus_summary(data), "figures": [str(corpus_figure(data, out_dir / "corpora.png"))]}
-    for mod in family_modules():
-        if hasattr(mod, "demo"): report[mod.__name__.split(".")[1]] = mod.demo(out_dir)
+    for fam in FAMILIES.values():
+        mod = family_module(fam.command)
+        if mod is not None and hasattr(mod, "demo"): report[fam.package] = mod.demo(out_dir)
     write_json(out_dir / "demo.json", report)
     return report
 
+# %% ../nbs/90_cli.ipynb #26f0ac1d
+def _family_line(name: str, r) -> str:
+    "One plain line for a family's demo report (its headline, or why it was skipped)."
+    if not isinstance(r, dict): return str(r)
+    why = r.get("reason") or r.get("skipped") or r.get("error")
+    if r.get("status") == "skipped" or "skipped" in r or "error" in r: return f"skipped ({str(why).splitlines()[0][:100]})"
+    try:
+        if name == "audio":
+            f, v = next(iter(r["predictions"].items()))
+            return f"{len(r['predictions'])} files predicted; e.g. {f}: valence {v['valence']:+.2f}, arousal {v['arousal']:+.2f}"
+        if name == "steering":
+            return (f"{r['method']} steering at strength {r['strength']:g} toward {len(r['targets'])} corner bins: "
+                    f"success {r['success_rate']:.0%}, figure {r['figure']}")
+        if name == "speech":
+            f, label = next(iter(r["predictions"].items()))
+            st = r["streaming"]
+            inv = "yes" if st["chunking_invariant"] else "NO"
+            agree = "" if st.get("agrees_with_offline", True) else f" (streaming LSTM says {st['label']}: {st.get('note', 'a different model')})"
+            return f"{len(r['predictions'])} files labelled; e.g. {f}: {label}{agree}; streaming result unchanged by chunking: {inv}"
+        if name == "text":
+            p = r["predictions"][0]
+            dev = r.get("dev50")
+            tail = ("; dev (first 50): Pearson " + ", ".join(f"{d} {v:.2f}" for d, v in dev["pearson"].items())) if isinstance(dev, dict) else ""
+            return f"\"{p['text'][:40]}\": V {p['V']:.2f}, A {p['A']:.2f}, D {p['D']:.2f} (1–5){tail}"
+    except (KeyError, TypeError, StopIteration, IndexError): pass
+    return "ok"
+
+def demo_summary(report: dict, out_dir: str | Path = "results/demo") -> str:
+    "A short summary of `run_demo`'s report in words, one line per corpus and family."
+    c = report.get("corpora", {})
+    eb, rv = c.get("emobank"), c.get("ravdess")
+    lines = [f"data folder {c.get('data_dir')}",
+             "  EmoBank: " + (f"{eb['rows']} sentences" if eb else "not found (neurolab data fetch emobank)"),
+             "  RAVDESS: " + (f"{rv['files']} files, actors {rv['actors'][0]}–{rv['actors'][-1]}" if rv else "not found (neurolab data fetch ravdess)")]
+    width = max(len(f.package) for f in FAMILIES.values())
+    lines += [f"{f.package:<{width}}  {_family_line(f.package, report[f.package])}" for f in FAMILIES.values() if f.package in report]
+    lines.append(f"wrote {Path(out_dir) / 'demo.json'} (the full report; `neurolab demo --json` prints it) and the figures {', '.join(report.get('figures', []))}")
+    return "\n".join(lines)
+
 # %% ../nbs/90_cli.ipynb #0fb8d63d
-def build_parser() -> argparse.ArgumentParser:
+FETCHABLE = ("emobank", "ravdess", "panns-cnn6", "emo-soundscapes")   # neurolab.data.SOURCES, named here so --help need not import the data layer
+
+def _not_installed(command):
+    def fail(a): raise NeurolabError(f"the {command} family is not installed in this copy of Neurolab")
+    return fail
+
+def build_parser(families: list[str] | None = None,  # families to import and register in full (default: all)
+                 ) -> argparse.ArgumentParser:
+    "The `neurolab` parser; a family not in `families` is listed by its registry line, without importing it."
     p = argparse.ArgumentParser(prog="neurolab", description="Emotion recognition from audio and text.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     d = sub.add_parser("data", help="summarise or fetch corpora", description="Summarise the corpora present, or download one.")
     dsub = d.add_subparsers(dest="action", required=True, metavar="ACTION")
     s = dsub.add_parser("summary", help="JSON summary of the corpora present")
-    s.add_argument("--data", type=Path, default=None, help="data folder (default: $NEUROLAB_DATA or <repo>/data)")
+    add_common(s, "data")
     s.set_defaults(func=lambda a: emit(corpus_summary(a.data)))
     f = dsub.add_parser("fetch", help="download a corpus or checkpoint when online")
-    f.add_argument("name", choices=list(nd.SOURCES))
-    f.add_argument("--data", type=Path, default=None, help="data folder (default: $NEUROLAB_DATA or <repo>/data)")
+    f.add_argument("name", choices=FETCHABLE, help="what to fetch: " + ", ".join(FETCHABLE))
+    add_common(f, "data")
     def _fetch(a):
+        from neurolab import data as nd
         what = nd.fetch_named(a.name, a.data)
         emit({"name": a.name, "path": str(what)})
     f.set_defaults(func=_fetch)
     demo = sub.add_parser("demo", help="run everything end to end on local defaults", description="Run every family end to end.")
     demo.add_argument("--out", type=Path, default=Path("results/demo"), help="output folder")
-    demo.add_argument("--data", type=Path, default=None, help="data folder (default: $NEUROLAB_DATA or <repo>/data)")
-    demo.set_defaults(func=lambda a: emit(run_demo(a.out, a.data)))
-    for mod in family_modules(): mod.register(sub)
+    add_common(demo, "data", "json")
+    def _demo(a):
+        report = run_demo(a.out, a.data)
+        if a.json: emit(report)
+        else: print(demo_summary(report, a.out))
+    demo.set_defaults(func=_demo)
+    for fam in FAMILIES.values():
+        mod = family_module(fam.command) if families is None or fam.command in families else None
+        if mod is not None: mod.register(sub)
+        else: sub.add_parser(fam.command, help=fam.help, description=fam.help).set_defaults(func=_not_installed(fam.command))
     return p
 
 # %% ../nbs/90_cli.ipynb #2018e487
 def main(argv: list[str] | None = None) -> int:
-    "Entry point of the `neurolab` console script."
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    try: args.func(args)
+    "Entry point of the `neurolab` console script; only the family named on the command line is imported."
+    argv = sys.argv[1:] if argv is None else list(argv)
+    command = next((a for a in argv if not a.startswith("-")), None)
+    parser = build_parser([command] if command in FAMILIES else [])
+    try:
+        args = parser.parse_args(argv)   # a malformed --actors is a one-line error too
+        args.func(args)
     except (NeurolabError, OSError, ValueError) as e:
         # Expected failures (bad input, missing data, a path the OS refuses) get one line, not a traceback.
         print(f"neurolab: error: {e}".splitlines()[0], file=sys.stderr)

@@ -4,13 +4,12 @@
 
 # %% ../nbs/00_core.ipynb #14825811
 from __future__ import annotations
-import contextlib, importlib, inspect, json, math, os, random, re, tempfile
+import contextlib, importlib, inspect, json, math, os, random, re, sys, tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
-from safetensors.torch import load_file, save_file
+# torch and safetensors are imported where they are used, so `neurolab --help` and the data helpers start without them
 
 # %% auto #0
 __all__ = ['MODEL_MODULES', 'WEIGHTS_NAME', 'CONFIG_NAME', 'NeurolabError', 'DataNotFoundError', 'DataError', 'AudioError',
@@ -65,6 +64,7 @@ def assets_dir(*parts: str) -> Path:
 # %% ../nbs/00_core.ipynb #bab9d2bb
 def seed_everything(seed: int = 0) -> int:
     "Seed Python, NumPy and torch (CPU and CUDA) so a run is repeatable; returns the seed."
+    import torch
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
@@ -73,6 +73,7 @@ def seed_everything(seed: int = 0) -> int:
 
 def default_device() -> torch.device:
     "CUDA when available, then Apple MPS, else CPU."
+    import torch
     if torch.cuda.is_available(): return torch.device("cuda")
     if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available(): return torch.device("mps")
     return torch.device("cpu")
@@ -103,7 +104,8 @@ def _json_default(o):
     # NumPy and torch scalars appear in metric dicts; JSON should see plain numbers.
     if isinstance(o, (np.floating, np.integer)): return o.item()
     if isinstance(o, np.ndarray): return o.tolist()
-    if isinstance(o, torch.Tensor): return o.tolist()
+    torch = sys.modules.get("torch")  # a tensor exists only once torch is imported
+    if torch is not None and isinstance(o, torch.Tensor): return o.tolist()
     if isinstance(o, Path): return str(o)
     raise TypeError(f"cannot write {type(o).__name__} to JSON")
 
@@ -136,6 +138,7 @@ def register_model(family: str):
     "Class decorator: checkpoints of `family` may rebuild this `nn.Module` subclass."
     if not isinstance(family, str) or not family.isidentifier(): raise ValueError(f"register_model: bad family {family!r}")
     def deco(cls):
+        import torch
         if not (isinstance(cls, type) and issubclass(cls, torch.nn.Module)):
             raise TypeError(f"register_model: {cls!r} is not an nn.Module subclass")
         _REGISTRY[_class_path(cls)] = (family, cls)
@@ -196,6 +199,7 @@ _PICKLE_SUFFIXES = {".pt", ".pth", ".pkl", ".pickle", ".bin", ".ckpt"}
 def save_checkpoint(model: torch.nn.Module, path: str | os.PathLike, init: dict | None = None,
                     meta: dict | None = None) -> Path:
     "Save `model` to folder `path` as safetensors + JSON config, each file written atomically."
+    from safetensors.torch import save_file
     path = Path(path); path.mkdir(parents=True, exist_ok=True)
     if init is None: init = getattr(model, "init_kwargs", {})  # models record their own kwargs
     # safetensors refuses shared storage; contiguous clones make every tensor stand alone.
@@ -226,6 +230,7 @@ _MAX_CONFIG_BYTES = 1_000_000
 
 def read_checkpoint(path: str | os.PathLike) -> tuple[dict, dict]:
     "Read `(state_dict, config)` from a checkpoint folder, refusing pickle files."
+    from safetensors.torch import load_file
     path = Path(path)
     if path.is_file(): _check_weights_file(path)  # somebody passed a single (maybe pickle) file
     if not path.is_dir(): raise CheckpointError(f"checkpoint folder not found: {path}")
@@ -251,7 +256,8 @@ def _resolve_class(name, family: str | None = None) -> tuple[str, type]:
     "(family, class) registered under `name`; may import only the fixed modules in `MODEL_MODULES`."
     if not isinstance(name, str) or len(name) > 200 or not _CLASS_NAME.fullmatch(name):
         raise CheckpointError(f"config 'class' {str(name)[:80]!r} is not a model class name")
-    for fam in ([family] if family in MODEL_MODULES else list(MODEL_MODULES)):
+    # the asked family's modules first; the others only so that a wrong-family checkpoint is named as such
+    for fam in ([family] if family in MODEL_MODULES else []) + [f for f in MODEL_MODULES if f != family]:
         if name in _REGISTRY: break
         for module in MODEL_MODULES[fam]:
             if name in _REGISTRY: break
@@ -261,6 +267,7 @@ def _resolve_class(name, family: str | None = None) -> tuple[str, type]:
     return _REGISTRY[name]
 
 def _check_weights(state: dict, expected: dict, cls_name: str):
+    import torch
     missing, unexpected = sorted(set(expected) - set(state)), sorted(set(state) - set(expected))
     if missing or unexpected: raise CheckpointError(f"weights do not match {cls_name} (missing {missing[:5]}, unexpected {unexpected[:5]})")
     for k, want in expected.items():
@@ -277,6 +284,7 @@ def load_checkpoint(path: str | os.PathLike,
                     cls: type | None = None,         # the class the caller expects (the config must name it or a subclass)
                     map_location: str | torch.device = "cpu") -> torch.nn.Module:
     "Rebuild the model saved by `save_checkpoint`: a registered class of `family`, `init` validated, weights checked."
+    import torch
     state, config = read_checkpoint(path)
     name, where = config["class"], Path(path)
     if cls is not None and name == _class_path(cls): fam = _REGISTRY.get(name, (family, None))[0]  # the caller's own class
@@ -308,7 +316,8 @@ def load_checkpoint(path: str | os.PathLike,
 
 # %% ../nbs/00_core.ipynb #601f266f
 def _as_float64(x) -> np.ndarray:
-    if isinstance(x, torch.Tensor): x = x.detach().cpu().double().numpy()
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(x, torch.Tensor): x = x.detach().cpu().double().numpy()
     return np.asarray(x, dtype=np.float64)
 
 def max_rel_diff(actual, expected) -> float:
@@ -356,6 +365,7 @@ def run_environment(seeds: list | None = None,  # the seeds the run used
                     ) -> dict:
     "Machine, library versions, commit, seeds and stage timings of a run, for its results file."
     import platform
+    import torch
     commit = _git("rev-parse", "HEAD")
     return {"cpu": _cpu_model(), "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(),
             "platform": platform.platform(), "python": platform.python_version(),

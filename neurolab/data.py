@@ -17,10 +17,11 @@ from .core import AudioError, DataError, DataNotFoundError, atomic_path, data_di
 
 # %% auto #0
 __all__ = ['EMOBANK', 'RAVDESS_SPEECH', 'PANNS_CNN6', 'EMO_SOUNDSCAPES', 'SOURCES', 'EMOBANK_COLUMNS', 'EMOBANK_SPLITS', 'VAD',
-           'RAVDESS_EMOTIONS', 'AUDIO_SUFFIXES', 'VA_NORMS', 'PUBLISHED_VA_NORMS', 'SILENCE_PEAK', 'MIN_SECONDS',
-           'FULL_SCALE', 'Source', 'sha256sum', 'fetch', 'fetch_ravdess', 'fetch_named', 'load_emobank',
-           'parse_ravdess_name', 'ravdess_index', 'actor_folds', 'actor_split', 'published_va_norms', 'load_va_norms',
-           'va_targets', 'validate_waveform', 'resample', 'check_full_scale', 'check_usable', 'load_audio']
+           'RAVDESS_EMOTIONS', 'AUDIO_SUFFIXES', 'RAVDESS_ACTORS', 'ACTOR_SPLITS', 'VA_NORMS', 'PUBLISHED_VA_NORMS',
+           'SILENCE_PEAK', 'MIN_SECONDS', 'FULL_SCALE', 'Source', 'sha256sum', 'fetch', 'fetch_ravdess', 'fetch_named',
+           'load_emobank', 'parse_ravdess_name', 'ravdess_index', 'ravdess_root', 'parse_actors', 'resolve_actors',
+           'actor_folds', 'actor_split', 'published_va_norms', 'load_va_norms', 'va_targets', 'validate_waveform',
+           'resample', 'check_full_scale', 'check_usable', 'load_audio']
 
 # %% ../nbs/01_data.ipynb #9b669f17
 @dataclass(frozen=True)
@@ -157,11 +158,50 @@ def ravdess_index(root: str | os.PathLike | None = None, download: bool = True) 
     df = pd.DataFrame([parse_ravdess_name(p) for p in files])
     return df.sort_values(["actor", "path"]).reset_index(drop=True)
 
-# %% ../nbs/01_data.ipynb #cdbd29f1
-from sklearn.model_selection import GroupKFold
+# %% ../nbs/01_data.ipynb #a438ffa7
+RAVDESS_ACTORS = tuple(range(1, 25))
+ACTOR_SPLITS = ("train", "valid", "test", "all")
 
+def ravdess_root(data: str | os.PathLike | None = None) -> Path:
+    "The RAVDESS folder: `data` when it holds `Actor_NN` folders, else `data/ravdess` (default: `data_dir()/ravdess`)."
+    root = Path(data) if data is not None else data_dir()
+    for cand in (root, root / "ravdess"):
+        if cand.is_dir() and any(cand.glob("Actor_*")): return cand
+    raise DataNotFoundError(f"no RAVDESS actors (Actor_NN folders) under {root}; fetch them with `neurolab data fetch ravdess`")
+
+# %% ../nbs/01_data.ipynb #831d1505
+def parse_actors(text) -> list[int] | str | None:
+    "`21,22`, `21 22` or `21-24` (mixable) → sorted actor numbers; `train`/`valid`/`test`/`all` → that name; None → None."
+    if text is None: return None
+    if not isinstance(text, str): text = " ".join(str(t) for t in text)   # argparse tokens, or a list of ints
+    t = text.strip().lower()
+    if t in ACTOR_SPLITS: return t
+    actors = set()
+    for tok in (x for x in re.split(r"[,\s]+", t) if x):
+        m = re.fullmatch(r"(\d+)(?:-(\d+))?", tok)
+        lo, hi = (int(m[1]), int(m[2] or m[1])) if m else (0, -1)
+        if not (m and 1 <= lo <= hi <= RAVDESS_ACTORS[-1]):
+            raise DataError(f"--actors: {tok!r} is not an actor 1–{RAVDESS_ACTORS[-1]}, a range like 21-24, or one of {', '.join(ACTOR_SPLITS)}")
+        actors.update(range(lo, hi + 1))
+    if not actors: raise DataError(f"--actors: no actors in {text!r}")
+    return sorted(actors)
+
+# %% ../nbs/01_data.ipynb #158dd217
+def resolve_actors(actors,                 # actor numbers, a named split, or text for `parse_actors`; None → None
+                   split: dict | None = None,  # a model's recorded split, e.g. {'train': [...], 'valid': [...], 'test': [...]}
+                   ) -> list[int] | None:
+    "Actor numbers for `actors`: a named split from `split` (`all`: every RAVDESS actor), numbers as given."
+    actors = parse_actors(actors)
+    if not isinstance(actors, str): return actors
+    if actors == "all": return list(RAVDESS_ACTORS)
+    if not split: raise DataError(f"--actors {actors}: the model records no actor split; give actor numbers, e.g. 21,22")
+    if actors not in split: raise DataError(f"--actors {actors}: the model's split has only {sorted(split)}")
+    return sorted(int(a) for a in split[actors])
+
+# %% ../nbs/01_data.ipynb #cdbd29f1
 def actor_folds(index: pd.DataFrame, k: int = 5) -> list[tuple[np.ndarray, np.ndarray]]:
     "`k` actor-disjoint `(train_rows, test_rows)` folds over a RAVDESS index."
+    from sklearn.model_selection import GroupKFold  # here, not at import: the command line starts faster without sklearn
     n_actors = index["actor"].nunique()
     if not 2 <= k <= n_actors: raise DataError(f"actor_folds: k={k} needs 2 ≤ k ≤ {n_actors} (actors present)")
     return [(tr, te) for tr, te in GroupKFold(n_splits=k).split(index, groups=index["actor"])]

@@ -23,8 +23,9 @@ ROOT = Path(__file__).resolve().parents[1]
 NBS = ROOT / "nbs"
 DIRECTIVE = re.compile(r"^#\|\s*([\w-]+)\s*:?\s*(.*?)\s*$")
 QUARTO_ATTRS = re.compile(r"\{(?:target|style|\.)[^}\n]*\}")  # `[source](url){target="_blank" …}`
-SECTIONS = [("0", "Foundation and engines"), ("1", "Audio"), ("2", "Steering"), ("3", "Speech"),
-            ("4", "Text"), ("5", "Views"), ("9", "Command line")]
+from neurolab.cliutil import FAMILIES  # noqa: E402  (the family registry orders the family sections)
+SECTIONS = [("0", "Foundation and engines"), *[(f.notebooks, f.title) for f in FAMILIES.values()],
+            ("5", "Views"), ("9", "Command line")]
 
 
 def skip_flags() -> set:

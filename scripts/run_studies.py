@@ -8,12 +8,10 @@ import subprocess, sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-STUDIES = {  # family -> the command that writes its results
-    "audio": ["audio", "study", "--out", "results/audio_lrm.json"],
-    "steer": ["steer", "study", "--out", "results/steering.json"],
-    "speech": ["speech", "study", "--out", "results/speech.json"],
-    "text": ["text", "study", "--out", "results/text.json"],
-}
+sys.path.insert(0, str(ROOT))
+from neurolab.cliutil import FAMILIES  # noqa: E402  (the one family registry; importing it loads no model code)
+
+STUDIES = {name: fam.study_command for name, fam in FAMILIES.items()}  # family -> the command that writes its results
 
 if __name__ == "__main__":
     chosen = sys.argv[1:] or list(STUDIES)

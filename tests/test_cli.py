@@ -44,3 +44,40 @@ def test_bad_data_folder_is_one_line(tmp_path):
     proc = run("data", "summary", "--data", str(tmp_path))
     assert proc.returncode == 2
     assert proc.stderr.strip().count("\n") == 0 and "outside 1–5" in proc.stderr
+
+
+def test_help_imports_no_model_code():
+    # `neurolab --help` lists every family from the registry without importing any (start-up stays fast).
+    code = ("import sys, neurolab.cli as c; c.build_parser([]).format_help(); "
+            "print(sorted(m for m in ('torch', 'pandas', 'transformers', 'sklearn', 'neurolab.audio', 'neurolab.text') if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0 and proc.stdout.strip() == "[]", proc.stdout + proc.stderr
+
+
+def test_families_never_import_the_top_cli():
+    # the layering rule: neurolab.cli imports the families (lazily, through cliutil.FAMILIES), never the other way round
+    import re
+    from pathlib import Path
+    from neurolab.cliutil import FAMILIES
+    pkg = Path(__file__).resolve().parents[1] / "neurolab"
+    for fam in FAMILIES.values():
+        for f in (pkg / fam.package).glob("*.py"):
+            text = f.read_text(encoding="utf-8")
+            assert not re.search(r"from \.\.cli import|from neurolab\.cli import|import neurolab\.cli\b", text), f
+        assert {p.stem for p in (pkg / fam.package).glob("*.py")} >= {"model", "training", "study", "cli"}, fam.package
+
+
+@pytest.mark.parametrize("family", ["audio", "speech", "steer"])
+def test_actors_accept_every_spelling(family):
+    # one parser for --actors in every family: '21,22', '21 22' and '21-22' mean the same
+    from neurolab.cli import build_parser
+    action = {"audio": "eval", "speech": "eval", "steer": "eval"}[family]
+    p = build_parser([family])
+    for spelling in (["21,22"], ["21", "22"], ["21-22"]):
+        assert p.parse_args([family, action, "--actors", *spelling]).actors == [21, 22]
+    assert p.parse_args([family, action, "--actors", "test"]).actors == "test"
+
+
+def test_bad_actors_is_one_line():
+    proc = run("speech", "eval", "--actors", "21,x")
+    assert proc.returncode == 2 and proc.stderr.strip().count("\n") == 0 and "--actors: 'x'" in proc.stderr

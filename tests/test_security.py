@@ -252,7 +252,7 @@ def test_header_only_emobank_summary_is_valid_json(tmp_path):
 
 
 def test_json_writers_refuse_nan(tmp_path):
-    from neurolab.cli import emit
+    from neurolab.cliutil import emit
     from neurolab.core import NeurolabError, write_json
     with pytest.raises(NeurolabError, match="invalid JSON"): emit({"x": float("nan")})
     with pytest.raises(ValueError): write_json(tmp_path / "x.json", {"x": float("inf")})

@@ -7,62 +7,63 @@ from __future__ import annotations
 import argparse, time
 from pathlib import Path
 
-from ..core import AudioError, DataNotFoundError, NeurolabError, data_dir, load_checkpoint, write_json
+from ..cliutil import FAMILIES, add_common, call, check_out_file, emit, emit_per_file, per_file
+from ..core import DataNotFoundError, NeurolabError, data_dir, repo_relative, write_json
+from ..data import resolve_actors
+from .model import default_model_dir, load_model, model_split
 
 # %% auto #0
-__all__ = ['load_audio_model', 'action_predict', 'action_eval', 'action_train', 'register', 'demo']
-
-# %% ../../nbs/14_audio_cli.ipynb #d60325c1
-def load_audio_model(model_dir: str | Path | None = None):
-    "Load a FeatureEmotionRegression_Cnn6_LRM checkpoint (default: the shipped model)."
-    from neurolab.audio.emotion import FeatureEmotionRegression_Cnn6_LRM
-    from neurolab.audio.training import default_model_dir
-    path = Path(model_dir) if model_dir is not None else default_model_dir()
-    if not (path / "config.json").exists():
-        raise DataNotFoundError(f"no audio model at {path} (train one with `neurolab audio train` or `neurolab audio study`)")
-    return load_checkpoint(path, family="audio", cls=FeatureEmotionRegression_Cnn6_LRM)
+__all__ = ['predict_command', 'eval_command', 'train_command', 'study_command', 'register', 'demo']
 
 # %% ../../nbs/14_audio_cli.ipynb #6771f84d
-def action_predict(files, model_dir=None, passes: int | None = None,
-                   enrol=None) -> list[dict]:  # unlabelled clips of the same speaker, for a speaker-normalised model
+def predict_command(files, model=None, passes: int | None = None,
+                    enrol=None) -> list[dict]:  # unlabelled clips of the same speaker, for a speaker-normalised model
     "One dict per file: valence, arousal (last pass), every pass, or an `error` naming what is wrong."
     import torch
     from neurolab.audio.emotion import predict_file, enrolment
     from neurolab.data import load_audio
     torch.set_num_threads(min(2, torch.get_num_threads()))
-    model = load_audio_model(model_dir)
-    if passes is not None: model.forward_passes = passes
-    stats = enrolment(model, [load_audio(f, sr=model.sample_rate) for f in enrol], model.sample_rate,
+    m = load_model(model)
+    if passes is not None: m.forward_passes = passes
+    stats = enrolment(m, [load_audio(f, sr=m.sample_rate) for f in enrol], m.sample_rate,
                       [Path(f).name for f in enrol]) if enrol else None
-    from neurolab.cli import per_file
-    return per_file(files, lambda f: predict_file(model, f, enrol=stats))
+    return per_file(files, lambda f: predict_file(m, f, enrol=stats))
 
-def action_eval(model_dir=None, data=None, actors=None, n_boot: int = 1000) -> dict:
-    "n, per-pass Pearson/CCC/MAE for valence and arousal (and the paired bootstrap of last − pass 1)."
+def eval_command(model=None, data=None, actors=None, n_boot: int = 1000,
+                 corpus=None) -> dict:  # a dimensional corpus (name or path) instead of RAVDESS: its recorded test side
+    "n, per-pass Pearson/CCC/MAE for valence and arousal (and the paired bootstrap of last − pass 1), on the model's test actors or `actors`."
     import torch
+    if corpus is not None:
+        from neurolab.audio.training import evaluate_corpus
+        return evaluate_corpus(model or default_model_dir(), corpus, n_boot)
     from neurolab.audio.training import load_ravdess, model_inputs, pass_report, predict_all
     torch.set_num_threads(min(2, torch.get_num_threads()))
-    model = load_audio_model(model_dir)
+    m = load_model(model)
+    split = model_split(m)
+    wanted, which = resolve_actors(actors, split), "--actors"
     index, norms = load_ravdess(data)
-    split = model.checkpoint_meta.get("split", {})
-    which = "--actors"
-    if actors is None:
-        actors, which = split.get("test") or sorted(index.actor.unique()), "test actors of the model" if split.get("test") else "all actors"
-    index = index[index.actor.isin(list(actors))].reset_index(drop=True)
-    if len(index) == 0: raise DataNotFoundError(f"no RAVDESS files of actors {list(actors)} in the data")
-    mels, y = model_inputs(model, index, norms)   # speaker-normalised models: each actor by its own clips
-    out = predict_all(model, mels)
+    if wanted is None:
+        wanted, which = (split["test"], "test actors of the model") if split.get("test") else (sorted(index.actor.unique()), "all actors")
+    index = index[index.actor.isin(list(wanted))].reset_index(drop=True)
+    if len(index) == 0: raise DataNotFoundError(f"no RAVDESS files of actors {list(wanted)} in the data")
+    mels, y = model_inputs(m, index, norms)   # speaker-normalised models: each actor by its own clips
+    out = predict_all(m, mels)
     rep = pass_report(y, out["va"], n_boot=n_boot)
     if out["logits"] is not None:
         from neurolab.metrics import uar
         rep["emotion_uar"] = {f"pass{k + 1}": uar(index.emotion.to_numpy() - 1, out["logits"][:, k].argmax(1)) for k in range(out["va"].shape[1])}
-    return {"model": str(model_dir or "shipped"), "actors": sorted(int(a) for a in index.actor.unique()), "actors_from": which,
-            "speaker_norm": bool(model.init_kwargs.get("speaker_norm", False)), **rep}
+    return {"model": str(model or "shipped"), "actors": sorted(int(a) for a in index.actor.unique()), "actors_from": which,
+            "speaker_norm": bool(m.init_kwargs.get("speaker_norm", False)), **rep}
 
-def action_train(data, out, epochs1=10, epochs2=4, batch_size=16, crop_frames=100, n_valid=2, n_test=4, seed=0,
-                 overwrite: bool = False) -> dict:
+def train_command(data=None, out=None, epochs1=10, epochs2=4, batch_size=16, crop_frames=100, n_valid=2, n_test=4, seed=0,
+                  overwrite: bool = False,
+                  corpus=None) -> dict:  # a dimensional corpus (name or path) instead of RAVDESS, on its grouped (else seeded) split
     "Two-stage training into `out` (locked while it runs; a rerun resumes, other settings need `overwrite`); returns the split and histories."
     from neurolab.train import run_folder
+    if out is None: raise NeurolabError("audio train: --out DIR is required")
+    if corpus is not None:
+        from neurolab.audio.training import train_corpus
+        return train_corpus(corpus, out, epochs1, epochs2, batch_size, crop_frames, seed, overwrite=overwrite)
     settings = dict(data=str(Path(data).resolve() if data is not None else data_dir()), epochs1=epochs1, epochs2=epochs2,
                     batch_size=batch_size, crop_frames=crop_frames, n_valid=n_valid, n_test=n_test, seed=seed)
     with run_folder(out, settings, overwrite=overwrite):
@@ -87,22 +88,31 @@ def _train(data, out: Path, epochs1, epochs2, batch_size, crop_frames, n_valid, 
     write_json(out / "train.json", res)
     return res
 
+def study_command(out="results/audio_lrm.json", figures="results/figures", model_out=None, seeds=(0,), data=None,
+                  ship: bool = True, opensmile: bool = True,
+                  corpus=None) -> dict:  # a dimensional corpus instead of RAVDESS: results/audio_<corpus>.json unless `out` is given
+    "The full RAVDESS (or `corpus`) study (`neurolab.audio.study.run_study`); returns where things went and the headline numbers."
+    from neurolab.audio.study import run_study
+    if corpus is not None:   # a corpus study never ships over the RAVDESS model; only to an explicit model_out
+        out = None if Path(out) == Path("results/audio_lrm.json") else out
+        res = run_study(out, figures, model_out, seeds=list(seeds), corpus=corpus, opensmile=opensmile)
+    else: res = run_study(out, figures, model_out, seeds=list(seeds), data=data, ship=ship, opensmile=opensmile)
+    return {"out": res.get("results_file", str(out)), "model": res.get("model_dir"), "figures": res["figures"],
+            "split_policy": res.get("split_policy"), "test_last_pass": res["over_seeds"], "seconds": res["environment"]["stage_seconds"]}
+
 # %% ../../nbs/14_audio_cli.ipynb #8136b8b9
 def register(subparsers):
     "Add the `audio` command (train / eval / predict / study) to the `neurolab` parser."
-    from neurolab.cli import check_out_file, emit, emit_per_file
-    from neurolab.audio.training import default_model_dir
-    ap = subparsers.add_parser("audio", help="Cnn6 + Long Range Modulation valence/arousal regression (RAVDESS)",
+    ap = subparsers.add_parser("audio", help=FAMILIES["audio"].help,
                                description="FeatureEmotionRegression_Cnn6_LRM: train, evaluate, predict, study.")
     sub = ap.add_subparsers(dest="action", required=True, metavar="ACTION")
-    data_help = "data root holding ravdess/, or the RAVDESS folder (default: $NEUROLAB_DATA/ravdess)"
-    model_help = f"checkpoint folder (default: the shipped model, {default_model_dir()})"
+    model_says = {"model": f"the shipped model, {repo_relative(default_model_dir())}"}
 
     t = sub.add_parser("train", help="two-stage training on the train actors",
                        description="Stage 1 feed-forward Cnn6 + pathways, stage 2 frozen backbone + ModBlocks; "
                                    "actor-disjoint train/valid/test actors (test actors are held out and recorded).")
-    t.add_argument("--data", type=Path, default=None, help=data_help)
-    t.add_argument("--out", type=Path, required=True, help="output folder (model/ checkpoint, train.json, work/ for resuming)")
+    add_common(t, "data", "out", required=("out",), metavar={"out": "DIR"},
+               help={"out": "output folder (model/ checkpoint, train.json, work/ for resuming)"})
     t.add_argument("--epochs1", type=int, default=10, help="stage-1 epochs (default 10)")
     t.add_argument("--epochs2", type=int, default=4, help="stage-2 epochs (default 4)")
     t.add_argument("--batch-size", type=int, default=16, help="batch size (default 16)")
@@ -111,67 +121,45 @@ def register(subparsers):
     t.add_argument("--n-test", type=int, default=4, help="held-out test actors (default 4)")
     t.add_argument("--seed", type=int, default=0, help="random seed")
     t.add_argument("--overwrite", action="store_true", help="start afresh when --out holds a run with other settings")
-    t.set_defaults(func=lambda a: emit(action_train(a.data, a.out, a.epochs1, a.epochs2, a.batch_size, a.crop_frames,
-                                                    a.n_valid, a.n_test, a.seed, a.overwrite)))
+    t.set_defaults(func=lambda a: emit(call(train_command, a)))
 
     e = sub.add_parser("eval", help="per-pass Pearson/CCC/MAE on held-out actors",
                        description="Evaluate on the model's test actors (from its checkpoint meta), or on --actors.")
-    e.add_argument("--model", type=Path, default=None, help=model_help)
-    e.add_argument("--data", type=Path, default=None, help=data_help)
-    e.add_argument("--actors", type=int, nargs="+", default=None, help="actors to evaluate (default: the model's test actors)")
+    add_common(e, "model", "data", "actors", "out", says={**model_says, "actors": "the model's test actors"})
     e.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples for the pass CI (default 1000)")
-    e.add_argument("--out", type=Path, default=None, help="also write the JSON here")
-    e.set_defaults(func=lambda a: emit(action_eval(a.model, a.data, a.actors, a.n_boot), a.out))
+    e.set_defaults(func=lambda a: emit(call(eval_command, a), a.out))
 
     p = sub.add_parser("predict", help="valence/arousal of audio files (every pass)",
                        description="Predict valence and arousal (−1…1) for each file; any sample rate, mono or stereo.")
     p.add_argument("files", type=Path, nargs="+", help="audio files (wav, flac, ...)")
-    p.add_argument("--model", type=Path, default=None, help=model_help)
+    add_common(p, "model", "out", says=model_says)
     p.add_argument("--passes", type=int, default=None, help="forward passes (default: the model's)")
     p.add_argument("--enrol", type=Path, nargs="+", default=None,
                    help="unlabelled clips of the same speaker: their statistics normalise a speaker-normalised model's input "
                         "(default: the files themselves)")
-    p.add_argument("--out", type=Path, default=None, help="also write the JSON here")
     def _predict(a):
         check_out_file(a.out)  # before any work: a folder given as --out is one line, not a traceback at the end
-        emit_per_file(action_predict(a.files, a.model, a.passes, a.enrol), a.out)
+        emit_per_file(call(predict_command, a), a.out)
     p.set_defaults(func=_predict)
 
     s = sub.add_parser("study", help="the full RAVDESS study: train, evaluate, baselines, figures, shipped model",
                        description="Rerunnable (resumes its training): writes results/audio_lrm.json, results/figures/audio_*.png and the "
                                    "model (default: the shipped assets folder). About an hour per seed on one CPU core.")
-    s.add_argument("--data", type=Path, default=None, help=data_help)
-    s.add_argument("--out", type=Path, default=Path("results/audio_lrm.json"), help="results JSON")
-    s.add_argument("--figures", type=Path, default=Path("results/figures"), help="figure folder")
+    add_common(s, "data", "out", default={"out": Path("results/audio_lrm.json")}, help={"out": "results JSON"})
+    s.add_argument("--figures", type=Path, default=Path("results/figures"), help="figure folder (default results/figures)")
     s.add_argument("--model-out", type=Path, default=None, help="where to save the model (default: the shipped assets folder)")
     s.add_argument("--seeds", type=int, nargs="+", default=[0], help="training seeds (default 0; the first is shipped)")
-    s.add_argument("--no-ship", action="store_true", help="do not overwrite the shipped model")
-    s.add_argument("--no-opensmile", action="store_true", help="skip the openSMILE ridge baselines")
-    def _study(a):
-        from neurolab.audio.study import run_study
-        res = run_study(a.out, a.figures, a.model_out, seeds=a.seeds, data=a.data, ship=not a.no_ship, opensmile=not a.no_opensmile)
-        emit({"out": str(a.out), "model": res.get("model_dir"), "figures": res["figures"], "test_last_pass": res["over_seeds"],
-              "seconds": res["environment"]["stage_seconds"]})
-    s.set_defaults(func=_study)
-
-    # --corpus NAME_OR_PATH (issue 19): train / eval / study on a dimensional corpus instead of RAVDESS
-    for sp in (t, e, s): sp.add_argument("--corpus", default=None, help="a dimensional corpus instead of RAVDESS: emo-soundscapes, pmemo, "
-                                         "a rated folder (audio + ratings.csv) or an HDF5 file of log-mels (neurolab.corpora.load_corpus)")
-    from neurolab.audio.training import train_corpus, evaluate_corpus
-    def _study_corpus(a):
-        from neurolab.audio.study import run_study
-        out = None if a.out == Path("results/audio_lrm.json") else a.out   # default: results/audio_<corpus>.json
-        res = run_study(out, a.figures, a.model_out, seeds=a.seeds, corpus=a.corpus, opensmile=not a.no_opensmile)
-        emit({"out": res["results_file"], "model": res.get("model_dir"), "figures": res["figures"], "split_policy": res["split_policy"],
-              "test_last_pass": res["over_seeds"], "seconds": res["environment"]["stage_seconds"]})
-    for sp, on_corpus in ((t, lambda a: emit(train_corpus(a.corpus, a.out, a.epochs1, a.epochs2, a.batch_size, a.crop_frames, a.seed, overwrite=a.overwrite))),
-                          (e, lambda a: emit(evaluate_corpus(a.model or default_model_dir(), a.corpus, a.n_boot), a.out)), (s, _study_corpus)):
-        sp.set_defaults(func=lambda a, ravdess=sp.get_default("func"), on_corpus=on_corpus: ravdess(a) if a.corpus is None else on_corpus(a))
+    s.add_argument("--no-ship", dest="ship", action="store_false", help="do not overwrite the shipped model")
+    s.add_argument("--no-opensmile", dest="opensmile", action="store_false", help="skip the openSMILE ridge baselines")
+    s.set_defaults(func=lambda a: emit(call(study_command, a)))
+    for sp in (t, e, s):   # any dimensional corpus instead of RAVDESS (train_command/eval_command/study_command take `corpus`)
+        sp.add_argument("--corpus", default=None, metavar="NAME_OR_PATH", help="a dimensional corpus instead of RAVDESS: emo-soundscapes, "
+                        "pmemo, a rated folder (audio + ratings.csv) or an HDF5 file of log-mels (neurolab.corpora.load_corpus)")
 
 # %% ../../nbs/14_audio_cli.ipynb #c2021202
 def demo(out_dir="results/demo") -> dict:
     "Shipped model on one local RAVDESS clip per emotion and the 48 kHz WAVs (fast, no training)."
-    try: model = load_audio_model()
+    try: model = load_model()
     except DataNotFoundError as e: return {"status": "skipped", "reason": str(e)}
     from neurolab.audio.emotion import predict_file
     from neurolab.data import ravdess_index

@@ -15,13 +15,14 @@ from torch.utils.data import DataLoader, Dataset
 
 from ..core import (CheckpointError, DataError, NeurolabError, assets_dir, cache_dir, load_checkpoint, read_checkpoint,
                            save_checkpoint, seed_everything, atomic_path, write_json)
-from ..data import PANNS_CNN6, load_audio, ravdess_index, va_targets
+from ..data import PANNS_CNN6, load_audio, ravdess_index, ravdess_root, va_targets
 from ..metrics import ccc, mae, paired_bootstrap, pearson, uar
 from ..speakers import SpeakerNorm
 from ..train import fit
 from .features import LogMel, RAVDESS_FRONTEND, check_frontend
 from .cnn6 import load_panns_checkpoint
 from .emotion import FeatureEmotionRegression_Cnn6_LRM
+from .model import default_model_dir
 
 # %% auto #0
 __all__ = ['FEATURE_VERSION', 'SILENCE_DB', 'AUGMENT', 'NO_AUGMENT', 'DIMS', 'LOSS', 'PANNS_CNN6_MD5', 'STUDY_RECIPE',
@@ -29,8 +30,8 @@ __all__ = ['FEATURE_VERSION', 'SILENCE_DB', 'AUGMENT', 'NO_AUGMENT', 'DIMS', 'LO
            'default_split', 'split_rows', 'whole_clips', 'speaker_norms', 'apply_norms', 'augment_config',
            'AugmentedCrops', 'predict_all', 'predict_passes', 'safe_pearson', 'va_metrics', 'json_safe', 'pass_report',
            'ccc_torch', 'multitask_loss', 'panns_path', 'init_from_panns', 'train_two_stage', 'study_work_dir',
-           'prepare_ravdess', 'train_recipe', 'default_model_dir', 'shipped_split', 'model_inputs', 'as_corpus',
-           'corpus_info', 'corpus_fingerprint', 'prepare_corpus', 'train_corpus', 'evaluate_corpus']
+           'prepare_ravdess', 'train_recipe', 'shipped_split', 'model_inputs', 'as_corpus', 'corpus_info',
+           'corpus_fingerprint', 'prepare_corpus', 'train_corpus', 'evaluate_corpus']
 
 # %% ../../nbs/13_audio_train.ipynb #1cfcc144
 FEATURE_VERSION = 1   # bump when the way features are computed changes
@@ -91,14 +92,9 @@ def ravdess_features(index: pd.DataFrame | None = None, frontend: dict = RAVDESS
 
 # %% ../../nbs/13_audio_train.ipynb #fe8953b6
 def load_ravdess(data: str | Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    "(index, va_norms table) for a data root or RAVDESS folder (default: `data_dir()/ravdess`)."
+    "(index, va_norms table) of `ravdess_root(data)`: a data root or the RAVDESS folder itself (default: `data_dir()/ravdess`)."
     from neurolab.data import load_va_norms
-    if data is None: return ravdess_index(), load_va_norms()
-    root = Path(data)
-    folder = root / "ravdess" if (root / "ravdess").is_dir() else root
-    if not folder.is_dir():
-        from neurolab.core import DataNotFoundError
-        raise DataNotFoundError(f"RAVDESS folder not found: {folder}")
+    folder = ravdess_root(data)
     table = folder / "va_norms.csv"   # a folder without its own norms table uses the data folder's
     return ravdess_index(folder, download=False), load_va_norms(table if table.is_file() else None)
 
@@ -414,8 +410,6 @@ def train_recipe(data: dict, rows: dict, recipe: dict = STUDY_RECIPE, seed: int 
                            init_weights=init_weights, work_dir=work_dir, meta=meta, seed=seed, progress=progress)
 
 # %% ../../nbs/13_audio_train.ipynb #3b9da051
-def default_model_dir() -> Path: return assets_dir("audio")
-
 def shipped_split(model_dir: str | Path | None = None) -> dict:
     "{'train': [...], 'valid': [...], 'test': [...]} actors of a trained model (default: the shipped one), from its meta."
     _, config = read_checkpoint(Path(model_dir) if model_dir is not None else default_model_dir())

@@ -10,8 +10,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..core import DataError, DataNotFoundError, data_dir, save_checkpoint
-from ..data import ravdess_index
+from ..cliutil import FAMILIES, ActorsArg, add_common, call, emit, emit_per_file
+from ..core import DataError, DataNotFoundError, data_dir, repo_relative, save_checkpoint
+from ..data import ravdess_index, ravdess_root, resolve_actors
 from ..metrics import classification_report, uar
 from ..speakers import SpeakerNorm
 from .features import FEATURE_SETS, backend_mfcc
@@ -24,26 +25,20 @@ from .training import (TrainConfig, corpus_features, emotion_targets, predict_pr
                                       train_model)
 
 # %% auto #0
-__all__ = ['ravdess_root', 'load_index', 'train_action', 'eval_action', 'predict_action', 'register', 'demo']
+__all__ = ['load_index', 'train_command', 'eval_command', 'predict_command', 'study_command', 'register', 'demo']
 
 # %% ../../nbs/34_speech_cli.ipynb #5bb5d332
-def ravdess_root(data: str | Path | None = None) -> Path:
-    "The RAVDESS folder under `data` (itself, or `data/ravdess`), default `data_dir()/ravdess`."
-    root = Path(data) if data is not None else data_dir()
-    for cand in (root, root / "ravdess"):
-        if cand.is_dir() and any(cand.glob("Actor_*")): return cand
-    raise DataNotFoundError(f"no RAVDESS actors (Actor_NN folders) under {root}")
-
 def load_index(data=None, actors=None) -> pd.DataFrame:
-    "RAVDESS index of `data`, optionally restricted to `actors` (ints)."
+    "RAVDESS index of `ravdess_root(data)`, optionally restricted to `actors` (numbers, or text such as '21-24')."
     index = ravdess_index(ravdess_root(data))
+    actors = resolve_actors(actors)
     if actors:
-        index = index[index["actor"].astype(int).isin([int(a) for a in actors])].reset_index(drop=True)
+        index = index[index["actor"].astype(int).isin(actors)].reset_index(drop=True)
         if index.empty: raise DataError(f"none of actors {list(actors)} is present")
     return index
 
 # %% ../../nbs/34_speech_cli.ipynb #f16b78cb
-def train_action(data=None, out=None, actors=None, n_classes: int = 8, epochs: int = STUDY_LSTM.epochs,
+def train_command(data=None, out=None, actors=None, n_classes: int = 8, epochs: int = STUDY_LSTM.epochs,
                  valid_actors=None, config: TrainConfig = STUDY_LSTM, log=print,
                  overwrite: bool = False) -> dict:  # start afresh when `out` holds a run with other settings
     "Train on all (given) actors: fixed `epochs`, or early stopping on `valid_actors`; save a checkpoint to `out`; resumable."
@@ -61,7 +56,7 @@ def _train(data, out, actors, cfg: TrainConfig, valid_actors, log) -> dict:
     feats = speaker_normalize(index, raw)[0] if cfg.normalization == "speaker" else raw
     is_va = np.zeros(len(index), bool)
     if valid_actors:
-        is_va = index["actor"].astype(int).isin([int(a) for a in valid_actors]).to_numpy()
+        is_va = index["actor"].astype(int).isin(resolve_actors(valid_actors)).to_numpy()
         if not is_va.any() or is_va.all(): raise DataError("train: --valid-actors must name some, but not all, actors present")
     valid = ([feats[i] for i in np.flatnonzero(is_va)], y[is_va]) if is_va.any() else None
     fit_rows = np.flatnonzero(~is_va)
@@ -78,7 +73,7 @@ def _train(data, out, actors, cfg: TrainConfig, valid_actors, log) -> dict:
             "best_epoch": res.best_epoch, res.monitor: res.best_score, "seconds": round(time.perf_counter() - t0, 1)}
 
 # %% ../../nbs/34_speech_cli.ipynb #0012af71
-def eval_action(model=None, data=None, actors=None, streaming: bool = False, mode: str | None = None,
+def eval_command(model=None, data=None, actors=None, streaming: bool = False, mode: str | None = None,
                 n_boot: int = 1000) -> dict:
     "Score a model on a RAVDESS-layout folder, each actor normalised from its own clips: metrics, actor-bootstrap CI, overlap."
     index = load_index(data, actors)
@@ -109,7 +104,7 @@ def _any_model(model):
     return load_checkpoint(model, family="speech")
 
 # %% ../../nbs/34_speech_cli.ipynb #c3f72d85
-def predict_action(files, model=None, enrol_from=None, streaming: bool = False, mode: str | None = None) -> list:
+def predict_command(files, model=None, enrol_from=None, streaming: bool = False, mode: str | None = None) -> list:
     "Records for each file (see `predict_files`); `enrol_from` (folder or files) gives the speaker's statistics."
     if streaming or isinstance(model, EmotionLSTM):
         m = load_speech_model(model); fs = "mfcc"
@@ -120,76 +115,72 @@ def predict_action(files, model=None, enrol_from=None, streaming: bool = False, 
     enrolment = enrol(enrol_from, fs) if enrol_from and norm == "speaker" else None
     return predict_files(files, m, enrolment, mode)
 
-# %% ../../nbs/34_speech_cli.ipynb #0f267d5d
-def _actors(text: str | None):
-    return [int(a) for a in text.split(",")] if text else None
+# %% ../../nbs/34_speech_cli.ipynb #af62663a
+def study_command(data=None, k: int = 5, seeds=(0, 1, 2), out="results/speech.json", figures="results/figures",
+                  ship_to=None, ship: bool = True, threads: int = 1, check: bool = False, log=None) -> dict:
+    "The speech study (`neurolab.speech.study.run_study`), or with `check` its cheap one-fold rerun against `out`."
+    if check: return results_check(load_index(data), out, log=log)
+    seeds = tuple(int(x) for x in " ".join(map(str, seeds)).replace(",", " ").split())
+    res = run_study(load_index(data), k, out, figures, seeds=seeds, ship_to=(ship_to or default_model_dir()) if ship else None,
+                    threads=threads)
+    return {"out": str(out), "goals": res["goals"], "figures": res["figures"],
+            "uar": {m: round(v["uar"], 3) for m, v in res["systems"].items()}}
 
+# %% ../../nbs/34_speech_cli.ipynb #0f267d5d
 def register(subparsers):
     "Add the `speech` command (train / eval / predict / study) to the `neurolab` parser."
-    from neurolab.cli import emit, emit_per_file
-    sp = subparsers.add_parser("speech", help="speech emotion: offline functionals + streaming LSTM (RAVDESS)",
+    sp = subparsers.add_parser("speech", help=FAMILIES["speech"].help,
                                description="openSMILE/MFCC features, speaker normalisation, EmotionLSTM: train, evaluate, predict, study.")
     sub = sp.add_subparsers(dest="action", required=True, metavar="ACTION")
-    data_help = "RAVDESS-layout folder (Actor_NN/...) or a data root holding ravdess/ (default: $NEUROLAB_DATA/ravdess)"
-    model_help = f"checkpoint folder (default: the shipped models under {default_model_dir()})"
+    model_says = {"model": f"the shipped models under {repo_relative(default_model_dir())}"}
 
     t = sub.add_parser("train", help="train an EmotionLSTM on all actors present (resumes a killed run)",
                        description="Train on every actor under --data (fixed epochs, or early stopping on --valid-actors).")
-    t.add_argument("--data", type=Path, default=None, help=data_help)
-    t.add_argument("--out", type=Path, required=True, help="checkpoint folder to write (rerun the same command to resume)")
-    t.add_argument("--classes", type=int, choices=[8, 6], default=8, help="8 emotions, or 6 (calm→neutral, disgust→angry)")
+    add_common(t, "data", "out", "actors", required=("out",), metavar={"out": "DIR"},
+               help={"out": "checkpoint folder to write (rerun the same command to resume)"})
+    t.add_argument("--classes", dest="n_classes", type=int, choices=[8, 6], default=8, help="8 emotions, or 6 (calm→neutral, disgust→angry)")
     t.add_argument("--epochs", type=int, default=STUDY_LSTM.epochs, help="epochs (the maximum with --valid-actors)")
-    t.add_argument("--actors", default=None, help="comma-separated actors to use (default: all)")
-    t.add_argument("--valid-actors", default=None, help="comma-separated actors held out for early stopping on UAR")
+    t.add_argument("--valid-actors", nargs="+", action=ActorsArg, default=None, metavar="ACTORS",
+                   help="actors held out for early stopping on UAR, e.g. 19,20 (default: none, fixed epochs)")
     t.add_argument("--normalization", choices=["speaker", "global"], default=STUDY_LSTM.normalization,
                    help="per-speaker statistics from each actor's clips, or global")
     t.add_argument("--augment", type=int, default=0, help="augmented copies per clip (noise / pitch / stretch)")
     t.add_argument("--overwrite", action="store_true", help="start afresh when --out holds a run with other settings")
-    t.set_defaults(func=lambda a: emit(train_action(a.data, a.out, _actors(a.actors), a.classes, a.epochs, _actors(a.valid_actors),
-                                                    dataclasses.replace(STUDY_LSTM, n_augment=a.augment, normalization=a.normalization),
-                                                    overwrite=a.overwrite)))
+    t.set_defaults(func=lambda a: emit(call(train_command, a, config=dataclasses.replace(STUDY_LSTM, n_augment=a.augment,
+                                                                                         normalization=a.normalization))))
 
     e = sub.add_parser("eval", help="accuracy, UAR (actor-bootstrap CI), macro-F1 and confusion on a RAVDESS-layout folder",
                        description="Evaluate a model; each actor is normalised with statistics of its own clips.")
-    e.add_argument("--model", type=Path, default=None, help=model_help)
-    e.add_argument("--data", type=Path, default=None, help=data_help)
-    e.add_argument("--actors", default=None, help="comma-separated actors to evaluate (default: all)")
+    add_common(e, "model", "data", "actors", "out", says=model_says)
     e.add_argument("--streaming", action="store_true", help="evaluate the streaming LSTM instead of the offline system")
     e.add_argument("--mode", choices=["mean", "last"], default=None, help="LSTM clip prediction (default: the model's)")
-    e.add_argument("--out", type=Path, default=None, help="also write the JSON here")
-    e.set_defaults(func=lambda a: emit(eval_action(a.model, a.data, _actors(a.actors), a.streaming, a.mode), a.out))
+    e.set_defaults(func=lambda a: emit(call(eval_command, a), a.out))
 
     p = sub.add_parser("predict", help="emotion of audio files", description="One record per file: label and {label: probability}.")
     p.add_argument("files", nargs="+", type=Path, metavar="FILE", help="audio files (any rate, mono or stereo)")
-    p.add_argument("--model", type=Path, default=None, help=model_help)
-    p.add_argument("--enrol", nargs="+", type=Path, default=None, metavar="DIR_OR_FILES",
+    add_common(p, "model", says=model_says)
+    p.add_argument("--enrol", dest="enrol_from", nargs="+", type=Path, default=None, metavar="DIR_OR_FILES",
                    help="unlabelled audio of the same speaker (a folder or files) for speaker normalisation")
     p.add_argument("--streaming", action="store_true", help="use the streaming LSTM (contract MFCC) instead of the offline system")
     p.add_argument("--mode", choices=["mean", "last"], default=None, help="LSTM: mean of frame probabilities or last frame")
-    p.set_defaults(func=lambda a: emit_per_file(predict_action(a.files, a.model, a.enrol, a.streaming, a.mode)))
+    p.set_defaults(func=lambda a: emit_per_file(call(predict_command, a)))
 
     s = sub.add_parser("study", help="actor-disjoint CV of every system × normalisation → results/speech.json; ships models",
                        description="Long: k-fold actor-disjoint CV, actor-bootstrap CIs, figures, shipped models.")
-    s.add_argument("--data", type=Path, default=None, help=data_help)
+    add_common(s, "data")
     s.add_argument("--k", type=int, default=5, help="number of actor-disjoint folds")
-    s.add_argument("--seeds", default="0,1,2", help="comma-separated seeds of the speaker-normalised LSTM")
-    s.add_argument("--out", type=Path, default=Path("results/speech.json"), help="results JSON")
+    s.add_argument("--seeds", nargs="+", default=["0,1,2"], help="seeds of the speaker-normalised LSTM, e.g. 0,1,2 or 0 1 2 (default 0,1,2)")
+    add_common(s, "out", default={"out": Path("results/speech.json")}, help={"out": "results JSON"})
     s.add_argument("--figures", type=Path, default=Path("results/figures"), help="folder for speech_*.png")
     s.add_argument("--ship-to", type=Path, default=default_model_dir(), help="where to save the shipped models")
-    s.add_argument("--no-ship", action="store_true", help="skip training the shipped models")
+    s.add_argument("--no-ship", dest="ship", action="store_false", help="skip training the shipped models")
     s.add_argument("--threads", type=int, default=1, help="torch threads (results record it)")
     s.add_argument("--check", action="store_true",
                    help="instead of the study: rerun one fold cheaply and compare it with --out (exit 1 if outside the spread)")
     def _study(a):
-        if a.check:
-            chk = results_check(load_index(a.data), a.out, log=lambda m: print(m, file=sys.stderr))
-            emit(chk)
-            if not chk["ok"]: raise SystemExit(1)
-            return
-        res = run_study(load_index(a.data), a.k, a.out, a.figures, seeds=tuple(_actors(a.seeds)),
-                        ship_to=None if a.no_ship else a.ship_to, threads=a.threads)
-        emit({"out": str(a.out), "goals": res["goals"], "figures": res["figures"],
-              "uar": {m: round(v["uar"], 3) for m, v in res["systems"].items()}})
+        res = call(study_command, a, log=lambda m: print(m, file=sys.stderr))
+        emit(res)
+        if a.check and not res["ok"]: raise SystemExit(1)
     s.set_defaults(func=_study)
     return sp
 
@@ -212,6 +203,10 @@ def demo(out_dir="results/demo") -> dict:
     whole = StreamingRecognizer(streaming).push(audio)
     rec = StreamingRecognizer(streaming)
     chunked = np.concatenate([rec.push(audio[i:i + 160]) for i in range(0, len(audio), 160)])
-    return {"status": "ok", "model": str(default_model_dir()), "predictions": preds,
-            "streaming": {"file": Path(files[0]).name, "frames": int(len(whole)),
-                          "chunking_invariant": bool(np.array_equal(whole, chunked)), "label": rec.result()["label"]}}
+    first, label = Path(files[0]).name, rec.result()["label"]
+    streaming_rep = {"file": first, "frames": int(len(whole)), "chunking_invariant": bool(np.array_equal(whole, chunked)),
+                     "label": label, "offline_label": preds.get(first), "agrees_with_offline": label == preds.get(first)}
+    if label != preds.get(first):
+        streaming_rep["note"] = ("two different models: the streaming LSTM hears the clip causally (MFCC frames, running "
+                                 "statistics), the offline system its whole-clip functionals; they can disagree on a clip")
+    return {"status": "ok", "model": str(default_model_dir()), "predictions": preds, "streaming": streaming_rep}

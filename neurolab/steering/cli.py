@@ -4,135 +4,45 @@
 
 # %% ../../nbs/23_steering_cli.ipynb #53863e84
 from __future__ import annotations
-import argparse, sys, time
 from pathlib import Path
 
 import numpy as np
-import torch
 
-from ..cli import emit
-from ..core import DataError, DataNotFoundError, assets_dir, data_dir, load_checkpoint, repo_relative, seed_everything, write_json
-from ..metrics import ccc, paired_bootstrap, pearson
-from .grid import EmotionGrid
-from .signals import (SteeringSignals, build_steering_signals, check_model, collect_activations, load_steering_signals,
-                                       model_identity, plot_signals, save_steering_signals, signal_stats)
-from .apply import (METHODS, STRENGTHS, Pass1Cache, calibrate_polarity, make_steering, pass1_cache,
-                                     predict_from_cache, steerability_sweep, with_polarity)
+from ..cliutil import FAMILIES, add_common, call, emit
+from ..core import DataError
+from .signals import load_steering_signals, signal_stats
+from .apply import METHODS, STRENGTHS, steerability_sweep
+from .model import default_model_dir, default_signals_path, load_clips, load_model
+from .training import CALIBRATION_CLIPS, build_signals, stats_summary
 
 # %% auto #0
-__all__ = ['MAX_GRID', 'CALIBRATION_CLIPS', 'MODERATE', 'default_model_dir', 'check_grid', 'default_signals_path',
-           'load_audio_model', 'model_split', 'resolve_actors', 'load_clips', 'calibration_cache', 'build_command',
-           'eval_command', 'accuracy_study', 'sweep_report', 'study_figures', 'run_study', 'register', 'demo']
+__all__ = ['build_command', 'stats_command', 'eval_command', 'study_command', 'register', 'demo']
 
-# %% ../../nbs/23_steering_cli.ipynb #4380495a
-def default_model_dir() -> Path: return assets_dir("audio")
-MAX_GRID = 15  # 225 bins; RAVDESS's ~1000 training clips leave most bins of a larger grid empty
+# %% ../../nbs/23_steering_cli.ipynb #9802ce65
+def build_command(model=None, data=None, grid=(5,), out=None, png=None, actors="train", by: str = "label",
+                  calibrate: bool = True, calibration_clips: int = CALIBRATION_CLIPS, num_samples: int | None = None) -> dict:
+    "`neurolab steer build`: `build_signals` on one grid or several (one pass over the clips)."
+    grid = [grid] if isinstance(grid, int) else list(grid)
+    return build_signals(model, data, grid[0] if len(grid) == 1 else grid, out, png, actors, by, calibrate=calibrate,
+                         calibration_clips=calibration_clips, num_samples=num_samples)
 
-def check_grid(n) -> int:
-    "A grid size the steering commands accept: odd (there is a centre bin) and at most `MAX_GRID`."
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise DataError(f"grid must be a positive odd integer (3 → 9 bins, 5 → 25), got {n!r}")
-    if n % 2 == 0: raise DataError(f"grid must be odd so it has a centre bin (3, 5, 7, …), got {n}")
-    if n > MAX_GRID: raise DataError(f"grid {n} is too large ({n * n} bins); at most {MAX_GRID} ({MAX_GRID ** 2} bins)")
-    return int(n)
-
-def default_signals_path(grid: int = 5) -> Path: return assets_dir("steering", f"signals_{check_grid(grid)}x{grid}.json")
-
-def load_audio_model(path: str | Path | None = None) -> torch.nn.Module:
-    "The audio LRM model at `path` (default: the shipped one), in eval mode; a one-line error when absent."
-    path = Path(path) if path is not None else default_model_dir()
-    if not (path / "config.json").is_file():
-        raise DataNotFoundError(f"no audio model at {path}: pass --model DIR, or train and ship one with `neurolab audio study`")
-    return load_checkpoint(path, family="audio").eval()
-
-def model_split(model: torch.nn.Module) -> dict:
-    "{'train': [...], 'valid': [...], 'test': [...]} actors recorded in the model's checkpoint."
-    split = (getattr(model, "checkpoint_meta", None) or {}).get("split")
-    if not isinstance(split, dict) or not split:
-        raise DataError("the model's checkpoint records no actor split (meta['split']); pass --actors explicitly")
-    return {k: [int(a) for a in v] for k, v in split.items()}
-
-def resolve_actors(model: torch.nn.Module, actors) -> list[int]:
-    "Actor numbers for 'train' | 'valid' | 'test' (from the model's split), 'all', or an explicit list."
-    if isinstance(actors, str):
-        if actors == "all": return list(range(1, 25))
-        split = model_split(model)
-        if actors not in split: raise DataError(f"unknown actor set {actors!r}; the model's split has {sorted(split)}")
-        return split[actors]
-    return [int(a) for a in actors]
-
-def _ravdess_root(data) -> Path:
-    root = Path(data) if data is not None else data_dir()
-    return root / "ravdess" if (root / "ravdess").is_dir() else root
-
-def load_clips(model: torch.nn.Module, data=None, actors="test", num_samples: int | None = None, seed: int = 0,
-               norms: str = "warriner"):
-    "(log-mels list, (n, 2) valence/arousal targets, index rows) of RAVDESS clips of `actors`, optionally a seeded subsample."
-    from neurolab.data import ravdess_index
-    from neurolab.audio.training import model_inputs
-    index = ravdess_index(_ravdess_root(data), download=False)
-    wanted = resolve_actors(model, actors)
-    rows = index[index["actor"].isin(wanted)].reset_index(drop=True)
-    if rows.empty: raise DataError(f"no RAVDESS clips of actors {wanted} under {_ravdess_root(data)}")
-    if num_samples is not None and num_samples < 1: raise DataError(f"--num-samples must be ≥ 1, got {num_samples}")
-    # the inputs the model expects (speaker-normalised ones: statistics from all of each actor's unlabelled clips,
-    # so a subsample sees the same normalisation as the whole set)
-    mels, va = model_inputs(model, rows, norms)
-    if num_samples is not None and num_samples < len(rows):
-        pick = np.sort(rows.sample(n=num_samples, random_state=seed).index.to_numpy())
-        mels, va, rows = [mels[i] for i in pick], va[pick], rows.iloc[pick].reset_index(drop=True)
-    return mels, va, rows
-
-# %% ../../nbs/23_steering_cli.ipynb #b8902f12
-def _stats_summary(st: dict) -> dict:
-    return {k: st[k] for k in ("grid", "dim", "samples", "populated", "fallbacks", "overall", "flagged", "ok")}
-
-CALIBRATION_CLIPS = 8   # training clips used to measure each method's polarity (seeded subsample)
-
-def calibration_cache(model, mels: list, seed: int = 0, n: int = CALIBRATION_CLIPS):
-    "Pass-1 cache of a seeded subsample of (training) clips, for `calibrate_polarity`."
-    pick = np.sort(np.random.default_rng(seed).choice(len(mels), min(n, len(mels)), replace=False))
-    return pass1_cache(model, [mels[i] for i in pick])
-
-def build_command(model_dir=None, data=None, grid=5, out=None, png=None, actors="train", by: str = "label",
-                  norms: str = "warriner", calibrate: bool = True, calibration_clips: int = CALIBRATION_CLIPS,
-                  num_samples: int | None = None, seed: int = 0) -> dict:
-    "Build, save and picture the steering signals of a model on one grid or several (one pass over the clips); returns the report."
-    grids = [check_grid(n) for n in ([grid] if isinstance(grid, int) else list(grid))]
-    if len(grids) > 1 and any(p is not None and Path(p).suffix in (".json", ".png") for p in (out, png)):
-        raise DataError("with several grids, --out and --png are folders (files signals_NxN.json / steering_grid_NxN.png)")
-    model = load_audio_model(model_dir)
-    mels, va, rows = load_clips(model, data, actors, num_samples, seed, norms=norms)
-    acts = collect_activations(model, (mels, va))
-    meta = {"actors": sorted(int(a) for a in rows["actor"].unique()), "clips": int(len(rows)), "norms": norms,
-            "model_dir": repo_relative(Path(model_dir) if model_dir is not None else default_model_dir())}
-    reports, cal_cache = [], calibration_cache(model, mels, n=calibration_clips) if calibrate else None
-    for n in grids:
-        s = build_steering_signals(model, None, n, by=by, meta=meta, activations=acts)
-        if calibrate: with_polarity(s, calibrate_polarity(model, s, None, cache=cal_cache))
-        path = (Path(out) if len(grids) == 1 else Path(out) / f"signals_{n}x{n}.json") if out is not None else default_signals_path(n)
-        save_steering_signals(s, path)
-        pic = path.with_suffix(".png") if png is None else Path(png) if len(grids) == 1 else Path(png) / f"steering_grid_{n}x{n}.png"
-        plot_signals(s, pic, source=path, command="neurolab steer build")
-        reports.append({"out": str(path), "png": str(pic), "grid": s.grid.n, "by": by, "clips": int(len(rows)),
-                        "polarity": s.meta.get("polarity"), "polarity_calibration": s.meta.get("polarity_calibration"),
-                        "bins": {b: {"count": int(s.count[k]), "fallback_of": s.fallback_of[k]} for k, b in enumerate(s.grid.names)},
-                        "stats": _stats_summary(signal_stats(s))})
-    return reports[0] if len(reports) == 1 else {"grids": reports}
+def stats_command(signals=None, grid: int = 5) -> dict:
+    "`neurolab steer stats`: statistics of a signal file (default: the shipped one of `grid`), with out-of-range flags."
+    return signal_stats(load_steering_signals(signals or default_signals_path(grid)))
 
 # %% ../../nbs/23_steering_cli.ipynb #83d2ab91
-def eval_command(model_dir=None, signals=None, data=None, method: str = "bypass", strength: float = 5.0,
+def eval_command(model=None, signals=None, data=None, method: str = "bypass", strength: float = 5.0,
                  alpha: float = 1.0, num_samples: int | None = None, target: str | None = None, grid: int = 5,
                  actors="test", first_pass: bool = False, check_weights: bool = True, seed: int = 0,
                  batch_size: int = 64, calibrated: bool = True) -> dict:
     "Steerability of held-out clips for one method and strength, toward `target` or every bin."
     if method not in METHODS: raise DataError(f"unknown method {method!r}; choose from {list(METHODS)}")
     sig_path = Path(signals) if signals is not None else default_signals_path(grid)   # checks the grid before any work
-    model = load_audio_model(model_dir)
-    sig = load_steering_signals(sig_path, model=model, check_weights=check_weights)
+    m = load_model(model)
+    sig = load_steering_signals(sig_path, model=m, check_weights=check_weights)
     targets = [sig.grid.names[sig.grid.bin(target)]] if target is not None else list(sig.grid.names)
-    mels, va, rows = load_clips(model, data, actors, num_samples, seed)
-    sw = steerability_sweep(model, mels, sig, targets, strengths=[strength], methods=[method], alpha=alpha,
+    mels, va, rows = load_clips(m, data, actors, num_samples, seed)
+    sw = steerability_sweep(m, mels, sig, targets, strengths=[strength], methods=[method], alpha=alpha,
                             first_pass=first_pass, batch_size=batch_size, calibrated=calibrated)
     row = sw["summary"][0]
     return {"n": row["n"], "n_samples": len(mels), "n_targets": len(targets), "method": method, "strength": float(strength),
@@ -140,239 +50,44 @@ def eval_command(model_dir=None, signals=None, data=None, method: str = "bypass"
             "strength0_max_abs_diff": sw["strength0_max_abs_diff"].get(method),
             "per_target": [{k: r[k] for k in ("target", "success_rate", "mean_shift", "off_target_drift")} for r in sw["per_target"]],
             "actors": sorted(int(a) for a in rows["actor"].unique()), "signals": str(sig_path),
-            "signal_stats": _stats_summary(signal_stats(sig))}
-
-# %% ../../nbs/23_steering_cli.ipynb #8f54ce9a
-def _chunked(model, cache, targets_for, sig: SteeringSignals | None, method: str, strength: float, alpha: float,
-             batch_size: int, interpolate: bool = True) -> np.ndarray:
-    "Predictions for every cached clip, steered toward `targets_for[i]` (or unsteered when `sig` is None)."
-    out = np.zeros((len(cache), 2))
-    for i in range(0, len(cache), batch_size):
-        idx = np.arange(i, min(i + batch_size, len(cache)))
-        st = None if sig is None else make_steering(model, sig, [targets_for[j] for j in idx], strength, alpha, method,
-                                                    interpolate=interpolate)[0]
-        out[idx] = predict_from_cache(model, cache, idx, st)
-    return out
-
-def _accuracy_row(name: str, y: np.ndarray, pred: np.ndarray, base: np.ndarray, n_boot: int, seed: int, **info) -> dict:
-    row = {"name": name, **info}
-    for j, d in enumerate(("valence", "arousal")):
-        row[d] = {"pearson": pearson(y[:, j], pred[:, j]), "ccc": ccc(y[:, j], pred[:, j])}
-        if pred is not base:
-            row[d]["pearson_minus_baseline"] = paired_bootstrap(y[:, j], pred[:, j], base[:, j], metric=pearson, n_boot=n_boot, seed=seed)
-    return row
-
-def accuracy_study(model, cache: Pass1Cache, y: np.ndarray, signals: dict, method: str = "lrm",
-                   strength: float = 1.0, alpha: float = 1.0, interp_grids=None, oracle_grids=None, n_boot: int = 2000, seed: int = 0,
-                   batch_size: int = 64) -> dict:
-    "Baseline, plain LRM, self-steering by predicted bin / interpolated prediction, and a separate label-chosen oracle."
-    main = (5,) if 5 in signals else (min(signals),)    # interpolation and oracle rows: the 25-bin grid by default
-    interp_grids = main if interp_grids is None else interp_grids
-    oracle_grids = main if oracle_grids is None else oracle_grids
-    p1 = cache.pred
-    plain = _chunked(model, cache, None, None, method, 0.0, alpha, batch_size)
-    setting = {"method": method, "strength": strength, "alpha": alpha}
-    rows = [_accuracy_row("baseline (feed-forward pass 1)", y, p1, p1, n_boot, seed),
-            _accuracy_row("plain LRM (2 passes, no steering)", y, plain, p1, n_boot, seed)]
-    oracle = []
-    for n, sig in sorted(signals.items()):
-        chosen = sig.grid.categorize(p1[:, 0], p1[:, 1])                   # the model's own pass-1 bin
-        pred = _chunked(model, cache, chosen, sig, method, strength, alpha, batch_size)
-        rows.append(_accuracy_row(f"steered to predicted bin ({n}×{n} = {n * n} bins)", y, pred, p1, n_boot, seed,
-                                  grid=n, target="pass-1 prediction's bin", **setting))
-        if n in interp_grids:
-            pts = [tuple(p) for p in p1]
-            pred = _chunked(model, cache, pts, sig, method, strength, alpha, batch_size, interpolate=True)
-            rows.append(_accuracy_row(f"steered to interpolated prediction ({n}×{n} grid, bilinear)", y, pred, p1, n_boot, seed,
-                                      grid=n, target="pass-1 prediction, bilinear over 4 bin centres", **setting))
-        if n not in oracle_grids: continue
-        by_label = sig.grid.categorize(y[:, 0], y[:, 1])                  # ORACLE: uses the ground-truth label
-        pred = _chunked(model, cache, by_label, sig, method, strength, alpha, batch_size)
-        oracle.append(_accuracy_row(f"ORACLE: steered to the LABEL's bin ({n}×{n})", y, pred, p1, n_boot, seed,
-                                    grid=n, target="ground-truth label's bin (not a valid evaluation)", **setting))
-    return {"n": int(len(y)), "setting": setting, "rows": rows,
-            "oracle_label_chosen": {"warning": "uses the ground-truth label to pick the steering target; an upper bound, "
-                                               "not a result", "rows": oracle}}
-
-# %% ../../nbs/23_steering_cli.ipynb #68bda3f8
-MODERATE = (1.0, 2.0, 3.0)
-
-def _success_ci(sw: dict, method: str, si: int, n_boot: int = 1000, seed: int = 0) -> tuple[float, float]:
-    after, before, aims = sw["after"][method][si], sw["before"], sw["aims"]          # (T, N, 2), (N, 2), (T, 2)
-    ok = np.linalg.norm(aims[:, None] - after, axis=2) < np.linalg.norm(aims[:, None] - before[None], axis=2) - 1e-6
-    per_clip = ok.mean(0)                                                              # (N,) share of targets reached
-    boots = per_clip[np.random.default_rng(seed).integers(0, len(per_clip), (n_boot, len(per_clip)))].mean(1)
-    return float(np.quantile(boots, 0.025)), float(np.quantile(boots, 0.975))
-
-def sweep_report(sw: dict, n_boot: int = 1000, seed: int = 0) -> dict:
-    "JSON-able sweep results: summary rows with CIs, per-target rows, strength-0 check and the goal."
-    summary = []
-    for r in sw["summary"]:
-        si = sw["strengths"].index(r["strength"])
-        lo, hi = _success_ci(sw, r["method"], si, n_boot, seed)
-        summary.append({**r, "success_low": lo, "success_high": hi})
-    moderate = [r for r in summary if r["strength"] in MODERATE]
-    best = max(moderate, key=lambda r: (r["success_rate"], -r["off_target_drift"])) if moderate else None
-    goal = None if best is None else {
-        "criterion": "success rate ≥ 0.90 for at least one method at a moderate strength (1–3)", "met": best["success_rate"] >= 0.9,
-        **{k: best[k] for k in ("method", "strength", "success_rate", "success_low", "success_high", "mean_shift", "off_target_drift")}}
-    return {"grid": None, "targets": sw["targets"], "strengths": sw["strengths"], "methods": sw["methods"],
-            "n_samples": sw["n_samples"], "alpha": sw["alpha"], "first_pass": sw["first_pass"], "summary": summary,
-            "per_target": sw["per_target"], "strength0_max_abs_diff": sw["strength0_max_abs_diff"], "goal": goal}
-
-# %% ../../nbs/23_steering_cli.ipynb #721181b6
-def study_figures(res: dict, sw: dict, signals: dict, figures_dir: str | Path,
-                  source="results/steering.json",   # the results file the figures are drawn from
-                  command: str = "neurolab steer study") -> list[str]:
-    "Write the study's figures (PNG + SVG) under `figures_dir`; returns the PNG paths."
-    from neurolab.viz.fields import dose_response, steering_arrows
-    from neurolab.viz.style import save_figure
-    import matplotlib; matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-    fd = Path(figures_dir); fd.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for n, sig in sorted(signals.items()):
-        p = fd / f"steering_grid_{n}x{n}.png"; plot_signals(sig, p, source=source, command=command); paths.append(p)
-    rep, x = res["steerability"], np.asarray(res["steerability"]["strengths"])
-    rows = lambda m: [r for r in rep["summary"] if r["method"] == m]
-    for m in rep["methods"]:
-        p = fd / f"steering_dose_{m}.png"
-        dose_response(x, {"success rate (95% CI over clips)": {"mean": [r["success_rate"] for r in rows(m)],
-                                                             "low": [r["success_low"] for r in rows(m)],
-                                                             "high": [r["success_high"] for r in rows(m)]},
-                          "shift toward target": [r["mean_shift"] for r in rows(m)],
-                          "off-target drift": [r["off_target_drift"] for r in rows(m)]},
-                      ylabel="value", title=f"steering dose-response: {m}", path=p, source=source, command=command)
-        paths.append(p)
-    p = fd / "steering_dose_response.png"
-    dose_response(x, {m: {"mean": [r["success_rate"] for r in rows(m)], "low": [r["success_low"] for r in rows(m)],
-                          "high": [r["success_high"] for r in rows(m)]} for m in rep["methods"]},
-                  ylabel="success rate (moved toward target)", title="steerability: success rate by method", path=p, source=source, command=command)
-    paths.append(p)
-    g = rep.get("goal") or max((r for r in rep["summary"] if r["strength"] != 0), key=lambda r: r["success_rate"], default=None)
-    if g:
-        si, T = rep["strengths"].index(g["strength"]), len(rep["targets"])
-        after = sw["after"][g["method"]][si].reshape(-1, 2)
-        p = fd / "steering_arrows.png"
-        steering_arrows(np.tile(sw["before"], (T, 1)), after, sw["aims"],
-                        title=f"{g['method']}, strength {g['strength']:g}: unsteered → steered", path=p, source=source, command=command)
-        paths.append(p)
-    acc = res["accuracy"]["rows"][1:]
-    fig, axes = plt.subplots(1, 2, figsize=(11, 0.45 * len(acc) + 1.6), sharey=True)
-    for ax, d in zip(axes, ("valence", "arousal")):
-        diffs = [r[d]["pearson_minus_baseline"] for r in acc]
-        yy = np.arange(len(acc))
-        ax.errorbar([q["diff"] for q in diffs], yy, xerr=[[q["diff"] - q["low"] for q in diffs], [q["high"] - q["diff"] for q in diffs]],
-                    fmt="o", capsize=3)
-        ax.axvline(0, color="0.5", lw=0.8); ax.set_title(f"{d}: Δ Pearson r vs feed-forward (95% CI)")
-        ax.set_yticks(yy, [r["name"] for r in acc], fontsize=8); ax.invert_yaxis()
-        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(5))
-    fig.tight_layout(); p = fd / "steering_accuracy.png"; save_figure(fig, p, source, command); plt.close(fig); paths.append(p)
-    return [repo_relative(p) for p in paths]
-
-# %% ../../nbs/23_steering_cli.ipynb #5b01bdd7
-def run_study(model_dir=None, data=None, out="results/steering.json", figures_dir="results/figures", grids=(3, 5, 7),
-              sweep_grid: int = 3, num_samples: int | None = 16, accuracy_samples: int | None = None,
-              methods=METHODS, strengths=STRENGTHS, accuracy_method: str = "lrm", accuracy_strength: float = 1.0,
-              alpha: float = 1.0, signals_dir=None, rebuild_signals: bool = False, n_boot: int = 2000, seed: int = 0,
-              batch_size: int = 64, threads: int | None = None, progress: bool = True, note: str | None = None) -> dict:
-    "Accuracy and steerability studies on the model's held-out actors; writes `out` and the figures."
-    grids, sweep_grid = tuple(check_grid(n) for n in grids), check_grid(sweep_grid)
-    t0 = time.time(); seed_everything(seed)
-    if threads: torch.set_num_threads(threads)
-    say = (lambda *a: print(*a, file=sys.stderr, flush=True)) if progress else (lambda *a: None)
-    model_dir = Path(model_dir) if model_dir is not None else default_model_dir()
-    model = load_audio_model(model_dir)
-    split = model_split(model)
-    signals, sources, acts = {}, {}, None
-    for n in sorted(set(grids) | {sweep_grid}):
-        path = (Path(signals_dir) if signals_dir is not None else default_signals_path(n).parent) / f"signals_{n}x{n}.json"
-        try:
-            if rebuild_signals: raise DataError("rebuild requested")
-            signals[n] = load_steering_signals(path, model=model, grid=n); sources[n] = repo_relative(path)
-        except (DataError, FileNotFoundError) as e:
-            say(f"steering signals {n}×{n}: rebuilding from training actors ({str(e).splitlines()[0][:160]})")
-            if acts is None:   # one pass over the training clips serves every grid
-                mels_tr, va_tr, _ = load_clips(model, data, "train")
-                acts = collect_activations(model, (mels_tr, va_tr), batch_size)
-            signals[n] = build_steering_signals(model, None, n, activations=acts,
-                                                meta={"actors": split["train"], "clips": int(len(acts["pred"])), "model_dir": repo_relative(model_dir)})
-            with_polarity(signals[n], calibrate_polarity(model, signals[n], None, cache=calibration_cache(model, mels_tr, seed)))
-            sources[n] = f"rebuilt in memory from training actors {split['train']}"
-    mels, y, rows = load_clips(model, data, "test", accuracy_samples, seed)
-    say(f"accuracy study: {len(mels)} test clips of actors {sorted(int(a) for a in rows.actor.unique())}")
-    cache = pass1_cache(model, mels, batch_size)
-    acc = accuracy_study(model, cache, y, {n: signals[n] for n in grids}, accuracy_method, accuracy_strength, alpha,
-                         n_boot=n_boot, seed=seed, batch_size=batch_size)
-    t_acc = time.time() - t0
-    pick = np.arange(len(mels)) if num_samples is None or num_samples >= len(mels) else \
-        np.sort(np.random.default_rng(seed).choice(len(mels), num_samples, replace=False))
-    sub = Pass1Cache([cache.logmels[i] for i in pick], {k: v[torch.as_tensor(pick)] for k, v in cache.sources.items()}, cache.pred[pick])
-    say(f"steerability sweep: {len(pick)} clips × {sweep_grid}×{sweep_grid} targets × {len(methods)} methods × {len(strengths)} strengths")
-    sw = steerability_sweep(model, None, signals[sweep_grid], strengths=strengths, methods=methods, alpha=alpha,
-                            batch_size=batch_size, cache=sub,
-                            progress=(lambda m, i, n: say(f"  {m}: {i}/{n}") if i % (batch_size * 20) < batch_size or i == n else None))
-    steer_rep = sweep_report(sw, seed=seed); steer_rep["grid"] = sweep_grid
-    # the same clips and targets WITHOUT the calibrated polarity, at moderate strengths: what the sign does
-    raw = steerability_sweep(model, None, signals[sweep_grid], strengths=[s for s in (1.0, 3.0) if s in strengths] or [max(strengths)],
-                             methods=methods, alpha=alpha, batch_size=batch_size, cache=sub, calibrated=False)
-    steer_rep["polarity"] = sw["polarity"]
-    steer_rep["polarity_calibration"] = signals[sweep_grid].meta.get("polarity_calibration")
-    steer_rep["uncalibrated"] = [{k: r[k] for k in ("method", "strength", "success_rate", "mean_shift", "off_target_drift")}
-                                 for r in raw["summary"]]
-    res = {"task": "steering the LRM audio model (RAVDESS valence/arousal, Warriner norms per category)",
-           "model": {"dir": repo_relative(model_dir), **{k: v for k, v in model_identity(model).items() if k != "init"}},
-           "split": split, "test_actors": sorted(int(a) for a in rows["actor"].unique()),
-           "signals": {f"{n}x{n}": {"source": sources[n], **_stats_summary(signal_stats(signals[n])),
-                                     "fallback_bins": [b for b, f in zip(signals[n].grid.names, signals[n].fallback_of) if f]}
-                       for n in sorted(signals)},
-           "accuracy": acc, "steerability": steer_rep,
-           "settings": {"grids": list(grids), "sweep_grid": sweep_grid, "num_samples": int(len(pick)),
-                        "accuracy_samples": int(len(mels)), "methods": list(methods), "strengths": [float(s) for s in strengths],
-                        "accuracy_method": accuracy_method, "accuracy_strength": accuracy_strength, "alpha": alpha,
-                        "n_boot": n_boot, "seed": seed, "sweep_clips": rows["path"].iloc[pick].map(lambda p: Path(p).name).tolist()},
-           "seconds": {"accuracy": round(t_acc, 1)}}
-    if note: res["note"] = note
-    res["figures"] = study_figures(res, sw, signals, figures_dir, source=out)
-    res["seconds"]["total"] = round(time.time() - t0, 1)
-    write_json(out, res)
-    return res
+            "signal_stats": stats_summary(signal_stats(sig))}
 
 # %% ../../nbs/23_steering_cli.ipynb #c8b8a052
-def _actors_arg(text: str):
-    if text in ("train", "valid", "test", "all"): return text
-    try: return [int(a) for a in text.split(",") if a.strip()]
-    except ValueError: raise argparse.ArgumentTypeError(f"actors must be train/valid/test/all or comma-separated numbers, got {text!r}") from None
-
-def _common(p, model: bool = True, data: bool = True):
-    if model: p.add_argument("--model", type=Path, default=None, help="audio model folder (default: the shipped model, neurolab/assets/audio)")
-    if data: p.add_argument("--data", type=Path, default=None, help="data folder with ravdess/ (default: $NEUROLAB_DATA or <repo>/data)")
+def study_command(model=None, data=None, out="results/steering.json", figures="results/figures", grids=(3, 5, 7),
+                  sweep_grid: int = 3, num_samples: int | None = 16, accuracy_samples: int | None = None, methods=METHODS,
+                  strengths=STRENGTHS, accuracy_method: str = "lrm", accuracy_strength: float = 1.0, alpha: float = 1.0,
+                  signals_dir=None, rebuild_signals: bool = False, n_boot: int = 2000, seed: int = 0, threads: int | None = None,
+                  note: str | None = None) -> dict:
+    "`neurolab steer study`: `steering.study.run_study`, and the part of its results worth printing."
+    from neurolab.steering.study import run_study, study_summary
+    res = run_study(model, data, out, figures, tuple(grids), sweep_grid, num_samples, accuracy_samples, tuple(methods), tuple(strengths),
+                    accuracy_method, accuracy_strength, alpha, signals_dir, rebuild_signals, n_boot, seed, threads=threads, note=note)
+    return study_summary(res, out)
 
 def register(subparsers):
     "Add `neurolab steer build | eval | stats | study`."
-    p = subparsers.add_parser("steer", help="steering signals, steerability and the steering study",
+    p = subparsers.add_parser("steer", help=FAMILIES["steer"].help,
                               description="Steer the LRM audio model toward emotion-grid targets.")
     sub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    model_says = {"model": "the shipped audio model, neurolab/assets/audio"}
 
     b = sub.add_parser("build", help="build steering signals from a model's training actors",
                        description="Per-bin mean 128-d valence/arousal pathway activations of the model on its training actors.")
-    _common(b)
+    add_common(b, "model", "data", says=model_says)
     b.add_argument("--grid", type=int, nargs="+", default=[5], help="grid size n, odd (3 → 9 bins, 5 → 25, 7 → 49; default 5); several share one pass")
     b.add_argument("--out", type=Path, default=None, help="signal JSON, or a folder for several grids (default: neurolab/assets/steering/signals_NxN.json)")
     b.add_argument("--png", type=Path, default=None, help="grid picture, or a folder for several grids (default: next to each signal file)")
-    b.add_argument("--actors", type=_actors_arg, default="train", help="train (default, from the model's split), valid, test, all, or e.g. 1,2,3")
+    add_common(b, "actors", default={"actors": "train"}, says={"actors": "train, the model's training actors"})
     b.add_argument("--by", choices=["label", "prediction"], default="label", help="bin clips by their label (default) or the model's pass-1 prediction")
-    b.add_argument("--no-calibrate", action="store_true", help="skip measuring each method's polarity on training clips")
+    b.add_argument("--no-calibrate", dest="calibrate", action="store_false", help="skip measuring each method's polarity on training clips")
     b.add_argument("--calibration-clips", type=int, default=CALIBRATION_CLIPS, help=f"clips used to measure polarity (default {CALIBRATION_CLIPS})")
     b.add_argument("--num-samples", type=int, default=None, help="seeded subsample of this many clips (default: all of --actors)")
-    b.set_defaults(func=lambda a: emit(build_command(a.model, a.data, a.grid[0] if len(a.grid) == 1 else a.grid, a.out, a.png,
-                                                     a.actors, a.by, calibrate=not a.no_calibrate, calibration_clips=a.calibration_clips,
-                                                     num_samples=a.num_samples)))
+    b.set_defaults(func=lambda a: emit(call(build_command, a)))
 
     e = sub.add_parser("eval", help="steerability of held-out clips for one method and strength",
                        description="Steer held-out clips toward a bin (or every bin); JSON with n, method, strength, "
                                    "success_rate, mean_shift, off_target_drift, per-target rows and signal statistics.")
-    _common(e)
+    add_common(e, "model", "data", says=model_says)
     e.add_argument("--signals", type=Path, default=None, help="signal JSON (default: the shipped file for --grid)")
     e.add_argument("--grid", type=int, default=5, help="grid of the default signal file (default 5)")
     e.add_argument("--method", choices=list(METHODS), default="bypass", help="injection method (default bypass)")
@@ -380,27 +95,25 @@ def register(subparsers):
     e.add_argument("--alpha", type=float, default=1.0, help="blend with the model's own activation, 0–1 (default 1)")
     e.add_argument("--num-samples", type=int, default=None, help="seeded subsample of this many clips (default: all)")
     e.add_argument("--target", default=None, help="one target bin, e.g. very_positive_strong (default: every bin)")
-    e.add_argument("--actors", type=_actors_arg, default="test", help="test (default: the model's held-out actors), valid, train, all, or e.g. 21,22")
+    add_common(e, "actors", default={"actors": "test"}, says={"actors": "test, the model's held-out actors"})
     e.add_argument("--first-pass", action="store_true", help="also steer pass 1")
-    e.add_argument("--any-weights", action="store_true", help="accept signals built from other weights of the same architecture")
-    e.add_argument("--raw", action="store_true", help="ignore the signal file's calibrated polarity (use the strength's sign as given)")
+    e.add_argument("--any-weights", dest="check_weights", action="store_false", help="accept signals built from other weights of the same architecture")
+    e.add_argument("--raw", dest="calibrated", action="store_false", help="ignore the signal file's calibrated polarity (use the strength's sign as given)")
     e.add_argument("--seed", type=int, default=0, help="seed of the subsample")
-    e.add_argument("--out", type=Path, default=None, help="also write the JSON here")
-    e.set_defaults(func=lambda a: emit(eval_command(a.model, a.signals, a.data, a.method, a.strength, a.alpha, a.num_samples,
-                                                    a.target, a.grid, a.actors, a.first_pass, not a.any_weights, a.seed,
-                                                    calibrated=not a.raw), a.out))
+    add_common(e, "out")
+    e.set_defaults(func=lambda a: emit(call(eval_command, a), a.out))
 
     s = sub.add_parser("stats", help="statistics of a signal file, with out-of-range flags",
                        description="Mean, SD, range and norm of every bin's signals; flags negative, dead or outlying signals.")
     s.add_argument("--signals", type=Path, default=None, help="signal JSON (default: the shipped file for --grid)")
     s.add_argument("--grid", type=int, default=5, help="grid of the default signal file (default 5)")
-    s.set_defaults(func=lambda a: emit(signal_stats(load_steering_signals(a.signals or default_signals_path(a.grid)))))
+    s.set_defaults(func=lambda a: emit(call(stats_command, a)))
 
     st = sub.add_parser("study", help="accuracy and steerability studies on held-out actors (writes results/steering.json)",
                         description="Self-steering accuracy (9/25/49 bins, interpolation; oracle apart) with paired bootstrap CIs, "
                                     "and the steerability sweep over methods × strengths × target bins, with figures.")
-    _common(st)
-    st.add_argument("--out", type=Path, default=Path("results/steering.json"), help="results JSON (default results/steering.json)")
+    add_common(st, "model", "data", says=model_says)
+    add_common(st, "out", default={"out": Path("results/steering.json")}, help={"out": "results JSON"})
     st.add_argument("--figures", type=Path, default=Path("results/figures"), help="figure folder (default results/figures)")
     st.add_argument("--num-samples", type=int, default=16, help="test clips in the steerability sweep (default 16)")
     st.add_argument("--accuracy-samples", type=int, default=None, help="test clips in the accuracy study (default: all)")
@@ -417,22 +130,13 @@ def register(subparsers):
     st.add_argument("--seed", type=int, default=0, help="seed (default 0)")
     st.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     st.add_argument("--note", default=None, help="a remark stored in the results (e.g. which checkpoint and why)")
-    st.set_defaults(func=lambda a: emit(_study_summary(run_study(
-        a.model, a.data, a.out, a.figures, tuple(a.grids), a.sweep_grid, a.num_samples, a.accuracy_samples, tuple(a.methods),
-        tuple(a.strengths), a.accuracy_method, a.accuracy_strength, a.alpha, a.signals_dir, a.rebuild_signals, a.n_boot, a.seed,
-        threads=a.threads, note=a.note), a.out)))
-
-def _study_summary(res: dict, out) -> dict:
-    "The part of the study worth printing: accuracy r per row, the goal, where the files went."
-    acc = [{"name": r["name"], **{d: round(r[d]["pearson"], 4) for d in ("valence", "arousal")}} for r in res["accuracy"]["rows"]]
-    return {"out": str(out), "accuracy_pearson": acc, "goal": res["steerability"]["goal"],
-            "strength0_max_abs_diff": res["steerability"]["strength0_max_abs_diff"], "figures": res["figures"], "seconds": res["seconds"]}
+    st.set_defaults(func=lambda a: emit(call(study_command, a)))
 
 # %% ../../nbs/23_steering_cli.ipynb #daf03c22
 def demo(out_dir: str | Path = "results/demo") -> dict:
     "Steer four held-out clips with the shipped model and signals; writes steering_demo.png under `out_dir`."
     try:
-        model = load_audio_model()
+        model = load_model()
         sig = load_steering_signals(default_signals_path(5), model=model)
         mels, va, rows = load_clips(model, None, "test", num_samples=4)
     except (DataError, FileNotFoundError) as e:

@@ -4,46 +4,18 @@
 
 # %% ../../nbs/43_text_cli.ipynb #9f56870b
 from __future__ import annotations
-import argparse
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..core import CheckpointError, DataError, DataNotFoundError, assets_dir, data_dir, load_checkpoint, seed_everything
+from ..core import CheckpointError, DataError, DataNotFoundError, data_dir, seed_everything
 from ..data import EMOBANK, VAD, load_emobank
-from ..cli import emit
+from ..cliutil import FAMILIES, add_common, call, emit, read_texts
+from .model import default_model_dir, embed_for, load_model, truncated_for
 
 # %% auto #0
-__all__ = ['DEMO_TEXTS', 'default_model', 'load_text_model', 'embed_for', 'truncated_for', 'read_emobank', 'cmd_train',
-           'cmd_eval', 'read_texts', 'cmd_predict', 'cmd_study', 'register', 'demo']
-
-# %% ../../nbs/43_text_cli.ipynb #01788645
-def default_model() -> Path: "The shipped text model (`neurolab/assets/text`)."; return assets_dir("text")
-
-def load_text_model(path: str | Path | None = None):
-    "A trained text model (a TRM on embeddings, or a fine-tuned `TextRegressor`) from a checkpoint folder (default: the shipped one)."
-    path = Path(path) if path is not None else default_model()
-    if not (path / "config.json").exists(): raise DataNotFoundError(f"no text model at {path} (expected config.json + model.safetensors)")
-    return load_checkpoint(path, family="text")
-
-def embed_for(model, texts: list[str], progress: bool = False) -> tuple[object, object]:
-    "(model input, model) for `texts`: the texts for a `TextRegressor`; for a TRM, embeddings from the encoder its checkpoint records (a changed encoder is refused)."
-    from neurolab.text.encoders import check_texts, get_encoder
-    from neurolab.text.trm import TextRegressor
-    texts = check_texts(texts)
-    if isinstance(model, TextRegressor): return texts, model  # fine-tuned: it reads texts with its own encoder
-    enc = get_encoder(model.encoder)
-    want = getattr(model, "checkpoint_meta", {}).get("encoder_identity")
-    if want is not None and want != enc.identity:
-        raise CheckpointError(f"model was trained on {want} embeddings but the installed encoder is {enc.identity}")
-    return enc.embed(texts, progress=progress), model
-
-def truncated_for(model, texts: list[str]) -> np.ndarray:
-    "Whether each text exceeds the token limit of the model's encoder (then only its beginning is read)."
-    from neurolab.text.encoders import get_encoder
-    from neurolab.text.trm import TextRegressor
-    return model.encoder.truncated(texts) if isinstance(model, TextRegressor) else get_encoder(model.encoder).truncated(texts)
+__all__ = ['DEMO_TEXTS', 'read_emobank', 'train_command', 'eval_command', 'predict_command', 'study_command', 'register', 'demo']
 
 # %% ../../nbs/43_text_cli.ipynb #fe5d26cb
 def read_emobank(path: str | Path | None) -> pd.DataFrame:
@@ -62,76 +34,76 @@ def _split_rows(df: pd.DataFrame, split: str, source) -> pd.DataFrame:
     if rows.empty: raise DataError(f"{source}: no rows in split {split!r} (splits: {sorted(df['split'].unique())})")
     return rows
 
-def cmd_train(a) -> dict:
-    "Train on 90% of `train`, select on the seeded 10% validation slice, report on `dev`; `--out` belongs to this run."
+def train_command(data=None, out=None, version: str = "v6", encoder: str = "minilm", finetune: bool = False, k: int = 3,
+                  epochs1: int = 40, epochs2: int = 10, limit: int | None = None, seed: int = 0,
+                  overwrite: bool = False, quiet: bool = False) -> dict:
+    "Train on 90% of `train`, select on the seeded 10% validation slice, report on `dev`; `out` belongs to this run."
     from neurolab.train import run_folder
-    settings = {k: v for k, v in vars(a).items() if k != "quiet"}
-    with run_folder(a.out, settings, overwrite=a.overwrite):  # locked; the same settings resume, others are refused
-        return _train(a)
+    if out is None: raise DataError("text train: --out DIR is required")
+    settings = dict(data=None if data is None else str(data), out=str(out), version=version, encoder=encoder, finetune=finetune,
+                    k=k, epochs1=epochs1, epochs2=epochs2, limit=limit, seed=seed)
+    with run_folder(out, settings, overwrite=overwrite):  # locked; the same settings resume, others are refused
+        return _train(data, Path(out), version, encoder, finetune, k, epochs1, epochs2, limit, seed, quiet)
 
-def _train(a) -> dict:
-    from neurolab.text.training import emobank_split, evaluate, train_trm, finetune, train_valid_split
+def _train(data, out: Path, version, encoder, finetune_, k, epochs1, epochs2, limit, seed, quiet) -> dict:
+    from neurolab.text.training import evaluate, train_trm, finetune, train_valid_split
     from neurolab.core import save_checkpoint
-    df = read_emobank(a.data)
-    tr, dv = _split_rows(df, "train", a.data or "EmoBank"), _split_rows(df, "dev", a.data or "EmoBank")
-    if a.limit: tr, dv = tr.iloc[:a.limit], dv.iloc[:a.limit]
+    df = read_emobank(data)
+    tr, dv = _split_rows(df, "train", data or "EmoBank"), _split_rows(df, "dev", data or "EmoBank")
+    if limit: tr, dv = tr.iloc[:limit], dv.iloc[:limit]
     fi, vi = train_valid_split(len(tr))
-    T = {k: tr["text"].iloc[i].tolist() for k, i in (("fit", fi), ("valid", vi))}
-    Y = {k: tr[VAD].to_numpy(np.float32)[i] for k, i in (("fit", fi), ("valid", vi))}
-    out = Path(a.out)
-    if a.finetune:
-        head_kwargs = dict(n_iter=a.k) if a.version != "linear" else None
-        model, info = finetune(T["fit"], Y["fit"], T["valid"], Y["valid"], encoder=a.encoder, head=a.version, head_kwargs=head_kwargs,
-                               cfg=dict(epochs=a.epochs1), out_dir=out / "finetune", seed=a.seed, progress=not a.quiet)
-        save_checkpoint(model, out / "model", meta=dict(version=a.version, encoder=a.encoder, end_to_end=True, seed=a.seed,
+    T = {s: tr["text"].iloc[i].tolist() for s, i in (("fit", fi), ("valid", vi))}
+    Y = {s: tr[VAD].to_numpy(np.float32)[i] for s, i in (("fit", fi), ("valid", vi))}
+    if finetune_:
+        head_kwargs = dict(n_iter=k) if version != "linear" else None
+        model, info = finetune(T["fit"], Y["fit"], T["valid"], Y["valid"], encoder=encoder, head=version, head_kwargs=head_kwargs,
+                               cfg=dict(epochs=epochs1), out_dir=out / "finetune", seed=seed, progress=not quiet)
+        save_checkpoint(model, out / "model", meta=dict(version=version, encoder=encoder, end_to_end=True, seed=seed,
                                                         valid_pearson_mean=info["best_valid_pearson_mean"]))
         ev, seconds = evaluate(model, dv["text"].tolist(), dv[VAD].to_numpy(np.float32)), info["train_seconds"]
     else:
-        if a.version == "linear": raise DataError("--version linear needs --finetune (on fixed embeddings, ridge is the linear model)")
+        if version == "linear": raise DataError("--version linear needs --finetune (on fixed embeddings, ridge is the linear model)")
         from neurolab.text.encoders import get_encoder
-        enc = get_encoder(a.encoder)
-        X = {k: enc.embed(t, progress=not a.quiet) for k, t in T.items()}
-        model, info = train_trm(a.version, X["fit"], Y["fit"], X["valid"], Y["valid"], n_iter=a.k, encoder=a.encoder, out_dir=out, seed=a.seed,
-                                phase1=dict(epochs=a.epochs1), phase2=dict(epochs=a.epochs2), progress=not a.quiet)
+        enc = get_encoder(encoder)
+        X = {s: enc.embed(t, progress=not quiet) for s, t in T.items()}
+        model, info = train_trm(version, X["fit"], Y["fit"], X["valid"], Y["valid"], n_iter=k, encoder=encoder, out_dir=out, seed=seed,
+                                phase1=dict(epochs=epochs1), phase2=dict(epochs=epochs2), progress=not quiet)
         ev, seconds = evaluate(model, enc.embed(dv["text"].tolist(), progress=False), dv[VAD].to_numpy(np.float32)), info["train_seconds"]
-    return dict(model=str(out / "model"), version=a.version, encoder=a.encoder, K=a.k, finetuned=a.finetune, n_fit=len(fi), n_valid=len(vi),
-                n_dev=len(dv), train_seconds=seconds, dev={k: ev[k] for k in ("n", "pearson", "mae", "mse", "r2", "hope", "faith", "love")})
+    return dict(model=str(out / "model"), version=version, encoder=encoder, K=k, finetuned=finetune_, n_fit=len(fi), n_valid=len(vi),
+                n_dev=len(dv), train_seconds=seconds, dev={m: ev[m] for m in ("n", "pearson", "mae", "mse", "r2", "hope", "faith", "love")})
 
-def cmd_eval(a) -> dict:
+def eval_command(csv=None, model=None, split: str = "dev", limit: int | None = None, quiet: bool = False) -> dict:
     "Metrics of a model on one split of any EmoBank-format CSV (`test` included)."
     from neurolab.text.training import evaluate
-    df = read_emobank(a.csv)
-    rows = _split_rows(df, a.split, a.csv or "EmoBank")
-    if a.limit: rows = rows.iloc[:a.limit]
-    model = load_text_model(a.model)
-    X, m = embed_for(model, rows["text"].tolist(), progress=not a.quiet)
-    ev, truncated = evaluate(m, X, rows[VAD].to_numpy(np.float32)), truncated_for(model, rows["text"].tolist())
-    return dict(model=str(a.model or default_model()), split=a.split, **{k: ev[k] for k in ("n", "pearson", "mae", "mse", "r2", "hope", "faith", "love")},
+    df = read_emobank(csv)
+    rows = _split_rows(df, split, csv or "EmoBank")
+    if limit: rows = rows.iloc[:limit]
+    m = load_model(model)
+    X, mm = embed_for(m, rows["text"].tolist(), progress=not quiet)
+    ev, truncated = evaluate(mm, X, rows[VAD].to_numpy(np.float32)), truncated_for(m, rows["text"].tolist())
+    return dict(model=str(model or default_model_dir()), split=split, **{k: ev[k] for k in ("n", "pearson", "mae", "mse", "r2", "hope", "faith", "love")},
                 last_iteration=dict(pearson=ev["last"]["pearson"]), truncated=int(truncated.sum()))
 
-def read_texts(texts: list[str], stdin=None) -> list[str]:
-    "The texts to predict: the arguments, or with the single argument '-' one text per non-empty line of stdin."
-    import sys
-    if list(texts) == ["-"]:
-        texts = [line.rstrip("\n") for line in (stdin or sys.stdin) if line.strip()]
-        if not texts: raise DataError("no texts on stdin (one text per line)")
-    return list(texts)
-
-def cmd_predict(a) -> list:
+def predict_command(texts, model=None, stdin=None) -> list:
+    "V, A, D (1–5), confidence and a truncation flag for each text (`['-']`: one text per line of `stdin`)."
     from neurolab.text.encoders import check_texts
-    texts = check_texts(read_texts(a.texts, getattr(a, "stdin", None)))  # refuse bad input before loading anything
-    model = load_text_model(a.model)
-    X, m = embed_for(model, texts)
-    p, truncated = m.predict(X), truncated_for(model, texts)  # the model's own output choice (ensemble or last iteration), on 1–5
+    texts = check_texts(read_texts(texts, stdin))  # refuse bad input before loading anything
+    m = load_model(model)
+    X, mm = embed_for(m, texts)
+    p, truncated = mm.predict(X), truncated_for(m, texts)  # the model's own output choice (ensemble or last iteration), on 1–5
     return [dict(text=t, **{d: float(p["pad"][i, j]) for j, d in enumerate(VAD)}, confidence=float(p["confidence"][i]), truncated=bool(truncated[i]))
             for i, t in enumerate(texts)]
 
-def cmd_study(a) -> dict:
+def study_command(out="results/text.json", figures="results/figures", encoder: str = "minilm", versions=None, ks=(1, 2, 3, 5),
+                  frozen_ks=(3,), seeds=(0, 1, 2), finetune_seeds=(0,), finetune_epochs: int | None = None, limit: int | None = None,
+                  n_boot: int = 2000, jobs: int = 1, ship: bool = False, quiet: bool = False) -> dict:
+    "The text study (`neurolab.text.study.run_study`); returns where things went and each system's Pearson r."
     from neurolab.text.study import run_study
-    res = run_study(a.out, a.figures, encoder=a.encoder, versions=a.versions, ks=a.ks, frozen_ks=a.frozen_ks, seeds=a.seeds,
-                    finetune_seeds=a.finetune_seeds, finetune_cfg=dict(epochs=a.finetune_epochs) if a.finetune_epochs else None,
-                    limit_train=a.limit, limit_dev=a.limit, n_boot=a.n_boot, ship_to=default_model() if a.ship else None, progress=not a.quiet, jobs=a.jobs)
-    return dict(out=str(a.out), systems={r["system"]: {f"pearson_{d}": r[f"pearson_{d}"] for d in VAD} for r in res["summary"]},
+    from neurolab.text.trm import VERSIONS
+    res = run_study(out, figures, encoder=encoder, versions=list(versions or VERSIONS), ks=list(ks), frozen_ks=list(frozen_ks), seeds=list(seeds),
+                    finetune_seeds=list(finetune_seeds), finetune_cfg=dict(epochs=finetune_epochs) if finetune_epochs else None,
+                    limit_train=limit, limit_dev=limit, n_boot=n_boot, ship_to=default_model_dir() if ship else None, progress=not quiet, jobs=jobs)
+    return dict(out=str(out), systems={r["system"]: {f"pearson_{d}": r[f"pearson_{d}"] for d in VAD} for r in res["summary"]},
                 figures=res["figures"], shipped_model=res["shipped_model"], seconds=res["environment"]["stage_seconds"]["total"])
 
 # %% ../../nbs/43_text_cli.ipynb #1f2a20cc
@@ -139,15 +111,15 @@ def register(subparsers):
     "Add `text` (train / eval / predict / study) to the `neurolab` parser."
     from neurolab.text.trm import HEADS, VERSIONS
     from neurolab.text.encoders import ENCODERS
-    t = subparsers.add_parser("text", help="PAD (valence/arousal/dominance) from text: fine-tuned encoders and Tiny Recursive Models on EmoBank",
+    t = subparsers.add_parser("text", help=FAMILIES["text"].help,
                               description="Train, evaluate and apply text models for EmoBank V/A/D.")
     sub = t.add_subparsers(dest="action", required=True, metavar="ACTION")
     quiet = dict(action="store_true", help="no progress bars")
 
     p = sub.add_parser("train", help="train on 90%% of EmoBank train, select on a 10%% validation slice, report dev",
                        description="Train a TRM on fixed embeddings (two phases), or with --finetune an encoder and its head end to end.")
-    p.add_argument("--data", default=None, help="data folder with emobank/emobank.csv, or the CSV (default: $NEUROLAB_DATA)")
-    p.add_argument("--out", required=True, help="output folder (OUT/model is the trained checkpoint; the rest allows resuming)")
+    add_common(p, "data", "out", required=("out",), metavar={"out": "DIR"},
+               help={"data": "data folder with emobank/emobank.csv, or the CSV", "out": "output folder (OUT/model is the trained checkpoint; the rest allows resuming)"})
     p.add_argument("--version", default="v6", choices=list(HEADS), help="head: a TRM version, or 'linear' with --finetune (default v6)")
     p.add_argument("--encoder", default="minilm", help=f"encoder: {', '.join(ENCODERS)}, or any Sentence-Transformers / Hugging Face name or folder (default minilm)")
     p.add_argument("--finetune", action="store_true", help="train the encoder end to end with the head (about 30 min per epoch for MiniLM on 2 CPU cores)")
@@ -158,25 +130,25 @@ def register(subparsers):
     p.add_argument("--seed", type=int, default=0, help="random seed")
     p.add_argument("--overwrite", action="store_true", help="start afresh when --out holds a run with other settings")
     p.add_argument("--quiet", **quiet)
-    p.set_defaults(func=lambda a: emit(cmd_train(a)))
+    p.set_defaults(func=lambda a: emit(call(train_command, a)))
 
     p = sub.add_parser("eval", help="Pearson/MAE/MSE/R² and Hope/Faith/Love of a model on an EmoBank-format CSV", description="Evaluate a text model on one split of an EmoBank-format CSV.")
-    p.add_argument("--model", default=None, help="checkpoint folder (default: the shipped model)")
+    add_common(p, "model")
     p.add_argument("--csv", required=True, help="EmoBank-format CSV (id, split, V, A, D, text)")
     p.add_argument("--split", default="dev", help="split to evaluate (train, dev, test), or 'all' (default dev)")
     p.add_argument("--limit", type=int, default=None, help="only the first N rows of the split")
-    p.add_argument("--out", default=None, help="also write the JSON here")
+    add_common(p, "out")
     p.add_argument("--quiet", **quiet)
-    p.set_defaults(func=lambda a: emit(cmd_eval(a), a.out))
+    p.set_defaults(func=lambda a: emit(call(eval_command, a), a.out))
 
     p = sub.add_parser("predict", help="V, A, D (1–5), confidence and a truncation flag for each text", description="Predict PAD for the given texts.")
     p.add_argument("texts", nargs="+", help="one or more texts, or '-' to read one text per line from stdin")
-    p.add_argument("--model", default=None, help="checkpoint folder (default: the shipped model)")
-    p.set_defaults(func=lambda a: emit(cmd_predict(a)))
+    add_common(p, "model")
+    p.set_defaults(func=lambda a: emit(call(predict_command, a)))
 
     p = sub.add_parser("study", help="frozen vs fine-tuned encoder, TRM versions × K, baselines; writes results/text.json",
                        description="The text study: results JSON, figures, optionally the shipped model.")
-    p.add_argument("--out", default="results/text.json", help="results JSON (default results/text.json)")
+    add_common(p, "out", default={"out": Path("results/text.json")}, help={"out": "results JSON"})
     p.add_argument("--figures", default="results/figures", help="figure folder (default results/figures)")
     p.add_argument("--encoder", default="minilm", help="encoder to compare frozen and fine-tuned (default minilm)")
     p.add_argument("--versions", nargs="+", default=list(VERSIONS), choices=list(VERSIONS), help="TRM versions (default: all)")
@@ -190,7 +162,7 @@ def register(subparsers):
     p.add_argument("--jobs", type=int, default=1, help="worker processes for the head grids, one torch thread each (default 1)")
     p.add_argument("--ship", action="store_true", help="save the best fine-tuned system (chosen on the validation slice) as the shipped model")
     p.add_argument("--quiet", **quiet)
-    p.set_defaults(func=lambda a: emit(cmd_study(a)))
+    p.set_defaults(func=lambda a: emit(call(study_command, a)))
     return t
 
 # %% ../../nbs/43_text_cli.ipynb #90260d7a
@@ -200,13 +172,12 @@ DEMO_TEXTS = ["I just got the job, I can't believe it!", "The meeting is at 3 pm
 def demo(out_dir: str | Path = "results/demo") -> dict:
     "Shipped model on a few sentences (+ 50 dev sentences when EmoBank is present); JSON-able report."
     from neurolab.core import write_json
-    rep = dict(model=str(default_model()))
-    try: model = load_text_model()
+    rep = dict(model=str(default_model_dir()))
+    try: load_model()
     except (DataNotFoundError, CheckpointError) as e: return dict(rep, error=str(e))
-    ns = argparse.Namespace(model=None, texts=DEMO_TEXTS)
-    rep["predictions"] = cmd_predict(ns)
+    rep["predictions"] = predict_command(DEMO_TEXTS)
     try:
-        ev = cmd_eval(argparse.Namespace(csv=None, split="dev", limit=50, model=None, quiet=True))
+        ev = eval_command(split="dev", limit=50, quiet=True)
         rep["dev50"] = {k: ev[k] for k in ("n", "pearson", "mae", "hope", "faith", "love")}
     except (DataNotFoundError, FileNotFoundError) as e: rep["dev50"] = f"EmoBank not available: {str(e).splitlines()[0]}"
     write_json(Path(out_dir) / "text_demo.json", rep)
