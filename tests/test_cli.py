@@ -1,4 +1,6 @@
 """The `neurolab` console script as a shell user meets it: --help everywhere, one-line errors."""
+import subprocess, sys
+
 import pytest
 
 from neurolab.cli import build_parser

@@ -472,10 +472,14 @@ def dose_response(strengths,             # k steering strengths (or iterations):
     order = np.argsort(x, kind="stable")
     col = colours(list(parsed) + list(refs))
     fig, (ax,) = new_figure(width=COLUMN + 1.2, height=COLUMN * 0.68, title=title)
+    banded = sum(lo is not None for _, lo, _ in parsed.values())
+    fill = min(0.2, 0.5 / max(banded, 1))   # overlapping bands stay see-through however many curves there are
     with figure_style():
         for name, (m, lo, hi) in parsed.items():
             ax.plot(x[order], m[order], marker="o", ms=3, color=col[name], label=name if lo is not None else f"{name} (no CI)")
-            if lo is not None: ax.fill_between(x[order], lo[order], hi[order], color=col[name], alpha=0.2, lw=0)
+            if lo is not None:
+                ax.fill_between(x[order], lo[order], hi[order], color=col[name], alpha=fill, lw=0)
+                for edge in (lo, hi): ax.plot(x[order], edge[order], color=col[name], lw=0.5, alpha=0.6)   # each band's own outline
         for name, (m, lo, hi) in refs.items():
             ax.axhline(m[0], color=col[name], lw=1.0, ls="--", label=name if lo is not None else f"{name} (no CI)")
             if lo is not None: ax.axhspan(lo[0], hi[0], color=col[name], alpha=0.12, lw=0)
