@@ -94,7 +94,8 @@ def steerability(before, after, target, tol: float = 1e-6) -> dict:
            "mean_distance_after": float(dist_a.mean()), "mean_move": float(np.linalg.norm(move, axis=1).mean())}
     for j, dim in enumerate(("valence", "arousal")):
         asks = np.abs(to[:, j]) > tol      # the target asks this dimension to move
-        out[f"success_{dim}"] = float((np.sign(move[asks, j]) == np.sign(to[asks, j])).mean()) if asks.any() else None
+        moved = np.abs(move[asks, j]) > tol   # float noise (another CPU, another batch size) is no movement, so never a success
+        out[f"success_{dim}"] = float((moved & (np.sign(move[asks, j]) == np.sign(to[asks, j]))).mean()) if asks.any() else None
         out[f"shift_{dim}"] = float((move[:, j] * np.sign(to[:, j])).mean())   # signed: + is toward the target on this dimension
     return out
 
