@@ -136,19 +136,22 @@ OBJECTIVES = ("frames", "mean", "last", "attention")
 
 def sequence_loss(model: EmotionLSTM, batch: dict, objective: str = "frames",
                   weight: torch.Tensor | None = None,  # per-class weights (e.g. balanced), or None
+                  label_smoothing: float = 0.0,        # spread this much target mass over all classes (training only)
                   ) -> torch.Tensor:
     "Cross-entropy of a padded batch with true lengths (packed), for one of `OBJECTIVES`."
     if objective == "attention":
-        return F.cross_entropy(model.attention_logits(batch["x"], batch["lengths"]), batch["y"].to(batch["x"].device), weight=weight)
+        return F.cross_entropy(model.attention_logits(batch["x"], batch["lengths"]), batch["y"].to(batch["x"].device),
+                               weight=weight, label_smoothing=label_smoothing)
     per_frame, mask, last = model.forward_packed(batch["x"], batch["lengths"])
     y = batch["y"].to(per_frame.device)
     w = weight.to(per_frame.device) if weight is not None else None
-    if objective == "last": return F.cross_entropy(last, y, weight=w)
+    ls = label_smoothing
+    if objective == "last": return F.cross_entropy(last, y, weight=w, label_smoothing=ls)
     m = mask.to(per_frame.dtype)
     if objective == "mean":
-        return F.cross_entropy((per_frame * m[..., None]).sum(1) / m.sum(1, keepdim=True), y, weight=w)
+        return F.cross_entropy((per_frame * m[..., None]).sum(1) / m.sum(1, keepdim=True), y, weight=w, label_smoothing=ls)
     if objective != "frames": raise DataError(f"unknown objective {objective!r}; choose from {OBJECTIVES}")
-    ce = F.cross_entropy(per_frame.transpose(1, 2), y[:, None].expand(mask.shape), reduction="none")
+    ce = F.cross_entropy(per_frame.transpose(1, 2), y[:, None].expand(mask.shape), reduction="none", label_smoothing=ls)
     per_clip = (ce * m).sum(1) / m.sum(1)
     if w is None: return per_clip.mean()
     return (per_clip * w[y]).sum() / w[y].sum()  # a clip's weight is its class's, as in weighted cross-entropy
@@ -213,6 +216,7 @@ class TrainConfig:
     augment_kinds: tuple = AUGMENTATIONS
     time_mask: int = 0           # SpecAugment-style masks on feature frames (0: off)
     freq_mask: int = 0
+    label_smoothing: float = 0.0 # training targets keep 1 − this on the true class (0: plain cross-entropy)
     normalization: str = "global"  # "global": corpus statistics in the model; "speaker": each speaker's own (SpeakerNorm)
     seed: int = 0
 
@@ -244,7 +248,7 @@ def train_model(feats: list, labels, cfg: TrainConfig,
             "features": FEATURE_VERSION, "config": asdict(cfg), **(meta or {})}
     if cfg.class_weights not in ("none", "balanced"): raise DataError(f"class_weights must be 'none' or 'balanced', got {cfg.class_weights!r}")
     weight = balanced_weights(labels, cfg.n_classes) if cfg.class_weights == "balanced" else None
-    result = fit(model, train_dl, valid_dl, loss_fn=lambda m, b: sequence_loss(m, b, cfg.objective, weight),
+    result = fit(model, train_dl, valid_dl, loss_fn=lambda m, b: sequence_loss(m, b, cfg.objective, weight, cfg.label_smoothing),
                  eval_fn=make_eval_fn(cfg.objective, cfg.predict_mode) if valid is not None else None,
                  epochs=cfg.epochs, lr=cfg.lr, weight_decay=cfg.weight_decay, optimizer="adam", schedule="cosine",
                  grad_clip=cfg.grad_clip, monitor="uar" if valid is not None else "train_loss",
