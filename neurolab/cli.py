@@ -11,8 +11,8 @@ from .core import NeurolabError, data_dir, write_json
 from .cliutil import FAMILIES, add_common, emit
 
 # %% auto #0
-__all__ = ['FETCHABLE', 'corpus_summary', 'corpus_figure', 'family_module', 'family_modules', 'run_demo', 'demo_summary',
-           'build_parser', 'main']
+__all__ = ['FETCHABLE', 'corpus_summary', 'corpus_words', 'corpus_figure', 'family_module', 'family_modules', 'run_demo',
+           'demo_summary', 'build_parser', 'main']
 
 # %% ../nbs/90_cli.ipynb #e62e9330
 def _defined(stats) -> dict:
@@ -23,21 +23,48 @@ def corpus_summary(root: Path | None = None) -> dict:
     "Counts and label statistics of each corpus present under `root` (default `data_dir()`)."
     from neurolab import data as nd
     root = Path(root) if root is not None else data_dir()
-    summary = {"data_dir": str(root)}
+    summary = {"data_dir": str(root), "missing": {}, "notes": []}
     eb_path = root / nd.EMOBANK.local
     if eb_path.exists():
         eb = nd.load_emobank(eb_path)
         summary["emobank"] = {"rows": len(eb), "splits": eb["split"].value_counts().to_dict(),
                               "mean": _defined(eb[nd.VAD].mean().round(3)), "sd": _defined(eb[nd.VAD].std().round(3))}
-    else: summary["emobank"] = None
+        if "test" not in summary["emobank"]["splits"]:
+            summary["notes"].append("EmoBank: no test split here (the public download has 1,000 test sentences)")
+    else:
+        summary["emobank"] = None
+        summary["missing"]["emobank"] = {"looked_for": str(eb_path), "fetch": "neurolab data fetch emobank"}
     rv_root = root / "ravdess"
     if rv_root.is_dir() and any(rv_root.glob("Actor_*")):
         rv = nd.ravdess_index(rv_root)
         summary["ravdess"] = {"files": len(rv), "actors": sorted(int(a) for a in rv["actor"].unique()),
                               "emotions": rv["emotion_name"].value_counts().sort_index().to_dict(),
-                              "va_norms": (rv_root / "va_norms.csv").exists()}
-    else: summary["ravdess"] = None
+                              "va_norms": "file" if (rv_root / "va_norms.csv").exists() else "packaged (published norms)"}
+        if absent := sorted(set(range(1, 25)) - set(summary["ravdess"]["actors"])):
+            summary["notes"].append(f"RAVDESS: actors {_ranges(absent)} absent (the public download has actors 1-24)")
+    else:
+        summary["ravdess"] = None
+        summary["missing"]["ravdess"] = {"looked_for": str(rv_root / "Actor_*"), "fetch": "neurolab data fetch ravdess"}
     return summary
+
+def _ranges(numbers) -> str:
+    "1,2,3,7 → '1-3, 7'."
+    out, run = [], [numbers[0]]
+    for n in numbers[1:]:
+        if n == run[-1] + 1: run.append(n)
+        else: out.append(run); run = [n]
+    out.append(run)
+    return ", ".join(f"{r[0]}-{r[-1]}" if len(r) > 1 else f"{r[0]}" for r in out)
+
+def corpus_words(summary: dict) -> str:
+    "`corpus_summary` for people: what is there, what is missing and how to get it (`--json` gives the dict)."
+    eb, rv = summary.get("emobank"), summary.get("ravdess")
+    lines = [f"data folder {summary['data_dir']} ($NEUROLAB_DATA, else <repo>/data)"]
+    if eb: lines.append(f"  EmoBank: {eb['rows']} sentences (" + ", ".join(f"{k} {v}" for k, v in eb["splits"].items()) + ")")
+    if rv: lines.append(f"  RAVDESS: {rv['files']} files, actors {_ranges(rv['actors'])}, valence/arousal norms: {rv['va_norms']}")
+    for name, m in summary.get("missing", {}).items(): lines.append(f"  {name}: not found at {m['looked_for']} -> {m['fetch']}")
+    lines += [f"  note: {n}" for n in summary.get("notes", [])]
+    return "\n".join(lines)
 
 def corpus_figure(root: Path | None = None, path: str | Path = "corpora.png"):
     "A figure of the corpora present (EmoBank V/A/D histograms, RAVDESS files per emotion); saved as PNG + SVG."
@@ -137,9 +164,9 @@ def build_parser(families: list[str] | None = None,  # families to import and re
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     d = sub.add_parser("data", help="summarise or fetch corpora", description="Summarise the corpora present, or download one.")
     dsub = d.add_subparsers(dest="action", required=True, metavar="ACTION")
-    s = dsub.add_parser("summary", help="JSON summary of the corpora present")
-    add_common(s, "data")
-    s.set_defaults(func=lambda a: emit(corpus_summary(a.data)))
+    s = dsub.add_parser("summary", help="which corpora are present, what is missing and how to get it")
+    add_common(s, "data", "json")
+    s.set_defaults(func=lambda a: emit(corpus_summary(a.data)) if a.json else print(corpus_words(corpus_summary(a.data))))
     f = dsub.add_parser("fetch", help="download a corpus or checkpoint when online")
     f.add_argument("name", choices=FETCHABLE, help="what to fetch: " + ", ".join(FETCHABLE))
     add_common(f, "data")

@@ -246,7 +246,7 @@ def test_steering_grid_sizes(args, message):
 
 def test_header_only_emobank_summary_is_valid_json(tmp_path):
     (tmp_path / "emobank").mkdir(); (tmp_path / "emobank" / "emobank.csv").write_text("id,split,V,A,D,text\n")
-    proc = run("data", "summary", "--data", str(tmp_path))
+    proc = run("data", "summary", "--data", str(tmp_path), "--json")
     assert proc.returncode == 0 and "NaN" not in proc.stdout
     assert json.loads(proc.stdout)["emobank"]["mean"] == {"V": None, "A": None, "D": None}
 
