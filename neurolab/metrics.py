@@ -7,10 +7,14 @@ from __future__ import annotations
 from typing import Callable
 
 import numpy as np
-from scipy import stats
-from sklearn import metrics as skm
 
 from .core import DataError
+
+def _skm():
+    "scikit-learn's metrics, imported on first use: commands that only need this module's checks (text predict) start without it."
+    from sklearn import metrics
+    return metrics
+
 
 # %% auto #0
 __all__ = ['REGRESSION_METRICS', 'pearson', 'spearman', 'ccc', 'mae', 'mse', 'r2', 'regression_report', 'accuracy', 'uar',
@@ -33,12 +37,14 @@ def pearson(y_true, y_pred) -> float:
     "Pearson correlation (0 when either side is constant, where r is undefined)."
     t, p = _pair(y_true, y_pred)
     if t.std() == 0 or p.std() == 0: return 0.0
+    from scipy import stats   # on first use, like _skm
     return float(stats.pearsonr(t, p).statistic)
 
 def spearman(y_true, y_pred) -> float:
     "Spearman rank correlation (0 when either side is constant)."
     t, p = _pair(y_true, y_pred)
     if t.std() == 0 or p.std() == 0: return 0.0
+    from scipy import stats
     return float(stats.spearmanr(t, p).statistic)
 
 def ccc(y_true, y_pred) -> float:
@@ -48,9 +54,9 @@ def ccc(y_true, y_pred) -> float:
     denom = t.var() + p.var() + (t.mean() - p.mean()) ** 2
     return float(2 * cov / denom) if denom > 0 else 0.0
 
-def mae(y_true, y_pred) -> float: "Mean absolute error."; return float(skm.mean_absolute_error(*_pair(y_true, y_pred)))
-def mse(y_true, y_pred) -> float: "Mean squared error."; return float(skm.mean_squared_error(*_pair(y_true, y_pred)))
-def r2(y_true, y_pred) -> float: "Coefficient of determination R²."; return float(skm.r2_score(*_pair(y_true, y_pred)))
+def mae(y_true, y_pred) -> float: "Mean absolute error."; return float(_skm().mean_absolute_error(*_pair(y_true, y_pred)))
+def mse(y_true, y_pred) -> float: "Mean squared error."; return float(_skm().mean_squared_error(*_pair(y_true, y_pred)))
+def r2(y_true, y_pred) -> float: "Coefficient of determination R²."; return float(_skm().r2_score(*_pair(y_true, y_pred)))
 
 REGRESSION_METRICS: dict[str, Callable] = dict(pearson=pearson, spearman=spearman, ccc=ccc, mae=mae, mse=mse, r2=r2)
 
@@ -64,13 +70,13 @@ def regression_report(y_true, y_pred, names=None, metrics=tuple(REGRESSION_METRI
     return {m: {n: REGRESSION_METRICS[m](t[:, i], p[:, i]) for i, n in enumerate(names)} for m in metrics}
 
 # %% ../nbs/02_metrics.ipynb #5567d5e2
-def accuracy(y_true, y_pred) -> float: "Share of exact matches."; return float(skm.accuracy_score(*_pair(y_true, y_pred, numeric=False)))
-def uar(y_true, y_pred) -> float: "Unweighted average recall (balanced accuracy)."; return float(skm.balanced_accuracy_score(*_pair(y_true, y_pred, numeric=False)))
-def macro_f1(y_true, y_pred) -> float: "F1 averaged over classes with equal weight."; return float(skm.f1_score(*_pair(y_true, y_pred, numeric=False), average="macro", zero_division=0))
+def accuracy(y_true, y_pred) -> float: "Share of exact matches."; return float(_skm().accuracy_score(*_pair(y_true, y_pred, numeric=False)))
+def uar(y_true, y_pred) -> float: "Unweighted average recall (balanced accuracy)."; return float(_skm().balanced_accuracy_score(*_pair(y_true, y_pred, numeric=False)))
+def macro_f1(y_true, y_pred) -> float: "F1 averaged over classes with equal weight."; return float(_skm().f1_score(*_pair(y_true, y_pred, numeric=False), average="macro", zero_division=0))
 
 def confusion(y_true, y_pred, labels=None) -> np.ndarray:
     "Confusion matrix: rows are true classes, columns predicted classes."
-    return skm.confusion_matrix(*_pair(y_true, y_pred, numeric=False), labels=labels)
+    return _skm().confusion_matrix(*_pair(y_true, y_pred, numeric=False), labels=labels)
 
 def classification_report(y_true, y_pred, labels=None) -> dict:
     "Accuracy, UAR, macro-F1, n and the confusion matrix (as nested lists) in one dict."
