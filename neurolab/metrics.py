@@ -18,7 +18,7 @@ def _skm():
 
 # %% auto #0
 __all__ = ['REGRESSION_METRICS', 'pearson', 'spearman', 'ccc', 'mae', 'mse', 'r2', 'regression_report', 'accuracy', 'uar',
-           'macro_f1', 'confusion', 'classification_report', 'bootstrap_ci', 'paired_bootstrap']
+           'macro_f1', 'confusion', 'classification_report', 'bootstrap_ci', 'paired_bootstrap', 'group_bootstrap']
 
 # %% ../nbs/02_metrics.ipynb #7fc921df
 def _pair(y_true, y_pred, numeric: bool = True) -> tuple[np.ndarray, np.ndarray]:
@@ -104,3 +104,19 @@ def paired_bootstrap(y_true, pred_a, pred_b, metric: Callable = pearson, n_boot:
     return dict(a=float(metric(t, a)), b=float(metric(t, b)), diff=float(metric(t, a) - metric(t, b)),
                 low=float(lo), high=float(hi), p_le_0=float((diffs <= 0).mean()), n=len(t), n_boot=n_boot,
                 excludes_zero=bool(lo > 0 or hi < 0))
+
+# %% ../nbs/02_metrics.ipynb #c4a1e7f1
+def group_bootstrap(groups,              # the group (speaker, actor, source recording) of every row
+                    stat: Callable,      # rows (an index array) -> float
+                    n_boot: int = 2000, seed: int = 0, level: float = 0.95) -> dict:
+    "Percentile CI of `stat` when whole groups are resampled with replacement (the rows of one group stay together)."
+    groups = np.asarray(groups)
+    ids = np.unique(groups)
+    members = [np.flatnonzero(groups == g) for g in ids]
+    rng = np.random.default_rng(seed)
+    vals = np.array([stat(np.concatenate([members[k] for k in rng.integers(0, len(ids), len(ids))])) for _ in range(n_boot)], float)
+    vals = vals[np.isfinite(vals)]
+    lo, hi = np.quantile(vals, [(1 - level) / 2, (1 + level) / 2]) if len(vals) else (np.nan, np.nan)
+    return dict(value=float(stat(np.arange(len(groups)))), low=float(lo), high=float(hi), p_le_0=float((vals <= 0).mean()) if len(vals) else None,
+                excludes_zero=bool(lo > 0 or hi < 0), n_actors=len(ids), n_boot=n_boot)
+

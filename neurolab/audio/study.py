@@ -13,7 +13,7 @@ import pandas as pd
 import torch
 
 from ..core import NeurolabError, atomic_path, repo_relative, repo_root, run_environment, save_checkpoint, write_json
-from ..metrics import accuracy, ccc, mae, uar
+from ..metrics import accuracy, ccc, group_bootstrap, mae, uar
 from ..speakers import normalize_by_speaker
 from .emotion import FeatureEmotionRegression_Cnn6_LRM
 from .training import (DIMS, STUDY_RECIPE, apply_norms, default_model_dir, default_split, json_safe, load_ravdess,
@@ -21,34 +21,20 @@ from .training import (DIMS, STUDY_RECIPE, apply_norms, default_model_dir, defau
                                      CORPUS_RECIPE, as_corpus, corpus_fingerprint, corpus_info, prepare_corpus)
 
 # %% auto #0
-__all__ = ['METRICS', 'actor_bootstrap', 'system_report', 'paired_report', 'fit_ridge', 'opensmile_functionals', 'ridge_baseline',
-           'evaluate_split', 'run_study', 'study_figures', 'results_check']
+__all__ = ['METRICS', 'system_report', 'paired_report', 'fit_ridge', 'opensmile_functionals', 'ridge_baseline', 'evaluate_split',
+           'run_study', 'study_figures', 'results_check']
 
 # %% ../../nbs/15_audio_study.ipynb #b067c0e6
-def actor_bootstrap(groups,                        # speaker (actor) id of every row
-                    stat: Callable,                # rows (index array) -> float
-                    n_boot: int = 2000, seed: int = 0, level: float = 0.95) -> dict:
-    "Percentile CI of `stat` when whole actors are resampled with replacement (clips of one actor stay together)."
-    groups = np.asarray(groups)
-    ids = np.unique(groups)
-    members = [np.flatnonzero(groups == g) for g in ids]
-    rng = np.random.default_rng(seed)
-    vals = np.array([stat(np.concatenate([members[k] for k in rng.integers(0, len(ids), len(ids))])) for _ in range(n_boot)], float)
-    vals = vals[np.isfinite(vals)]
-    lo, hi = np.quantile(vals, [(1 - level) / 2, (1 + level) / 2]) if len(vals) else (np.nan, np.nan)
-    return dict(value=float(stat(np.arange(len(groups)))), low=float(lo), high=float(hi), p_le_0=float((vals <= 0).mean()) if len(vals) else None,
-                excludes_zero=bool(lo > 0 or hi < 0), n_actors=len(ids), n_boot=n_boot)
-
 METRICS = {"pearson": safe_pearson, "ccc": ccc, "mae": mae, "pred_sd": lambda y, p: float(np.std(p))}
 
 def system_report(y: np.ndarray, p: np.ndarray, actors, n_boot: int = 2000, seed: int = 0) -> dict:
     "{dimension: {metric: actor-bootstrap CI}} for (n, 2) targets and predictions."
-    return {d: {m: actor_bootstrap(actors, lambda r, i=i, f=f: f(y[r, i], p[r, i]), n_boot, seed) for m, f in METRICS.items()}
+    return {d: {m: group_bootstrap(actors, lambda r, i=i, f=f: f(y[r, i], p[r, i]), n_boot, seed) for m, f in METRICS.items()}
             for i, d in enumerate(DIMS)}
 
 def paired_report(y: np.ndarray, a: np.ndarray, b: np.ndarray, actors, n_boot: int = 2000, seed: int = 0) -> dict:
     "{dimension: {pearson, ccc: CI of metric(a) − metric(b)}}, the same actors resampled for both systems."
-    return {d: {m: actor_bootstrap(actors, lambda r, i=i, f=f: f(y[r, i], a[r, i]) - f(y[r, i], b[r, i]), n_boot, seed)
+    return {d: {m: group_bootstrap(actors, lambda r, i=i, f=f: f(y[r, i], a[r, i]) - f(y[r, i], b[r, i]), n_boot, seed)
                 for m, f in (("pearson", safe_pearson), ("ccc", ccc))} for i, d in enumerate(DIMS)}
 
 # %% ../../nbs/15_audio_study.ipynb #1391670c
@@ -87,8 +73,8 @@ def _outputs(model, data: dict, rows: np.ndarray, speaker_norm: bool, passes: in
 
 def _emotion_report(classes, logits, actors, n_boot, seed) -> dict:
     pred = logits.argmax(-1)
-    return {"uar": actor_bootstrap(actors, lambda r: uar(classes[r], pred[r]), n_boot, seed),
-            "accuracy": actor_bootstrap(actors, lambda r: accuracy(classes[r], pred[r]), n_boot, seed)}
+    return {"uar": group_bootstrap(actors, lambda r: uar(classes[r], pred[r]), n_boot, seed),
+            "accuracy": group_bootstrap(actors, lambda r: accuracy(classes[r], pred[r]), n_boot, seed)}
 
 def evaluate_split(model, data: dict, rows: dict, speaker_norm: bool, part: str = "test", stage1_state: dict | None = None,
                    baselines: dict | None = None, n_boot: int = 2000, seed: int = 0) -> dict:

@@ -13,7 +13,7 @@ import torch
 
 from ..core import DataError, atomic_path, repo_relative, repo_root, run_environment, save_checkpoint, seed_everything, write_json
 from ..data import actor_folds
-from ..metrics import accuracy, classification_report, macro_f1, uar
+from ..metrics import accuracy, classification_report, group_bootstrap, macro_f1, uar
 from ..speakers import SpeakerNorm, normalize_by_speaker
 from .features import FEATURE_SETS, corpus_feature_set
 from .model import EmotionLSTM, LinearEmotionHead
@@ -93,31 +93,22 @@ def cv_linear(kind: str, X: np.ndarray, y: np.ndarray, folds: list, grid=None) -
     return {"probs": probs, "chosen": chosen}
 
 # %% ../../nbs/35_speech_study.ipynb #58923359
-def _actor_samples(actors, n_boot: int, seed: int) -> list:
-    ua = np.unique(actors); rows = [np.flatnonzero(actors == a) for a in ua]
-    rng = np.random.default_rng(seed)
-    return [np.concatenate([rows[i] for i in rng.integers(len(ua), size=len(ua))]) for _ in range(n_boot)]
-
 def actor_bootstrap(y, pred, actors, metric=uar, n_boot: int = 2000, seed: int = 0, level: float = 0.95) -> dict:
-    "Metric of pooled predictions with a percentile CI from resampling *actors* (with all their clips)."
-    y, pred, actors = map(np.asarray, (y, pred, actors))
+    "Metric of pooled predictions with a percentile CI from resampling *actors* (with all their clips): `metrics.group_bootstrap`."
+    y, pred = np.asarray(y), np.asarray(pred)
     with warnings.catch_warnings():  # a resample of few actors may miss a class: sklearn warns, the metric is still defined
         warnings.simplefilter("ignore", UserWarning)
-        vals = np.array([metric(y[s], pred[s]) for s in _actor_samples(actors, n_boot, seed)])
-    a = (1 - level) / 2
-    return {"value": float(metric(y, pred)), "low": float(np.quantile(vals, a)), "high": float(np.quantile(vals, 1 - a)),
-            "n_actors": int(len(np.unique(actors))), "n_boot": n_boot, "resampled": "actors"}
+        ci = group_bootstrap(actors, lambda r: metric(y[r], pred[r]), n_boot, seed, level)
+    return {**{k: ci[k] for k in ("value", "low", "high", "n_actors", "n_boot")}, "resampled": "actors"}
 
 def paired_actor_bootstrap(y, pred_a, pred_b, actors, metric=uar, n_boot: int = 2000, seed: int = 0, level: float = 0.95) -> dict:
     "Difference metric(a) − metric(b) on the same actor resamples; `significant` when the CI excludes 0."
-    y, pa, pb, actors = map(np.asarray, (y, pred_a, pred_b, actors))
+    y, pa, pb = map(np.asarray, (y, pred_a, pred_b))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        diffs = np.array([metric(y[s], pa[s]) - metric(y[s], pb[s]) for s in _actor_samples(actors, n_boot, seed)])
-    a = (1 - level) / 2
-    lo, hi = float(np.quantile(diffs, a)), float(np.quantile(diffs, 1 - a))
-    return {"a": float(metric(y, pa)), "b": float(metric(y, pb)), "diff": float(metric(y, pa) - metric(y, pb)),
-            "low": lo, "high": hi, "significant": bool(lo > 0 or hi < 0), "n_boot": n_boot, "resampled": "actors"}
+        ci = group_bootstrap(actors, lambda r: metric(y[r], pa[r]) - metric(y[r], pb[r]), n_boot, seed, level)
+    return {"a": float(metric(y, pa)), "b": float(metric(y, pb)), "diff": ci["value"], "low": ci["low"], "high": ci["high"],
+            "significant": ci["excludes_zero"], "n_boot": n_boot, "resampled": "actors"}
 
 # %% ../../nbs/35_speech_study.ipynb #569587bc
 def pilot_lstm(index: pd.DataFrame, cfg: TrainConfig, folds=(0,), k: int = 5,
