@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from ..core import DataError, repo_relative, run_environment, seed_everything, write_json
-from ..metrics import ccc, paired_bootstrap, pearson
+from ..metrics import ccc, group_bootstrap, paired_bootstrap, pearson
 from .signals import (SteeringSignals, build_steering_signals, collect_activations, load_steering_signals,
                                        model_identity, plot_signals, signal_stats)
 from .apply import (METHODS, STRENGTHS, Pass1Cache, calibrate_polarity, make_steering, pass1_cache,
@@ -20,7 +20,8 @@ from .model import check_grid, default_model_dir, default_signals_path, load_cli
 from .training import calibration_cache, stats_summary
 
 # %% auto #0
-__all__ = ['MODERATE', 'accuracy_study', 'sweep_report', 'study_figures', 'run_study', 'study_summary']
+__all__ = ['MODERATE', 'STEER_GOAL', 'accuracy_study', 'clip_steering', 'sweep_report', 'study_figures', 'run_study',
+           'study_summary']
 
 # %% ../../nbs/27_steering_run_study.ipynb #8f54ce9a
 def _chunked(model, cache, targets_for, sig: SteeringSignals | None, method: str, strength: float, alpha: float,
@@ -75,30 +76,54 @@ def accuracy_study(model, cache: Pass1Cache, y: np.ndarray, signals: dict, metho
                                                "not a result", "rows": oracle}}
 
 # %% ../../nbs/27_steering_run_study.ipynb #68bda3f8
-MODERATE = (1.0, 2.0, 3.0)
+MODERATE = (0.5, 1.0, 2.0, 3.0)                                # "a moderate strength (≤ 3)"
+STEER_GOAL = dict(distance_closed=0.5, reach_rate=0.6, drift_per_shift=0.25)
 
-def _success_ci(sw: dict, method: str, si: int, n_boot: int = 1000, seed: int = 0) -> tuple[float, float]:
-    after, before, aims = sw["after"][method][si], sw["before"], sw["aims"]          # (T, N, 2), (N, 2), (T, 2)
-    ok = np.linalg.norm(aims[:, None] - after, axis=2) < np.linalg.norm(aims[:, None] - before[None], axis=2) - 1e-6
-    per_clip = ok.mean(0)                                                              # (N,) share of targets reached
-    boots = per_clip[np.random.default_rng(seed).integers(0, len(per_clip), (n_boot, len(per_clip)))].mean(1)
-    return float(np.quantile(boots, 0.025)), float(np.quantile(boots, 0.975))
+def clip_steering(after, before, aims, grid=None, tol: float = 1e-6) -> dict:
+    "Per clip, averaged over targets: success, distance closed, reach (needs the grid), shift, drift. after (T, N, 2), before (N, 2), aims (T, 2)."
+    after, before, aims = (np.asarray(a, float) for a in (after, before, aims))
+    to, move = aims[:, None] - before[None], after - before[None]            # (T, N, 2)
+    d_before, d_after = np.linalg.norm(to, axis=2), np.linalg.norm(aims[:, None] - after, axis=2)
+    u = np.divide(to, d_before[..., None], out=np.zeros_like(to), where=d_before[..., None] > tol)
+    shift = (move * u).sum(2)
+    out = {"success_rate": (d_after < d_before - tol).mean(0),
+           "distance_closed": np.divide(d_before - d_after, d_before, out=np.zeros_like(d_before), where=d_before > tol).mean(0),
+           "mean_shift": shift.mean(0), "off_target_drift": np.linalg.norm(move - shift[..., None] * u, axis=2).mean(0)}
+    if grid is not None:
+        landed = np.asarray(grid.index(after[..., 0].ravel(), after[..., 1].ravel())).reshape(after.shape[:2])
+        out["reach_rate"] = (landed == np.asarray(grid.index(aims[:, 0], aims[:, 1]))[:, None]).mean(0)
+    return out
 
-def sweep_report(sw: dict, n_boot: int = 1000, seed: int = 0) -> dict:
-    "JSON-able sweep results: summary rows with CIs, per-target rows, strength-0 check and the goal."
+def sweep_report(sw: dict, grid=None,          # the target grid (for the reach rate)
+                 actors=None,                  # actor of each swept clip (CIs resample actors; None: each clip its own)
+                 n_boot: int = 1000, seed: int = 0) -> dict:
+    "JSON-able sweep results: summary rows with actor-bootstrap CIs, per-target rows, strength-0 check and the goal."
+    actors = np.arange(sw["n_samples"]) if actors is None else np.asarray(actors)
     summary = []
     for r in sw["summary"]:
-        si = sw["strengths"].index(r["strength"])
-        lo, hi = _success_ci(sw, r["method"], si, n_boot, seed)
-        summary.append({**r, "success_low": lo, "success_high": hi})
-    moderate = [r for r in summary if r["strength"] in MODERATE]
-    best = max(moderate, key=lambda r: (r["success_rate"], -r["off_target_drift"])) if moderate else None
+        per_clip = clip_steering(sw["after"][r["method"]][sw["strengths"].index(r["strength"])], sw["before"], sw["aims"], grid)
+        row = dict(r)
+        for name, v in per_clip.items():
+            ci = group_bootstrap(actors, lambda rows, v=v: float(v[rows].mean()), n_boot, seed)
+            row.update({name: ci["value"], f"{name}_low": ci["low"], f"{name}_high": ci["high"]})
+        row["success_low"], row["success_high"] = row.pop("success_rate_low"), row.pop("success_rate_high")   # the names older files use
+        summary.append(row)
+    moderate = [r for r in summary if 0 < r["strength"] <= max(MODERATE)]
+    key = "distance_closed"
+    best = max(moderate, key=lambda r: (r[key], -r["off_target_drift"])) if moderate else None
     goal = None if best is None else {
-        "criterion": "success rate ≥ 0.90 for at least one method at a moderate strength (1–3)", "met": best["success_rate"] >= 0.9,
-        **{k: best[k] for k in ("method", "strength", "success_rate", "success_low", "success_high", "mean_shift", "off_target_drift")}}
+        "criterion": f"at a moderate strength (≤ {max(MODERATE):g}) some method closes ≥ {STEER_GOAL['distance_closed']:.0%} of the distance "
+                     f"to the target and reaches the target bin ≥ {STEER_GOAL['reach_rate']:.0%} of the time, with off-target drift ≤ "
+                     f"{STEER_GOAL['drift_per_shift']}× the shift",
+        "met": bool(best[key] >= STEER_GOAL["distance_closed"] and best.get("reach_rate", 0) >= STEER_GOAL["reach_rate"]
+                    and best["off_target_drift"] <= STEER_GOAL["drift_per_shift"] * best["mean_shift"]),
+        **{k: best[k] for k in best if k not in ("n",) and not k.startswith("mean_distance") and k != "mean_move"
+           and not k.startswith(("success_valence", "success_arousal", "shift_"))}}
     return {"grid": None, "targets": sw["targets"], "strengths": sw["strengths"], "methods": sw["methods"],
-            "n_samples": sw["n_samples"], "alpha": sw["alpha"], "first_pass": sw["first_pass"], "summary": summary,
+            "n_samples": sw["n_samples"], "n_actors": int(len(np.unique(actors))), "ci": "95% percentile, actors resampled",
+            "alpha": sw["alpha"], "first_pass": sw["first_pass"], "summary": summary,
             "per_target": sw["per_target"], "strength0_max_abs_diff": sw["strength0_max_abs_diff"], "goal": goal}
+
 
 # %% ../../nbs/27_steering_run_study.ipynb #02e55ac1
 def study_figures(res: dict, sw: dict, signals: dict, figures_dir: str | Path,
@@ -116,17 +141,16 @@ def study_figures(res: dict, sw: dict, signals: dict, figures_dir: str | Path,
     rows = lambda m: [r for r in rep["summary"] if r["method"] == m]
     for m in rep["methods"]:
         p = fd / f"steering_dose_{m}.png"
-        dose_response(x, {"success rate (95% CI over clips)": {"mean": [r["success_rate"] for r in rows(m)],
-                                                             "low": [r["success_low"] for r in rows(m)],
-                                                             "high": [r["success_high"] for r in rows(m)]},
-                          "shift toward target": [r["mean_shift"] for r in rows(m)],
-                          "off-target drift": [r["off_target_drift"] for r in rows(m)]},
-                      ylabel="value", title=f"steering dose-response: {m}", path=p, source=source, command=command)
+        band = lambda k: {"mean": [r[k] for r in rows(m)], "low": [r[f"{k}_low"] for r in rows(m)], "high": [r[f"{k}_high"] for r in rows(m)]}
+        dose_response(x, {"distance closed": band("distance_closed"), "reach rate (target bin)": band("reach_rate"),
+                          "shift toward target": band("mean_shift"), "off-target drift": band("off_target_drift")},
+                      band="95% CI, actors resampled", ylabel="value", title=f"steering dose-response: {m}", path=p, source=source, command=command)
         paths.append(p)
     p = fd / "steering_dose_response.png"
-    dose_response(x, {m: {"mean": [r["success_rate"] for r in rows(m)], "low": [r["success_low"] for r in rows(m)],
-                          "high": [r["success_high"] for r in rows(m)]} for m in rep["methods"]},
-                  ylabel="success rate (moved toward target)", title="steerability: success rate by method", path=p, source=source, command=command)
+    dose_response(x, {m: {"mean": [r["distance_closed"] for r in rows(m)], "low": [r["distance_closed_low"] for r in rows(m)],
+                          "high": [r["distance_closed_high"] for r in rows(m)]} for m in rep["methods"]},
+                  ylabel="share of the distance to the target closed", title="steerability: distance closed by method",
+                  band="95% CI, actors resampled", path=p, source=source, command=command)
     paths.append(p)
     g = rep.get("goal") or max((r for r in rep["summary"] if r["strength"] != 0), key=lambda r: r["success_rate"], default=None)
     if g:
@@ -193,7 +217,7 @@ def run_study(model_dir=None, data=None, out="results/steering.json", figures_di
     sw = steerability_sweep(model, None, signals[sweep_grid], strengths=strengths, methods=methods, alpha=alpha,
                             batch_size=batch_size, cache=sub,
                             progress=(lambda m, i, n: say(f"  {m}: {i}/{n}") if i % (batch_size * 20) < batch_size or i == n else None))
-    steer_rep = sweep_report(sw, seed=seed); steer_rep["grid"] = sweep_grid
+    steer_rep = sweep_report(sw, signals[sweep_grid].grid, rows["actor"].to_numpy()[pick], seed=seed); steer_rep["grid"] = sweep_grid
     # the same clips and targets WITHOUT the calibrated polarity, at moderate strengths: what the sign does
     raw = steerability_sweep(model, None, signals[sweep_grid], strengths=[s for s in (1.0, 3.0) if s in strengths] or [max(strengths)],
                              methods=methods, alpha=alpha, batch_size=batch_size, cache=sub, calibrated=False)
