@@ -5,8 +5,10 @@ Each command runs in a fresh interpreter (what a shell user waits for); the best
 since start-up is dominated by imports and page-cache state. Goals (issue #16): --help ≤ 1 s, text predict ≤ 4 s.
 A command whose model or data is missing is reported as skipped, not timed.
 """
-import argparse, json, os, subprocess, sys, timeit
+import argparse, json, os, subprocess, sys
 from pathlib import Path
+
+from _timing import best_of
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -16,8 +18,7 @@ def wall(cmd: list[str], repeats: int) -> dict:
     argv = [sys.executable, "-m", "neurolab.cli", *cmd]
     proc = subprocess.run(argv, capture_output=True, text=True)
     if proc.returncode != 0: return {"skipped": (proc.stderr.strip().splitlines() or ["failed"])[-1]}
-    times = timeit.repeat(lambda: subprocess.run(argv, capture_output=True, check=True), number=1, repeat=repeats)
-    return {"best_s": round(min(times), 3), "all_s": [round(t, 3) for t in times]}
+    return {"best_s": round(best_of(lambda: subprocess.run(argv, capture_output=True, check=True), repeats), 3), "repeats": repeats}
 
 
 def main():

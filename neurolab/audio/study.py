@@ -209,11 +209,6 @@ def run_study(out_json: str | Path | None = None,   # default results/audio_lrm.
     return res
 
 # %% ../../nbs/15_audio_study.ipynb #970f98cf
-def _save(fig, path: Path, source="results/audio_lrm.json", command: str = "neurolab audio study") -> Path:
-    "The study's figures through the library's one save (PNG + SVG naming the results file and the command)."
-    from neurolab.viz.style import save_figure
-    return save_figure(fig, path, source, command)[0]
-
 def study_figures(res: dict, figures_dir: str | Path = "results/figures",
                   prefix: str = "audio",                  # file-name prefix (a corpus study: audio_<corpus>)
                   source="results/audio_lrm.json",        # the results file the figures are drawn from
@@ -222,7 +217,7 @@ def study_figures(res: dict, figures_dir: str | Path = "results/figures",
     "{prefix}_va_pass{k}.png (per-emotion mean test predictions with 95% CIs), {prefix}_metrics.png (CCC with actor or group CIs), {prefix}_training.png (curves)."
     from neurolab.data import load_va_norms
     from neurolab.viz.fields import va_scatter
-    from neurolab.viz.style import colours, figure_style, new_figure
+    from neurolab.viz.style import colours, figure_style, new_figure, save_figure
     figures_dir = Path(figures_dir); figures_dir.mkdir(parents=True, exist_ok=True)
     out = []
     P = np.asarray(res["test"]["predictions"], dtype=float); emo = res.get("emotion_labels")
@@ -246,7 +241,7 @@ def study_figures(res: dict, figures_dir: str | Path = "results/figures",
             ax.axvline(0, color="0.6", lw=0.6, zorder=0); ax.set_xlabel(f"test CCC ({d})")
         axes[0].set_yticks(y, names)
         fig.legend([axes[0].plot([], [], "o", color=c)[0] for c in col.values()], list(col), loc="outside lower center", ncols=2)
-        out.append(_save(fig, figures_dir / f"{prefix}_metrics.png", source, command))
+        out.append(save_figure(fig, figures_dir / f"{prefix}_metrics.png", source, command)[0])
         fig, axes = new_figure(2, height=2.4, title="audio: training (stage 1 then stage 2)")
         start, stage_col = 0, colours(list(res["training"]))
         for s, d in res["training"].items():
@@ -260,7 +255,7 @@ def study_figures(res: dict, figures_dir: str | Path = "results/figures",
         axes[0].set(xlabel="epoch", ylabel="training loss"); axes[1].set(xlabel="epoch", ylabel="validation actors (last pass)")
         from matplotlib.ticker import MaxNLocator
         for ax in axes: ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0)); ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        out.append(_save(fig, figures_dir / f"{prefix}_training.png", source, command))
+        out.append(save_figure(fig, figures_dir / f"{prefix}_training.png", source, command)[0])
     return out
 
 # %% ../../nbs/15_audio_study.ipynb #b45152f4

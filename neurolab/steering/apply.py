@@ -15,9 +15,9 @@ from .grid import EmotionGrid
 from .signals import SignalsError, SteeringSignals, length_batches, signals_from_activations, stack_inputs
 
 # %% auto #0
-__all__ = ['STRENGTHS', 'METHODS', 'ResolvedTargets', 'resolve_targets', 'steerability', 'steering_sources', 'make_steering',
-           'predict_va', 'steer', 'Pass1Cache', 'pass1_cache', 'predict_from_cache', 'steerability_sweep',
-           'calibrate_polarity', 'with_polarity']
+__all__ = ['STRENGTHS', 'METHODS', 'ResolvedTargets', 'resolve_targets', 'pair_steering', 'steerability', 'steering_sources',
+           'make_steering', 'predict_va', 'steer', 'Pass1Cache', 'pass1_cache', 'predict_from_cache',
+           'steerability_sweep', 'calibrate_polarity', 'with_polarity']
 
 # %% ../../nbs/22_steering_apply.ipynb #5caeeb51
 @dataclass
@@ -80,16 +80,23 @@ def _va(x, name: str, n: int | None = None) -> np.ndarray:
     if not np.isfinite(arr).all(): raise DataError(f"{name} contains NaN/inf")
     return arr
 
-def steerability(before, after, target, tol: float = 1e-6) -> dict:
-    "Success rate, mean shift toward the target and off-target drift of steered vs unsteered (N, 2) predictions."
-    b = _va(before, "before"); a = _va(after, "after", len(b)); t = _va(target, "target", len(b))
-    if len(b) == 0: raise DataError("steerability of zero samples")
+def pair_steering(b: np.ndarray, a: np.ndarray, t: np.ndarray, tol: float = 1e-6) -> dict:
+    "Per (unsteered b, steered a, target t) row of (N, 2) arrays: distances, movement, shift toward t, drift across it, distance closed."
     move, to = a - b, t - b
     dist_b, dist_a = np.linalg.norm(to, axis=1), np.linalg.norm(t - a, axis=1)
     u = np.divide(to, dist_b[:, None], out=np.zeros_like(to), where=dist_b[:, None] > tol)
     shift = (move * u).sum(1)
-    drift = np.linalg.norm(move - shift[:, None] * u, axis=1)
-    out = {"n": int(len(b)), "success_rate": float((dist_a < dist_b - tol).mean()), "mean_shift": float(shift.mean()),
+    return {"move": move, "to": to, "dist_b": dist_b, "dist_a": dist_a, "shift": shift, "success": dist_a < dist_b - tol,
+            "drift": np.linalg.norm(move - shift[:, None] * u, axis=1),
+            "closed": np.divide(dist_b - dist_a, dist_b, out=np.zeros_like(dist_b), where=dist_b > tol)}  # 1: on target, < 0: pushed away
+
+def steerability(before, after, target, tol: float = 1e-6) -> dict:
+    "Success rate, mean shift toward the target and off-target drift of steered vs unsteered (N, 2) predictions."
+    b = _va(before, "before"); a = _va(after, "after", len(b)); t = _va(target, "target", len(b))
+    if len(b) == 0: raise DataError("steerability of zero samples")
+    g = pair_steering(b, a, t, tol)
+    move, to, dist_b, dist_a, shift, drift = (g[k] for k in ("move", "to", "dist_b", "dist_a", "shift", "drift"))
+    out = {"n": int(len(b)), "success_rate": float(g["success"].mean()), "mean_shift": float(shift.mean()),
            "off_target_drift": float(drift.mean()), "mean_distance_before": float(dist_b.mean()),
            "mean_distance_after": float(dist_a.mean()), "mean_move": float(np.linalg.norm(move, axis=1).mean())}
     for j, dim in enumerate(("valence", "arousal")):

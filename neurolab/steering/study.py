@@ -14,7 +14,7 @@ from ..core import DataError, repo_relative, run_environment, seed_everything, w
 from ..metrics import ccc, group_bootstrap, paired_bootstrap, pearson
 from .signals import (SteeringSignals, build_steering_signals, collect_activations, load_steering_signals,
                                        model_identity, plot_signals, signal_stats)
-from .apply import (METHODS, STRENGTHS, Pass1Cache, calibrate_polarity, make_steering, pass1_cache,
+from .apply import (METHODS, STRENGTHS, Pass1Cache, calibrate_polarity, make_steering, pair_steering, pass1_cache,
                                      predict_from_cache, steerability_sweep, with_polarity)
 from .model import check_grid, default_model_dir, default_signals_path, load_clips, load_model, model_split
 from .training import calibration_cache, stats_summary
@@ -81,16 +81,13 @@ STEER_GOAL = dict(distance_closed=0.5, reach_rate=0.6, drift_per_shift=0.25)
 
 def clip_steering(after, before, aims, grid=None, tol: float = 1e-6) -> dict:
     "Per clip, averaged over targets: success, distance closed, reach (needs the grid), shift, drift. after (T, N, 2), before (N, 2), aims (T, 2)."
-    after, before, aims = (np.asarray(a, float) for a in (after, before, aims))
-    to, move = aims[:, None] - before[None], after - before[None]            # (T, N, 2)
-    d_before, d_after = np.linalg.norm(to, axis=2), np.linalg.norm(aims[:, None] - after, axis=2)
-    u = np.divide(to, d_before[..., None], out=np.zeros_like(to), where=d_before[..., None] > tol)
-    shift = (move * u).sum(2)
-    out = {"success_rate": (d_after < d_before - tol).mean(0),
-           "distance_closed": np.divide(d_before - d_after, d_before, out=np.zeros_like(d_before), where=d_before > tol).mean(0),
-           "mean_shift": shift.mean(0), "off_target_drift": np.linalg.norm(move - shift[..., None] * u, axis=2).mean(0)}
+    after, before, aims = (np.asarray(x, float) for x in (after, before, aims))
+    T, N = after.shape[:2]
+    g = pair_steering(np.tile(before, (T, 1)), after.reshape(-1, 2), np.repeat(aims, N, 0), tol)   # the same geometry as `steerability`
+    per = lambda k: g[k].reshape(T, N).astype(float).mean(0)
+    out = {"success_rate": per("success"), "distance_closed": per("closed"), "mean_shift": per("shift"), "off_target_drift": per("drift")}
     if grid is not None:
-        landed = np.asarray(grid.index(after[..., 0].ravel(), after[..., 1].ravel())).reshape(after.shape[:2])
+        landed = np.asarray(grid.index(after[..., 0].ravel(), after[..., 1].ravel())).reshape(T, N)
         out["reach_rate"] = (landed == np.asarray(grid.index(aims[:, 0], aims[:, 1]))[:, None]).mean(0)
     return out
 
