@@ -207,7 +207,7 @@ def run_study(index: pd.DataFrame,            # RAVDESS index (e.g. `speech.cli.
               lstm: TrainConfig | None = STUDY_LSTM,  # EmotionLSTM recipe, or None to skip the LSTM
               lstm_norms=("speaker", "global"),
               seeds=(0, 1, 2),                # seeds of the LSTM (each fold trained once per seed)
-              global_seeds=None,              # seeds for the global-normalised LSTM (default: the first of `seeds`)
+              global_seeds=None,              # seeds for the global-normalised LSTM (default: `seeds`, as the issue on reruns asks)
               ship_to=None,                   # folder for the shipped models (offline/, streaming/), or None
               n_boot: int = 2000, threads: int = 1, log=print) -> dict:
     "Actor-disjoint CV of every system × {global, speaker} normalisation → results JSON, figures, optionally shipped models."
@@ -232,7 +232,7 @@ def run_study(index: pd.DataFrame,            # RAVDESS index (e.g. `speech.cli.
     if lstm is not None:
         for norm in lstm_norms:
             t = time.perf_counter()
-            for seed in (seeds if norm == "speaker" else (global_seeds or seeds[:1])):
+            for seed in (seeds if norm == "speaker" else (global_seeds or seeds)):
                 cfg = dataclasses.replace(lstm, normalization=norm, seed=seed)
                 cv = cross_validate(index, cfg, k=k, n_valid_actors=3, work_dir=cv_work_dir(index, cfg, k, 3), log=log)
                 seed_probs.setdefault(f"lstm/{norm}", []).append(cv["probs"])

@@ -7,12 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from ..core import CheckpointError, DataError, DataNotFoundError, data_dir, seed_everything
-from ..data import EMOBANK, VAD, load_emobank
 from ..cliutil import FAMILIES, add_common, call, emit, read_texts
 from .model import default_model_dir, embed_for, load_model, truncated_for
+from .trm import PAD as VAD  # EmoBank's V, A, D; neurolab.data (pandas, soundfile, soxr) loads only where EmoBank is read
 
 # %% auto #0
 __all__ = ['DEMO_TEXTS', 'read_emobank', 'train_command', 'eval_command', 'predict_command', 'study_command', 'register', 'demo']
@@ -20,6 +19,7 @@ __all__ = ['DEMO_TEXTS', 'read_emobank', 'train_command', 'eval_command', 'predi
 # %% ../../nbs/43_text_cli.ipynb #fe5d26cb
 def read_emobank(path: str | Path | None) -> pd.DataFrame:
     "EmoBank frame from a CSV path, a data folder, or (None) the configured data folder."
+    from neurolab.data import EMOBANK, load_emobank
     if path is None: return load_emobank()
     path = Path(path)
     if path.is_dir():

@@ -4,7 +4,7 @@
 
 # %% ../../nbs/40_text_encoders.ipynb #7b387d20
 from __future__ import annotations
-import functools, hashlib, json, os, uuid
+import functools, hashlib, json, os, types, uuid
 from pathlib import Path
 from typing import Sequence
 
@@ -19,7 +19,8 @@ from ..core import DataError, DataNotFoundError, NeurolabError, atomic_path, cac
 # %% auto #0
 __all__ = ['CAUSAL_LMS', 'ENCODERS', 'check_texts', 'text_key', 'TextShards', 'EmbeddingCache', 'fingerprint', 'TextEncoder',
            'minilm_path', 'SentenceEncoder', 'hf_load', 'CausalLMEncoder', 'tiny_causal_lm', 'resolve_model_id',
-           'TokenCache', 'pad_batch', 'HFEncoder', 'tiny_hf_encoder', 'get_encoder']
+           'TokenCache', 'pad_batch', 'plain_bert', 'TorchBert', 'JsonTokenizer', 'quick_tokenizer', 'HFEncoder',
+           'tiny_hf_encoder', 'get_encoder']
 
 # %% ../../nbs/40_text_encoders.ipynb #4bf590e8
 def check_texts(texts) -> list[str]:
@@ -250,6 +251,83 @@ def pad_batch(ids: Sequence, pad_id: int) -> dict:
     for i, x in enumerate(ids): input_ids[i, :len(x)] = torch.as_tensor(np.asarray(x), dtype=torch.long); mask[i, :len(x)] = 1
     return dict(input_ids=input_ids, attention_mask=mask)
 
+# %% ../../nbs/40_text_encoders.ipynb #54e5b05e
+def plain_bert(config: dict | None) -> bool:
+    "Whether `config` (a checkpoint's encoder config) is a BERT that `TorchBert` computes exactly."
+    return (isinstance(config, dict) and config.get("model_type") == "bert" and config.get("hidden_act") == "gelu"
+            and config.get("position_embedding_type", "absolute") == "absolute"
+            and not config.get("is_decoder") and not config.get("add_cross_attention"))
+
+class TorchBert(nn.Module):
+    "BERT's encoder in plain torch, parameter names as in `transformers.BertModel` (inference start-up without `transformers`)."
+    def __init__(self, config: dict):
+        super().__init__()
+        H, I, L = config["hidden_size"], config["intermediate_size"], config["num_hidden_layers"]
+        self.heads, self.eps = config["num_attention_heads"], config["layer_norm_eps"]
+        self.p_hidden, self.p_attn = config["hidden_dropout_prob"], config["attention_probs_dropout_prob"]
+        norm = lambda: nn.LayerNorm(H, eps=self.eps)
+        self.embeddings = nn.ModuleDict(dict(word_embeddings=nn.Embedding(config["vocab_size"], H, padding_idx=config.get("pad_token_id")),
+                                             position_embeddings=nn.Embedding(config["max_position_embeddings"], H),
+                                             token_type_embeddings=nn.Embedding(config["type_vocab_size"], H), LayerNorm=norm()))
+        layer = lambda: nn.ModuleDict(dict(
+            attention=nn.ModuleDict(dict(self=nn.ModuleDict(dict(query=nn.Linear(H, H), key=nn.Linear(H, H), value=nn.Linear(H, H))),
+                                         output=nn.ModuleDict(dict(dense=nn.Linear(H, H), LayerNorm=norm())))),
+            intermediate=nn.ModuleDict(dict(dense=nn.Linear(H, I))),
+            output=nn.ModuleDict(dict(dense=nn.Linear(I, H), LayerNorm=norm()))))
+        self.encoder = nn.ModuleDict(dict(layer=nn.ModuleList([layer() for _ in range(L)])))
+        self.pooler = nn.ModuleDict(dict(dense=nn.Linear(H, H)))  # unused (we mean-pool), kept so BertModel's weights load strictly
+
+    def get_input_embeddings(self) -> nn.Embedding: return self.embeddings.word_embeddings
+
+    def _split(self, x):  # (batch, tokens, hidden) → (batch, heads, tokens, hidden / heads)
+        return x.view(*x.shape[:2], self.heads, -1).transpose(1, 2)
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor):
+        "Token ids and mask → an object with `last_hidden_state` (batch, tokens, hidden), as `BertModel` returns."
+        drop = lambda x: nn.functional.dropout(x, self.p_hidden, self.training)
+        E = self.embeddings
+        x = E.word_embeddings(input_ids) + E.position_embeddings.weight[:input_ids.shape[1]] + E.token_type_embeddings.weight[0]
+        x = drop(E.LayerNorm(x))
+        keep = attention_mask.bool()[:, None, None, :]  # padding keys get no attention
+        for block in self.encoder.layer:
+            a = block.attention
+            q, k, v = (self._split(a.self[n](x)) for n in ("query", "key", "value"))
+            ctx = nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=keep, dropout_p=self.p_attn if self.training else 0.0)
+            x = a.output.LayerNorm(x + drop(a.output.dense(ctx.transpose(1, 2).flatten(2))))
+            x = block.output.LayerNorm(x + drop(block.output.dense(nn.functional.gelu(block.intermediate.dense(x)))))
+        return types.SimpleNamespace(last_hidden_state=x)
+
+class JsonTokenizer:
+    "A model folder's `tokenizer.json` through the `tokenizers` library: the calls `HFEncoder` makes of a `transformers` tokenizer."
+    def __init__(self, folder: str | os.PathLike):
+        from tokenizers import Tokenizer
+        folder = Path(folder)
+        self._tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self._tok.no_padding()  # batches are padded by `pad_batch`, to their own longest text
+        self.pad_token = _special_token(folder, "pad_token")
+        self.pad_token_id = self._tok.token_to_id(self.pad_token) if self.pad_token else None
+
+    def get_vocab(self) -> dict: return self._tok.get_vocab()
+
+    def __call__(self, texts: Sequence[str], truncation: bool = False, max_length: int | None = None, verbose: bool = True) -> dict:
+        if truncation and max_length: self._tok.enable_truncation(max_length)
+        else: self._tok.no_truncation()
+        return {"input_ids": [e.ids for e in self._tok.encode_batch(list(texts))]}
+
+def _special_token(folder: Path, key: str) -> str | None:
+    "A special token's text from the folder's tokenizer_config.json (a string, or a dict with 'content')."
+    cfg = folder / "tokenizer_config.json"
+    value = json.loads(cfg.read_text()).get(key) if cfg.is_file() else None
+    return value.get("content") if isinstance(value, dict) else value
+
+def quick_tokenizer(model_id: str) -> JsonTokenizer | None:
+    "The `tokenizers`-only tokenizer of a local model folder that has a tokenizer.json and a pad token; else None."
+    folder = Path(model_id)
+    if not (folder / "tokenizer.json").is_file(): return None
+    try: tok = JsonTokenizer(folder)
+    except Exception: return None  # an unusual tokenizer.json: the transformers path reads it
+    return tok if tok.pad_token_id is not None else None
+
 # %% ../../nbs/40_text_encoders.ipynb #e95879e2
 class HFEncoder(nn.Module, TextEncoder):
     "Any Hugging Face / Sentence-Transformers encoder as a trainable module: token batch → mean-pooled sentence embedding."
@@ -258,18 +336,23 @@ class HFEncoder(nn.Module, TextEncoder):
                  normalize: bool | None = None,          # L2-normalise (as Sentence-Transformers' MiniLM does); None: only for 'minilm'
                  max_length: int = 128):                 # longer texts are truncated (and flagged)
         nn.Module.__init__(self)
-        from transformers import AutoConfig, AutoModel, AutoTokenizer
         model_id = resolve_model_id(name)
         self.name, self.max_length = name, max_length
         self.normalize = (name == "minilm") if normalize is None else normalize
-        self.tokenizer = hf_load(AutoTokenizer, model_id)
-        if self.tokenizer.pad_token is None: self.tokenizer.pad_token = self.tokenizer.eos_token or self.tokenizer.unk_token
-        if config is None: self.model = hf_load(AutoModel, model_id)
+        quick = quick_tokenizer(model_id) if plain_bert(config) else None
+        if quick is not None:  # a plain-BERT checkpoint: rebuilt without importing transformers (see above)
+            self.tokenizer, self.model = quick, TorchBert(config)
+            self.dim, cfg = config["hidden_size"], dict(config)
         else:
-            cfg = dict(config)
-            self.model = AutoModel.from_config(AutoConfig.for_model(cfg.pop("model_type"), **cfg))
-        self.dim = self.model.config.hidden_size
-        cfg = json.loads(self.model.config.to_json_string())
+            from transformers import AutoConfig, AutoModel, AutoTokenizer
+            self.tokenizer = hf_load(AutoTokenizer, model_id)
+            if self.tokenizer.pad_token is None: self.tokenizer.pad_token = self.tokenizer.eos_token or self.tokenizer.unk_token
+            if config is None: self.model = hf_load(AutoModel, model_id)
+            else:
+                cfg = dict(config)
+                self.model = AutoModel.from_config(AutoConfig.for_model(cfg.pop("model_type"), **cfg))
+            self.dim = self.model.config.hidden_size
+            cfg = json.loads(self.model.config.to_json_string())
         for k in ("_name_or_path", "transformers_version"): cfg.pop(k, None)  # no machine paths in a checkpoint
         self.init_kwargs = dict(name=name, config=cfg, normalize=self.normalize, max_length=max_length)
         vocab = hashlib.sha1(json.dumps(sorted(self.tokenizer.get_vocab().items())).encode()).hexdigest()[:12]

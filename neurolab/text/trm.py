@@ -97,7 +97,10 @@ class SoulKernel(nn.Module):
     def __init__(self, d: int = 128, slots: int = 64, momentum: float = 0.95, n_out: int = 3):
         super().__init__()
         self.d, self.slots, self.momentum = d, slots, momentum
-        self.register_buffer("memory_keys", F.normalize(torch.randn(slots, d), dim=-1))
+        keys = torch.randn(slots, d)
+        # unit-length keys; on the meta device (a checkpoint's shape check) there are no values to normalise, and
+        # F.normalize there would import torch._dynamo (~4 s of start-up)
+        self.register_buffer("memory_keys", keys if keys.is_meta else F.normalize(keys, dim=-1))
         self.register_buffer("memory_pad", torch.zeros(slots, n_out))
         self.register_buffer("memory_count", torch.zeros(slots))
         for name in ("hope", "faith", "love", "updates"): self.register_buffer(name, torch.zeros(()))
