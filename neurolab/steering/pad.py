@@ -112,13 +112,16 @@ class SteeringPad:
                  names=None,                      # a name per clip (default clip0, clip1, ...)
                  audio=None,                      # per clip, a waveform or an audio file for the player (None: no player)
                  sr: int = 16000,                 # sample rate of `audio` waveforms
-                 target="very_positive_very_strong", method: str = "lrm", strength: float = 1.0, alpha: float = 1.0):
+                 target=None,                     # a bin name or (v, a) (default: the grid's last bin, most positive and strongest)
+                 method: str = "lrm", strength: float = 1.0, alpha: float = 1.0):
         self.model, self.signals, self.clips = model, signals, list(clips)
         if not self.clips: raise DataError("SteeringPad needs at least one clip")
         self.names = list(names) if names is not None else [f"clip{i}" for i in range(len(self.clips))]
         if len(self.names) != len(self.clips): raise DataError(f"{len(self.names)} names for {len(self.clips)} clips")
         if audio is not None and len(audio) != len(self.clips): raise DataError(f"{len(audio)} audio entries for {len(self.clips)} clips")
         self.audio, self.sr, self.alpha = audio, sr, alpha
+        if method not in METHODS: raise DataError(f"unknown steering method {method!r}; choose from {list(METHODS)}")
+        target = signals.grid.names[-1] if target is None else target if isinstance(target, str) else tuple(float(t) for t in target)
         self.clip, self.target, self.method, self.strength = 0, target, method, float(strength)
         self._caches, self.widget, self.controls, self.plotted = {}, None, {}, {}
         self.state = self.compute()
