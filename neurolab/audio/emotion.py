@@ -21,7 +21,7 @@ from .cnn6 import Cnn6, load_panns_checkpoint
 
 # %% auto #0
 __all__ = ['DEFAULT_CONNECTIONS', 'SCALAR_CONNECTIONS', 'SOURCES', 'FeatureEmotionRegression_Cnn6_LRM', 'check_clip', 'enrolment',
-           'predict', 'predict_file']
+           'clip_inputs', 'predict', 'predict_file']
 
 # %% ../../nbs/12_audio_emotion.ipynb #445e4476
 DEFAULT_CONNECTIONS = [dict(source="valence", target="base.conv_block4"), dict(source="valence", target="base.conv_block3"),
@@ -162,21 +162,25 @@ def enrolment(model: FeatureEmotionRegression_Cnn6_LRM, clips, sr: int = 16000, 
     return SpeakerNorm.fit(mels)
 
 @torch.no_grad()
+def clip_inputs(model: FeatureEmotionRegression_Cnn6_LRM, clips, sr: int = 16000, names=None,
+                enrol: SpeakerNorm | None = None) -> tuple[list, list, str | None]:  # speaker statistics; default: these clips' own
+    "(what the model reads per clip: (1, samples) waveforms, or speaker-normalised (1, T, mels) log-mels; the checked clips; where the statistics came from)."
+    clips = [clips] if isinstance(clips, np.ndarray) and clips.ndim == 1 else list(clips)
+    names = names or [f"clip{i}" for i in range(len(clips))]
+    clips = [check_clip(y, sr, model, name) for y, name in zip(clips, names)]
+    inputs = [torch.from_numpy(y)[None] for y in clips]
+    if not model.init_kwargs.get("speaker_norm", False): return inputs, clips, None
+    mels = [model.logmel(x)[0].numpy() for x in inputs]   # a speaker-normalised model: log-mels once, then the speaker's statistics
+    stats = enrol if enrol is not None else SpeakerNorm.fit(mels, min_count=16)
+    return [torch.from_numpy(stats.transform(m))[None] for m in mels], clips, "enrolment" if enrol is not None else "the clips themselves"
+
+@torch.no_grad()
 def predict(model: FeatureEmotionRegression_Cnn6_LRM, clips, sr: int = 16000, names=None,
             enrol: SpeakerNorm | None = None) -> list[dict]:  # speaker statistics (`enrolment`); default: these clips' own
     "Per clip: {'valence', 'arousal'} of the last pass and 'passes': [{'valence', 'arousal'}, ...]."
-    clips = [clips] if isinstance(clips, np.ndarray) and clips.ndim == 1 else list(clips)
-    names = names or [f"clip{i}" for i in range(len(clips))]
     model.eval()
-    normed = model.init_kwargs.get("speaker_norm", False)
-    clips = [check_clip(y, sr, model, name) for y, name in zip(clips, names)]
-    inputs = [torch.from_numpy(y)[None] for y in clips]
-    source = None
-    if normed:   # a speaker-normalised model: log-mels once, then the speaker's statistics
-        mels = [model.logmel(x)[0].numpy() for x in inputs]
-        source = "enrolment" if enrol is not None else "the clips themselves"
-        enrol = enrol if enrol is not None else SpeakerNorm.fit(mels, min_count=16)
-        inputs = [torch.from_numpy(enrol.transform(m))[None] for m in mels]
+    inputs, clips, source = clip_inputs(model, clips, sr, names, enrol)
+    names = names or [f"clip{i}" for i in range(len(clips))]
     results = []
     for x, y, name in zip(inputs, clips, names):
         outs = model(x, return_all_passes=True)
