@@ -251,7 +251,7 @@ def pad_batch(ids: Sequence, pad_id: int) -> dict:
     for i, x in enumerate(ids): input_ids[i, :len(x)] = torch.as_tensor(np.asarray(x), dtype=torch.long); mask[i, :len(x)] = 1
     return dict(input_ids=input_ids, attention_mask=mask)
 
-# %% ../../nbs/40_text_encoders.ipynb #54e5b05e
+# %% ../../nbs/40_text_encoders.ipynb #119822e8
 def plain_bert(config: dict | None) -> bool:
     "Whether `config` (a checkpoint's encoder config) is a BERT that `TorchBert` computes exactly."
     return (isinstance(config, dict) and config.get("model_type") == "bert" and config.get("hidden_act") == "gelu"
