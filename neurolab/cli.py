@@ -169,11 +169,11 @@ def build_parser(families: list[str] | None = None,  # families to import and re
     s.set_defaults(func=lambda a: emit(corpus_summary(a.data)) if a.json else print(corpus_words(corpus_summary(a.data))))
     f = dsub.add_parser("fetch", help="download a corpus or checkpoint when online")
     f.add_argument("name", choices=FETCHABLE, help="what to fetch: " + ", ".join(FETCHABLE))
-    add_common(f, "data")
+    add_common(f, "data", "json")
     def _fetch(a):
         from neurolab import data as nd
         what = nd.fetch_named(a.name, a.data)
-        emit({"name": a.name, "path": str(what)})
+        emit({"name": a.name, "path": str(what)}, as_json=a.json)
     f.set_defaults(func=_fetch)
     demo = sub.add_parser("demo", help="run everything end to end on local defaults", description="Run every family end to end.")
     demo.add_argument("--out", type=Path, default=Path("results/demo"), help="output folder")

@@ -61,7 +61,7 @@ def fmt_value(v) -> str:
         if (ci := _ci(v)) is not None: return ci
         if is_probabilities(v): return top_labels(v)
         if not v: return "none"
-        if len(v) <= 4 and all(_scalar(x) for x in v.values()): return ", ".join(f"{k} {fmt_value(x)}" for k, x in v.items())
+        if len(v) <= 6 and all(_scalar(x) for x in v.values()): return ", ".join(f"{k} {fmt_value(x)}" for k, x in v.items())
         return f"{{{len(v)} entries}}"
     if isinstance(v, (list, tuple)):
         if not v: return "none"
@@ -87,22 +87,28 @@ def table(records: list[dict],                # one dict per row
     ok = [r for r in records if "error" not in r]
     right = [bool(ok) and all(_is_number(r.get(c)) or r.get(c) is None for r in ok) for c in columns]
     head = [headers.get(c, c) for c in columns]
-    w = [max([len(head[i])] + [len(show(r, c)) for r in ok]) for i, c in enumerate(columns)]
+    named = bool(columns) and columns[0] in _NAME_KEYS   # a failed record is its name, then the error
+    w = [max([len(head[i])] + [len(show(r, c)) for r in (records if i == 0 and named else ok)]) for i, c in enumerate(columns)]
     line = lambda cells: "  ".join(s.rjust(wi) if rj else s.ljust(wi) for s, wi, rj in zip(cells, w, right)).rstrip()
     lines = [line(head)] if ok else []
     for r in records:
         if "error" not in r: lines.append(line([show(r, c) for c in columns]))
         else:
-            who = show(r, columns[0]) if columns and columns[0] in _NAME_KEYS else ""
+            who = show(r, columns[0]) if named else ""
             lines.append(f"{who.ljust(w[0])}  error: {r['error']}" if who else f"error: {r['error']}")
     return "\n".join(lines)
 
 # %% ../nbs/07_cliutil.ipynb #c77d15d2
 def _is_records(v) -> bool: return isinstance(v, list) and bool(v) and all(isinstance(r, dict) for r in v)
 
+def _keyed_records(v) -> bool:
+    "A dict of two or more dicts with the same keys (per bin, per system, ...): shown as a table, one row per key."
+    return (isinstance(v, dict) and len(v) >= 2 and all(isinstance(r, dict) and r for r in v.values())
+            and len({tuple(r) for r in v.values()}) == 1 and not is_probabilities(v))
+
 def _inline(v) -> bool:
     "Shown on its key's line: anything but a dict with nested structure or a list of records."
-    if isinstance(v, dict): return not v or _ci(v) is not None or is_probabilities(v) or (len(v) <= 4 and all(_scalar(x) for x in v.values()))
+    if isinstance(v, dict): return not v or _ci(v) is not None or is_probabilities(v) or (len(v) <= 6 and all(_scalar(x) for x in v.values()))
     return not _is_records(v)
 
 def _dict_lines(d: dict, indent: int = 0, max_rows: int = 30) -> list[str]:
@@ -110,6 +116,8 @@ def _dict_lines(d: dict, indent: int = 0, max_rows: int = 30) -> list[str]:
     w = max((len(str(k)) for k, v in d.items() if _inline(v)), default=0) + 1
     for k, v in d.items():
         if _inline(v): lines.append(f"{pad}{(str(k) + ':').ljust(w)} {fmt_value(v)}".rstrip())
+        elif _keyed_records(v) and len(v) <= max_rows:
+            lines += [f"{pad}{k}:"] + [pad + "  " + s for s in table([{"": name, **row} for name, row in v.items()]).splitlines()]
         elif isinstance(v, dict): lines += [f"{pad}{k}:"] + _dict_lines(v, indent + 2, max_rows)
         elif len(v) <= max_rows: lines += [f"{pad}{k}:"] + [pad + "  " + s for s in table(v).splitlines()]
         else: lines.append(f"{pad}{(str(k) + ':').ljust(w)} [{len(v)} records; --json shows them]")
