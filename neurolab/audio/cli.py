@@ -7,13 +7,13 @@ from __future__ import annotations
 import argparse, time
 from pathlib import Path
 
-from ..cliutil import FAMILIES, add_common, call, check_out_file, emit, emit_per_file, per_file
+from ..cliutil import FAMILIES, add_common, call, check_out_file, emit, emit_per_file, per_file, table, va_words
 from ..core import DataNotFoundError, NeurolabError, data_dir, repo_relative, write_json
 from ..data import resolve_actors
 from .model import default_model_dir, load_model, model_split
 
 # %% auto #0
-__all__ = ['predict_command', 'eval_command', 'train_command', 'study_command', 'register', 'demo']
+__all__ = ['predict_command', 'eval_command', 'train_command', 'study_command', 'predict_words', 'register', 'demo']
 
 # %% ../../nbs/14_audio_cli.ipynb #6771f84d
 def predict_command(files, model=None, passes: int | None = None,
@@ -100,6 +100,15 @@ def study_command(out="results/audio_lrm.json", figures="results/figures", model
     return {"out": res.get("results_file", str(out)), "model": res.get("model_dir"), "figures": res["figures"],
             "split_policy": res.get("split_policy"), "test_last_pass": res["over_seeds"], "seconds": res["environment"]["stage_seconds"]}
 
+# %% ../../nbs/14_audio_cli.ipynb #28432fd4
+def predict_words(records: list[dict]) -> str:
+    "`predict_command`'s records for people: per file, valence and arousal (−1…1, last pass) in numbers and words, and the emotion head's top labels."
+    rows = [r if "error" in r else {"file": r["file"], "valence": r["valence"], "arousal": r["arousal"], "in words": va_words(r["valence"], r["arousal"]),
+                                    **({"emotion head": r["emotion_probs"]} if "emotion_probs" in r else {})} for r in records]
+    ok = [r for r in records if "error" not in r]
+    n = len(ok[0]["passes"]) if ok else 0
+    return table(rows) + (f"\nvalence and arousal on −1…1 after pass {n} of {n} (feedback); --json gives every pass" if ok else "")
+
 # %% ../../nbs/14_audio_cli.ipynb #8136b8b9
 def register(subparsers):
     "Add the `audio` command (train / eval / predict / study) to the `neurolab` parser."
@@ -111,7 +120,7 @@ def register(subparsers):
     t = sub.add_parser("train", help="two-stage training on the train actors",
                        description="Stage 1 feed-forward Cnn6 + pathways, stage 2 frozen backbone + ModBlocks; "
                                    "actor-disjoint train/valid/test actors (test actors are held out and recorded).")
-    add_common(t, "data", "out", required=("out",), metavar={"out": "DIR"},
+    add_common(t, "data", "out", "json", required=("out",), metavar={"out": "DIR"},
                help={"out": "output folder (model/ checkpoint, train.json, work/ for resuming)"})
     t.add_argument("--epochs1", type=int, default=10, help="stage-1 epochs (default 10)")
     t.add_argument("--epochs2", type=int, default=4, help="stage-2 epochs (default 4)")
@@ -121,37 +130,37 @@ def register(subparsers):
     t.add_argument("--n-test", type=int, default=4, help="held-out test actors (default 4)")
     t.add_argument("--seed", type=int, default=0, help="random seed")
     t.add_argument("--overwrite", action="store_true", help="start afresh when --out holds a run with other settings")
-    t.set_defaults(func=lambda a: emit(call(train_command, a)))
+    t.set_defaults(func=lambda a: emit(call(train_command, a), as_json=a.json))
 
     e = sub.add_parser("eval", help="per-pass Pearson/CCC/MAE on held-out actors",
                        description="Evaluate on the model's test actors (from its checkpoint meta), or on --actors.")
-    add_common(e, "model", "data", "actors", "out", says={**model_says, "actors": "the model's test actors"})
+    add_common(e, "model", "data", "actors", "out", "json", says={**model_says, "actors": "the model's test actors"})
     e.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples for the pass CI (default 1000)")
-    e.set_defaults(func=lambda a: emit(call(eval_command, a), a.out))
+    e.set_defaults(func=lambda a: emit(call(eval_command, a), a.out, a.json))
 
     p = sub.add_parser("predict", help="valence/arousal of audio files (every pass)",
-                       description="Predict valence and arousal (−1…1) for each file; any sample rate, mono or stereo.")
+                       description="Predict valence and arousal (−1…1) for each file; any sample rate, mono or stereo. Prints a table (--json: the records).")
     p.add_argument("files", type=Path, nargs="+", help="audio files (wav, flac, ...)")
-    add_common(p, "model", "out", says=model_says)
+    add_common(p, "model", "out", "json", says=model_says)
     p.add_argument("--passes", type=int, default=None, help="forward passes (default: the model's)")
     p.add_argument("--enrol", type=Path, nargs="+", default=None,
                    help="unlabelled clips of the same speaker: their statistics normalise a speaker-normalised model's input "
                         "(default: the files themselves)")
     def _predict(a):
         check_out_file(a.out)  # before any work: a folder given as --out is one line, not a traceback at the end
-        emit_per_file(call(predict_command, a), a.out)
+        emit_per_file(call(predict_command, a), a.out, a.json, predict_words)
     p.set_defaults(func=_predict)
 
     s = sub.add_parser("study", help="the full RAVDESS study: train, evaluate, baselines, figures, shipped model",
                        description="Rerunnable (resumes its training): writes results/audio_lrm.json, results/figures/audio_*.png and the "
                                    "model (default: the shipped assets folder). About an hour per seed on one CPU core.")
-    add_common(s, "data", "out", default={"out": Path("results/audio_lrm.json")}, help={"out": "results JSON"})
+    add_common(s, "data", "out", "json", default={"out": Path("results/audio_lrm.json")}, help={"out": "results JSON"})
     s.add_argument("--figures", type=Path, default=Path("results/figures"), help="figure folder (default results/figures)")
     s.add_argument("--model-out", type=Path, default=None, help="where to save the model (default: the shipped assets folder)")
     s.add_argument("--seeds", type=int, nargs="+", default=[0], help="training seeds (default 0; the first is shipped)")
     s.add_argument("--no-ship", dest="ship", action="store_false", help="do not overwrite the shipped model")
     s.add_argument("--no-opensmile", dest="opensmile", action="store_false", help="skip the openSMILE ridge baselines")
-    s.set_defaults(func=lambda a: emit(call(study_command, a)))
+    s.set_defaults(func=lambda a: emit(call(study_command, a), as_json=a.json))
     for sp in (t, e, s):   # any dimensional corpus instead of RAVDESS (train_command/eval_command/study_command take `corpus`)
         sp.add_argument("--corpus", default=None, metavar="NAME_OR_PATH", help="a dimensional corpus instead of RAVDESS: emo-soundscapes, "
                         "pmemo, a rated folder (audio + ratings.csv) or an HDF5 file of log-mels (neurolab.corpora.load_corpus)")

@@ -10,14 +10,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..cliutil import FAMILIES, ActorsArg, add_common, call, emit, emit_per_file
-from ..core import DataError, DataNotFoundError, data_dir, repo_relative, save_checkpoint
+from ..cliutil import FAMILIES, ActorsArg, add_common, call, emit, emit_per_file, table
+from ..core import DataError, DataNotFoundError, NeurolabError, data_dir, read_json, repo_relative, repo_root, save_checkpoint
 from ..data import ravdess_index, ravdess_root, resolve_actors
 from ..metrics import classification_report, uar
 from ..speakers import SpeakerNorm
 from .features import FEATURE_SETS, backend_mfcc
 from .inference import (StreamingRecognizer, default_model_dir, enrol, load_offline_model,
-                                       load_speech_model, model_labels, predict_files)
+                                       load_speech_model, model_labels, predict_files, streaming_model_dir)
 from .model import EmotionLSTM
 from ..train import run_folder
 from .study import STUDY_LSTM, actor_bootstrap, clip_matrix, results_check, run_study
@@ -25,7 +25,8 @@ from .training import (TrainConfig, corpus_features, emotion_targets, predict_pr
                                       train_model)
 
 # %% auto #0
-__all__ = ['load_index', 'train_command', 'eval_command', 'predict_command', 'study_command', 'register', 'demo']
+__all__ = ['FEATURE_WORDS', 'load_index', 'train_command', 'eval_command', 'predict_command', 'shipped_systems', 'systems_line',
+           'predict_words', 'study_command', 'register', 'demo']
 
 # %% ../../nbs/34_speech_cli.ipynb #5bb5d332
 def load_index(data=None, actors=None) -> pd.DataFrame:
@@ -115,6 +116,36 @@ def predict_command(files, model=None, enrol_from=None, streaming: bool = False,
     enrolment = enrol(enrol_from, fs) if enrol_from and norm == "speaker" else None
     return predict_files(files, m, enrolment, mode)
 
+# %% ../../nbs/34_speech_cli.ipynb #0635cb2a
+FEATURE_WORDS = {"compare": "openSMILE ComParE functionals", "egemaps": "openSMILE eGeMAPS functionals", "mfcc": "MFCC statistics"}
+
+def shipped_systems() -> dict:
+    "The `shipped` block of the results file the shipped streaming checkpoint names: each shipped system and its cross-validated UAR ({} when absent)."
+    try:
+        meta = read_json(streaming_model_dir() / "config.json").get("meta", {})
+        return read_json(repo_root() / meta.get("results", FAMILIES["speech"].results)).get("shipped", {}) or {}
+    except (NeurolabError, OSError, AttributeError, TypeError): return {}
+
+def systems_line(records: list[dict], enrolled: bool = False,  # --enrol given
+                 shipped: bool = True) -> str:                   # the shipped models (no --model): their UARs apply
+    "One line naming the system that labelled `records` and the other one, with their cross-validated UARs when known."
+    ok = [r for r in records if "error" not in r]
+    if not ok: return ""
+    sh = shipped_systems() if shipped else {}
+    cv = lambda k: f", cross-validated UAR {sh[k]['cv_uar']:.2f}" if isinstance(sh.get(k, {}).get("cv_uar"), (int, float)) else ""
+    offline = f"offline/{'speaker' if enrolled else 'global'}"
+    kind, _, fs = ok[0].get("system", "").partition("/")
+    if kind == "lstm":
+        return (f"system: the streaming LSTM (contract MFCC, frame by frame{cv('streaming')}); the default offline system (openSMILE ComParE "
+                f"functionals + a linear model, whole file{cv(offline)}) is another model and can disagree")
+    return (f"system: offline ({FEATURE_WORDS.get(fs, fs)} + a linear model, whole file, {ok[0].get('normalization')} normalisation{cv(offline)}); "
+            f"--streaming runs the streaming LSTM (contract MFCC, frame by frame{cv('streaming')}), another model that can disagree")
+
+def predict_words(records: list[dict], enrolled: bool = False, shipped: bool = True) -> str:
+    "`predict_command`'s records for people: per file its emotion and the two most probable labels, then `systems_line`."
+    rows = [r if "error" in r else {"file": r["file"], "emotion": r["label"], "most probable": r["probabilities"]} for r in records]
+    return "\n".join(s for s in (table(rows), systems_line(records, enrolled, shipped)) if s)
+
 # %% ../../nbs/34_speech_cli.ipynb #af62663a
 def study_command(data=None, k: int = 5, seeds=(0, 1, 2), out="results/speech.json", figures="results/figures",
                   ship_to=None, ship: bool = True, threads: int = 1, check: bool = False, log=None) -> dict:
@@ -136,7 +167,7 @@ def register(subparsers):
 
     t = sub.add_parser("train", help="train an EmotionLSTM on all actors present (resumes a killed run)",
                        description="Train on every actor under --data (fixed epochs, or early stopping on --valid-actors).")
-    add_common(t, "data", "out", "actors", required=("out",), metavar={"out": "DIR"},
+    add_common(t, "data", "out", "actors", "json", required=("out",), metavar={"out": "DIR"},
                help={"out": "checkpoint folder to write (rerun the same command to resume)"})
     t.add_argument("--classes", dest="n_classes", type=int, choices=[8, 6], default=8, help="8 emotions, or 6 (calm→neutral, disgust→angry)")
     t.add_argument("--epochs", type=int, default=STUDY_LSTM.epochs, help="epochs (the maximum with --valid-actors)")
@@ -147,30 +178,32 @@ def register(subparsers):
     t.add_argument("--augment", type=int, default=0, help="augmented copies per clip (noise / pitch / stretch)")
     t.add_argument("--overwrite", action="store_true", help="start afresh when --out holds a run with other settings")
     t.set_defaults(func=lambda a: emit(call(train_command, a, config=dataclasses.replace(STUDY_LSTM, n_augment=a.augment,
-                                                                                         normalization=a.normalization))))
+                                                                                         normalization=a.normalization)), as_json=a.json))
 
     e = sub.add_parser("eval", help="accuracy, UAR (actor-bootstrap CI), macro-F1 and confusion on a RAVDESS-layout folder",
                        description="Evaluate a model; each actor is normalised with statistics of its own clips.")
-    add_common(e, "model", "data", "actors", "out", says=model_says)
+    add_common(e, "model", "data", "actors", "out", "json", says=model_says)
     e.add_argument("--streaming", action="store_true", help="evaluate the streaming LSTM instead of the offline system")
     e.add_argument("--mode", choices=["mean", "last"], default=None, help="LSTM clip prediction (default: the model's)")
-    e.set_defaults(func=lambda a: emit(call(eval_command, a), a.out))
+    e.set_defaults(func=lambda a: emit(call(eval_command, a), a.out, a.json))
 
-    p = sub.add_parser("predict", help="emotion of audio files", description="One record per file: label and {label: probability}.")
+    p = sub.add_parser("predict", help="emotion of audio files",
+                       description="One row per file: its emotion and most probable labels (--json: records with {label: probability}).")
     p.add_argument("files", nargs="+", type=Path, metavar="FILE", help="audio files (any rate, mono or stereo)")
-    add_common(p, "model", says=model_says)
+    add_common(p, "model", "out", "json", says=model_says)
     p.add_argument("--enrol", dest="enrol_from", nargs="+", type=Path, default=None, metavar="DIR_OR_FILES",
                    help="unlabelled audio of the same speaker (a folder or files) for speaker normalisation")
     p.add_argument("--streaming", action="store_true", help="use the streaming LSTM (contract MFCC) instead of the offline system")
     p.add_argument("--mode", choices=["mean", "last"], default=None, help="LSTM: mean of frame probabilities or last frame")
-    p.set_defaults(func=lambda a: emit_per_file(call(predict_command, a)))
+    p.set_defaults(func=lambda a: emit_per_file(call(predict_command, a), a.out, a.json,
+                                                lambda r: predict_words(r, bool(a.enrol_from), a.model is None)))
 
     s = sub.add_parser("study", help="actor-disjoint CV of every system × normalisation → results/speech.json; ships models",
                        description="Long: k-fold actor-disjoint CV, actor-bootstrap CIs, figures, shipped models.")
     add_common(s, "data")
     s.add_argument("--k", type=int, default=5, help="number of actor-disjoint folds")
     s.add_argument("--seeds", nargs="+", default=["0,1,2"], help="seeds of the speaker-normalised LSTM, e.g. 0,1,2 or 0 1 2 (default 0,1,2)")
-    add_common(s, "out", default={"out": Path("results/speech.json")}, help={"out": "results JSON"})
+    add_common(s, "out", "json", default={"out": Path("results/speech.json")}, help={"out": "results JSON"})
     s.add_argument("--figures", type=Path, default=Path("results/figures"), help="folder for speech_*.png")
     s.add_argument("--ship-to", type=Path, default=default_model_dir(), help="where to save the shipped models")
     s.add_argument("--no-ship", dest="ship", action="store_false", help="skip training the shipped models")
@@ -179,7 +212,7 @@ def register(subparsers):
                    help="instead of the study: rerun one fold cheaply and compare it with --out (exit 1 if outside the spread)")
     def _study(a):
         res = call(study_command, a, log=lambda m: print(m, file=sys.stderr))
-        emit(res)
+        emit(res, as_json=a.json)
         if a.check and not res["ok"]: raise SystemExit(1)
     s.set_defaults(func=_study)
     return sp

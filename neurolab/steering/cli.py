@@ -87,7 +87,7 @@ def register(subparsers):
 
     b = sub.add_parser("build", help="build steering signals from a model's training actors",
                        description="Per-bin mean 128-d valence/arousal pathway activations of the model on its training actors.")
-    add_common(b, "model", "data", says=model_says)
+    add_common(b, "model", "data", "json", says=model_says)
     b.add_argument("--grid", type=int, nargs="+", default=[5], help="grid size n, odd (3 → 9 bins, 5 → 25, 7 → 49; default 5); several share one pass")
     b.add_argument("--out", type=Path, default=None, help="signal JSON, or a folder for several grids (default: neurolab/assets/steering/signals_NxN.json)")
     b.add_argument("--png", type=Path, default=None, help="grid picture, or a folder for several grids (default: next to each signal file)")
@@ -96,7 +96,7 @@ def register(subparsers):
     b.add_argument("--no-calibrate", dest="calibrate", action="store_false", help="skip measuring each method's polarity on training clips")
     b.add_argument("--calibration-clips", type=int, default=CALIBRATION_CLIPS, help=f"clips used to measure polarity (default {CALIBRATION_CLIPS})")
     b.add_argument("--num-samples", type=int, default=None, help="seeded subsample of this many clips (default: all of --actors)")
-    b.set_defaults(func=lambda a: emit(call(build_command, a)))
+    b.set_defaults(func=lambda a: emit(call(build_command, a), as_json=a.json))
 
     e = sub.add_parser("eval", help="steerability of held-out clips for one method and strength",
                        description="Steer held-out clips toward a bin (or every bin); JSON with n, method, strength, "
@@ -114,20 +114,21 @@ def register(subparsers):
     e.add_argument("--any-weights", dest="check_weights", action="store_false", help="accept signals built from other weights of the same architecture")
     e.add_argument("--raw", dest="calibrated", action="store_false", help="ignore the signal file's calibrated polarity (use the strength's sign as given)")
     e.add_argument("--seed", type=int, default=0, help="seed of the subsample")
-    add_common(e, "out")
-    e.set_defaults(func=lambda a: emit(call(eval_command, a), a.out))
+    add_common(e, "out", "json")
+    e.set_defaults(func=lambda a: emit(call(eval_command, a), a.out, a.json))
 
     s = sub.add_parser("stats", help="statistics of a signal file, with out-of-range flags",
                        description="Mean, SD, range and norm of every bin's signals; flags negative, dead or outlying signals.")
     s.add_argument("--signals", type=Path, default=None, help="signal JSON (default: the shipped file for --grid)")
     s.add_argument("--grid", type=int, default=5, help="grid of the default signal file (default 5)")
-    s.set_defaults(func=lambda a: emit(call(stats_command, a)))
+    add_common(s, "json")
+    s.set_defaults(func=lambda a: emit(call(stats_command, a), as_json=a.json))
 
     st = sub.add_parser("study", help="accuracy and steerability studies on held-out actors (writes results/steering.json)",
                         description="Self-steering accuracy (9/25/49 bins, interpolation; oracle apart) with paired bootstrap CIs, "
                                     "and the steerability sweep over methods × strengths × target bins, with figures.")
     add_common(st, "model", "data", says=model_says)
-    add_common(st, "out", default={"out": Path("results/steering.json")}, help={"out": "results JSON"})
+    add_common(st, "out", "json", default={"out": Path("results/steering.json")}, help={"out": "results JSON"})
     st.add_argument("--figures", type=Path, default=Path("results/figures"), help="figure folder (default results/figures)")
     st.add_argument("--num-samples", type=int, default=16, help="test clips in the steerability sweep (default 16)")
     st.add_argument("--accuracy-samples", type=int, default=None, help="test clips in the accuracy study (default: all)")
@@ -144,7 +145,7 @@ def register(subparsers):
     st.add_argument("--seed", type=int, default=0, help="seed (default 0)")
     st.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     st.add_argument("--note", default=None, help="a remark stored in the results (e.g. which checkpoint and why)")
-    st.set_defaults(func=lambda a: emit(call(study_command, a)))
+    st.set_defaults(func=lambda a: emit(call(study_command, a), as_json=a.json))
 
     tx = sub.add_parser("text", help="steer audio clips toward the valence/arousal a sentence expresses",
                         description="The text model reads the sentence's valence and arousal (EmoBank 1–5), mapped to the audio plane as "
