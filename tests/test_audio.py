@@ -39,7 +39,7 @@ def test_predict_json_and_bad_files(tiny_model, tmp_path):
     sf.write(tmp_path / "silent.wav", np.zeros(16000, np.float32), 16000)
     sf.write(tmp_path / "short.wav", np.random.default_rng(0).standard_normal(800).astype(np.float32) * 0.1, 16000)
     (tmp_path / "corrupt.wav").write_bytes(b"RIFF\x00\x00\x00\x00WAVEnot audio")
-    proc = run("audio", "predict", clip, tmp_path / "silent.wav", tmp_path / "short.wav", tmp_path / "corrupt.wav", "--model", tiny_model)
+    proc = run("audio", "predict", clip, tmp_path / "silent.wav", tmp_path / "short.wav", tmp_path / "corrupt.wav", "--model", tiny_model, "--json")
     assert proc.returncode == 2
     assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
     res = json.loads(proc.stdout)
@@ -122,7 +122,7 @@ def test_eval_on_one_test_actor_subset(tmp_path):
     folder = tmp_path / "ravdess" / f"Actor_{actor:02d}"; folder.mkdir(parents=True)
     for f in files: shutil.copy(f, folder)
     shutil.copy(RAVDESS / "va_norms.csv", tmp_path / "ravdess")
-    proc = run("audio", "eval", "--data", tmp_path, "--n-boot", "50")
+    proc = run("audio", "eval", "--data", tmp_path, "--n-boot", "50", "--json")
     assert proc.returncode == 0, proc.stderr
     res = json.loads(proc.stdout)
     assert res["n"] == len(files) and res["actors"] == [actor]
@@ -144,11 +144,11 @@ def tiny_sn_model(tmp_path_factory):
 @needs_data
 def test_predict_with_enrolment(tiny_sn_model):
     clips = sorted(RAVDESS.glob("Actor_03/*.flac"))
-    proc = run("audio", "predict", clips[30], "--model", tiny_sn_model, "--enrol", *clips[:4])
+    proc = run("audio", "predict", clips[30], "--model", tiny_sn_model, "--enrol", *clips[:4], "--json")
     assert proc.returncode == 0, proc.stderr
     res = json.loads(proc.stdout)[0]
     assert res["speaker_stats"] == "enrolment" and len(res["emotion_probs"]) == 8
-    alone = json.loads(run("audio", "predict", clips[30], "--model", tiny_sn_model).stdout)[0]
+    alone = json.loads(run("audio", "predict", clips[30], "--model", tiny_sn_model, "--json").stdout)[0]
     assert alone["speaker_stats"] == "the clips themselves"
 
 
@@ -158,7 +158,7 @@ def test_eval_on_a_folder_of_unseen_actors(tiny_sn_model, tmp_path):
     for actor in (19, 20):
         folder = tmp_path / f"Actor_{actor:02d}"; folder.mkdir()
         for f in sorted(RAVDESS.glob(f"Actor_{actor:02d}/*.flac"))[::10]: shutil.copy(f, folder)
-    proc = run("audio", "eval", "--model", tiny_sn_model, "--data", tmp_path, "--actors", "19", "20", "--n-boot", "20")
+    proc = run("audio", "eval", "--model", tiny_sn_model, "--data", tmp_path, "--actors", "19", "20", "--n-boot", "20", "--json")
     assert proc.returncode == 0, proc.stderr
     res = json.loads(proc.stdout)
     assert res["actors"] == [19, 20] and res["speaker_norm"] is True and set(res["emotion_uar"]) == {"pass1", "pass2"}

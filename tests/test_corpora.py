@@ -330,10 +330,10 @@ def test_audio_cli_train_and_eval_on_a_corpus(demo, tmp_path, monkeypatch, capsy
     folder = write_demo_corpus(tmp_path / "rated", "folder", n=24, seconds=0.4)
     (folder / "corpus.json").write_text(json.dumps({"scale": "sam9"}))
     assert main(["audio", "train", "--corpus", str(folder), "--out", str(tmp_path / "run"), "--epochs1", "1", "--epochs2", "1",
-                 "--batch-size", "4", "--crop-frames", "16"]) == 0
+                 "--batch-size", "4", "--crop-frames", "16", "--json"]) == 0
     trained = json.loads(capsys.readouterr().out)
     assert trained["corpus_split"]["split"]["kind"] == "grouped"
-    assert main(["audio", "eval", "--corpus", str(folder), "--model", str(tmp_path / "run" / "model"), "--n-boot", "20"]) == 0
+    assert main(["audio", "eval", "--corpus", str(folder), "--model", str(tmp_path / "run" / "model"), "--n-boot", "20", "--json"]) == 0
     ev = json.loads(capsys.readouterr().out)
     assert ev["n"] == trained["n"]["test"] and ev["clips_from"].startswith("test side")
     assert main(["audio", "eval", "--corpus", str(tmp_path / "nothing"), "--model", str(tmp_path / "run" / "model")]) == 2

@@ -224,7 +224,7 @@ def test_audio_predict_inputs(tiny_audio_model, tmp_path):
     sf.write(tmp_path / "loud.wav", (37 * np.sin(t)).astype(np.float32), 16000, subtype="FLOAT")
     (tmp_path / "folder.wav").mkdir()
     files = ["good.wav", "silent.wav", "short.wav", "loud.wav", "folder.wav"]
-    proc = run("audio", "predict", "--model", str(tiny_audio_model), *files, cwd=tmp_path)
+    proc = run("audio", "predict", "--model", str(tiny_audio_model), *files, "--json", cwd=tmp_path)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     res = {Path(r["file"]).name: r for r in json.loads(proc.stdout)}     # the good file keeps its result
     assert -2 < res["good.wav"]["valence"] < 2 and "error" not in res["good.wav"]

@@ -8,7 +8,7 @@ import soundfile as sf
 
 from neurolab.speech.inference import offline_model_dir, streaming_model_dir
 
-from conftest import DATA, RAVDESS, needs_data, needs_models, run
+from conftest import DATA, RAVDESS, ROOT, needs_data, needs_models, run
 
 needs_model = needs_models(offline_model_dir("speaker"), offline_model_dir("global"), streaming_model_dir(), what="speech models")
 CLIP = RAVDESS / "Actor_05" / "03-01-05-01-01-01-05.flac"
@@ -37,7 +37,7 @@ def _check_record(r):
 def test_predict_with_shipped_model_48k_stereo_wav():
     wav = DATA / "ravdess_wav" / "03-01-02-01-01-02-01.wav"  # the original release format: 48 kHz stereo
     if not wav.exists(): pytest.skip("ravdess_wav not present")
-    proc = run("speech", "predict", wav)
+    proc = run("speech", "predict", wav, "--json")
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
     assert len(out) == 1 and out[0]["normalization"] == "global"
@@ -46,13 +46,17 @@ def test_predict_with_shipped_model_48k_stereo_wav():
 
 @needs_data
 @needs_model
-def test_predict_enrolled_and_streaming():
-    proc = run("speech", "predict", CLIP, "--enrol", RAVDESS / "Actor_05")
+def test_predict_enrolled_and_streaming(tmp_path):
+    proc = run("speech", "predict", CLIP, "--enrol", RAVDESS / "Actor_05", "--json")
     assert proc.returncode == 0, proc.stderr
     rec = json.loads(proc.stdout)[0]; _check_record(rec); assert rec["normalization"] == "speaker"
-    proc = run("speech", "predict", CLIP, "--streaming")
+    proc = run("speech", "predict", CLIP, "--streaming", "--out", tmp_path / "s.json")   # words on stdout, the JSON in the file
     assert proc.returncode == 0, proc.stderr
-    rec = json.loads(proc.stdout)[0]; _check_record(rec); assert rec["system"] == "lstm/mfcc"
+    rec = json.loads((tmp_path / "s.json").read_text())[0]; _check_record(rec); assert rec["system"] == "lstm/mfcc"
+    lines = proc.stdout.splitlines()   # a table, then one line naming both systems (they can disagree on a clip)
+    assert lines[0].split()[:2] == ["file", "emotion"] and lines[1].startswith(str(CLIP)) and rec["label"] in lines[1]
+    assert lines[2].startswith("system: the streaming LSTM") and "offline system" in lines[2] and "can disagree" in lines[2]
+    if (ROOT / "results" / "speech.json").exists(): assert lines[2].count("cross-validated UAR") == 2, lines[2]
 
 
 @needs_data
@@ -68,7 +72,7 @@ def test_too_little_enrolment_names_the_minimum():
 def test_eval_any_ravdess_layout_folder(tmp_path):
     (tmp_path / "Actor_05").mkdir()  # a folder with a single actor, linked from the mirror
     for f in (RAVDESS / "Actor_05").iterdir(): os.symlink(f, tmp_path / "Actor_05" / f.name)
-    proc = run("speech", "eval", "--data", tmp_path)
+    proc = run("speech", "eval", "--data", tmp_path, "--json")
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
     assert {"n", "accuracy", "uar", "macro_f1", "confusion", "uar_ci"} <= set(out) and out["n"] == 60
@@ -85,7 +89,7 @@ def test_eval_any_ravdess_layout_folder(tmp_path):
 @needs_model
 def test_bad_audio_is_one_line_exit_2(tmp_path, make, message):
     f = tmp_path / "bad.wav"; make(f)
-    proc = run("speech", "predict", f)
+    proc = run("speech", "predict", f, "--json")
     assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
     assert message in proc.stderr, proc.stderr
     assert "error" in json.loads(proc.stdout)[0]  # never a label
@@ -95,7 +99,7 @@ def test_bad_audio_is_one_line_exit_2(tmp_path, make, message):
 @needs_model
 def test_one_bad_file_keeps_the_good_results(tmp_path):
     bad = tmp_path / "bad.wav"; bad.write_bytes(b"not audio")
-    proc = run("speech", "predict", CLIP, bad, CLIP)
+    proc = run("speech", "predict", CLIP, bad, CLIP, "--json")
     assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
     out = json.loads(proc.stdout)
     assert ["error" in r for r in out] == [False, True, False]

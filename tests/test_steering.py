@@ -79,12 +79,12 @@ def test_signal_file_round_trip_and_damage(tiny_signals, tmp_path):
 def test_build_and_eval_commands_end_to_end(tmp_path):
     model_dir = save_checkpoint(tiny_model(), tmp_path / "model", meta={"split": {"train": [1], "valid": [2], "test": [3]}})
     proc = run("steer", "build", "--model", model_dir, "--data", DATA, "--grid", 3, "--out", tmp_path / "sig.json", "--calibration-clips", 1,
-               "--num-samples", 12)
+               "--num-samples", 12, "--json")
     assert proc.returncode == 0, proc.stderr
     built = json.loads(proc.stdout)
     assert built["clips"] == 12 and Path(built["png"]).exists() and "flagged" in built["stats"]
     proc = run("steer", "eval", "--model", model_dir, "--signals", tmp_path / "sig.json", "--data", DATA, "--method", "bypass",
-               "--strength", 5, "--num-samples", 2, "--target", "positive_strong")
+               "--strength", 5, "--num-samples", 2, "--target", "positive_strong", "--json")
     assert proc.returncode == 0, proc.stderr
     res = json.loads(proc.stdout)
     assert {"n", "method", "strength", "success_rate", "mean_shift", "off_target_drift"} <= set(res)

@@ -94,7 +94,7 @@ def test_shipped_model_names_its_study_and_is_small():
 
 
 def test_predict_with_default_model():
-    proc = run("text", "predict", "What a lovely day.", "I am terrified.")
+    proc = run("text", "predict", "What a lovely day.", "I am terrified.", "--json")
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
     assert [set(o) for o in out] == [{"text", "V", "A", "D", "confidence", "truncated"}] * 2
@@ -102,7 +102,7 @@ def test_predict_with_default_model():
 
 
 def test_predict_reads_stdin_and_flags_truncation():
-    proc = run("text", "predict", "-", input="Nice!\n\n" + "very " * 300 + "long\n")
+    proc = run("text", "predict", "-", "--json", input="Nice!\n\n" + "very " * 300 + "long\n")
     assert proc.returncode == 0, proc.stderr
     assert [o["truncated"] for o in json.loads(proc.stdout)] == [False, True]
 
@@ -146,14 +146,14 @@ def test_eval_any_split_of_any_file(tmp_path):
     import pandas as pd
     own = tmp_path / "mine.csv"
     pd.read_csv(EMOBANK, keep_default_na=False).query("split == 'dev'").head(20).assign(split="test").to_csv(own, index=False)
-    proc = run("text", "eval", "--csv", str(own), "--split", "test", "--quiet")
+    proc = run("text", "eval", "--csv", str(own), "--split", "test", "--quiet", "--json")
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["n"] == 20
 
 
 @needs_emobank
 def test_eval_json_contract():
-    proc = run("text", "eval", "--csv", str(EMOBANK), "--split", "dev", "--limit", "60", "--quiet")
+    proc = run("text", "eval", "--csv", str(EMOBANK), "--split", "dev", "--limit", "60", "--quiet", "--json")
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
     assert out["n"] == 60
