@@ -166,7 +166,7 @@ def build_parser(families: list[str] | None = None,  # families to import and re
     dsub = d.add_subparsers(dest="action", required=True, metavar="ACTION")
     s = dsub.add_parser("summary", help="which corpora are present, what is missing and how to get it")
     add_common(s, "data", "json")
-    s.set_defaults(func=lambda a: emit(corpus_summary(a.data)) if a.json else print(corpus_words(corpus_summary(a.data))))
+    s.set_defaults(func=lambda a: emit(corpus_summary(a.data), as_json=a.json, human=corpus_words))
     f = dsub.add_parser("fetch", help="download a corpus or checkpoint when online")
     f.add_argument("name", choices=FETCHABLE, help="what to fetch: " + ", ".join(FETCHABLE))
     add_common(f, "data", "json")
@@ -179,9 +179,7 @@ def build_parser(families: list[str] | None = None,  # families to import and re
     demo.add_argument("--out", type=Path, default=Path("results/demo"), help="output folder")
     add_common(demo, "data", "json")
     def _demo(a):
-        report = run_demo(a.out, a.data)
-        if a.json: emit(report)
-        else: print(demo_summary(report, a.out))
+        emit(run_demo(a.out, a.data), as_json=a.json, human=lambda r: demo_summary(r, a.out))
     demo.set_defaults(func=_demo)
     for fam in FAMILIES.values():
         mod = family_module(fam.command) if families is None or fam.command in families else None

@@ -25,8 +25,8 @@ from .training import (TrainConfig, corpus_features, emotion_targets, predict_pr
                                       train_model)
 
 # %% auto #0
-__all__ = ['FEATURE_WORDS', 'load_index', 'train_command', 'eval_command', 'predict_command', 'shipped_systems', 'systems_line',
-           'predict_words', 'study_command', 'register', 'demo']
+__all__ = ['FEATURE_WORDS', 'load_index', 'train_command', 'eval_command', 'eval_words', 'predict_command', 'shipped_systems',
+           'systems_line', 'predict_words', 'study_command', 'register', 'demo']
 
 # %% ../../nbs/34_speech_cli.ipynb #5bb5d332
 def load_index(data=None, actors=None) -> pd.DataFrame:
@@ -103,6 +103,16 @@ def _any_model(model):
     from neurolab.core import load_checkpoint
     if not (Path(model) / "config.json").exists(): raise DataNotFoundError(f"no speech model at {model}")
     return load_checkpoint(model, family="speech")
+
+# %% ../../nbs/34_speech_cli.ipynb #c61916a4
+def eval_words(rep: dict) -> str:
+    "`eval_command`'s report for people: the headline metrics with the UAR's 95% CI, then the labelled confusion matrix."
+    ci, labels = rep["uar_ci"], rep["labels"]
+    lines = [f"{rep['system']} ({rep['normalization']} normalisation), {rep['n']} clips: UAR {rep['uar']:.3f} [{ci['low']:.3f}, {ci['high']:.3f}] "
+             f"(95% CI, {ci.get('resampled', 'actors')} resampled), accuracy {rep['accuracy']:.3f}, macro-F1 {rep['macro_f1']:.3f}"]
+    if seen := rep.get("actors_seen_in_training"): lines.append(f"note: evaluated actors the model was trained on: {', '.join(map(str, seen))}")
+    rows = [{"true \\ predicted": t, **{p[:4]: n for p, n in zip(labels, row)}} for t, row in zip(labels, rep["confusion"])]
+    return "\n".join(lines + ["confusion matrix:"] + ["  " + s for s in table(rows).splitlines()])
 
 # %% ../../nbs/34_speech_cli.ipynb #c3f72d85
 def predict_command(files, model=None, enrol_from=None, streaming: bool = False, mode: str | None = None) -> list:
@@ -185,7 +195,7 @@ def register(subparsers):
     add_common(e, "model", "data", "actors", "out", "json", says=model_says)
     e.add_argument("--streaming", action="store_true", help="evaluate the streaming LSTM instead of the offline system")
     e.add_argument("--mode", choices=["mean", "last"], default=None, help="LSTM clip prediction (default: the model's)")
-    e.set_defaults(func=lambda a: emit(call(eval_command, a), a.out, a.json))
+    e.set_defaults(func=lambda a: emit(call(eval_command, a), a.out, a.json, eval_words))
 
     p = sub.add_parser("predict", help="emotion of audio files",
                        description="One row per file: its emotion and most probable labels (--json: records with {label: probability}).")

@@ -73,10 +73,7 @@ def text_command(text: str, files, method: str = "bypass", strength: float = 3.0
 def _text(a):
     "Print `text_command`'s table (or, with --json, its records); a failed file is one line and exit status 2 after the others."
     from neurolab.steering.text import text_table
-    res = call(text_command, a)
-    if a.json: return emit_per_file(res)
-    print(text_table(res))
-    if bad := [r for r in res if "error" in r]: raise DataError(f"{len(bad)} of {len(res)} inputs failed; first: {bad[0]['error']}")
+    emit_per_file(call(text_command, a), None, a.json, text_table)
 
 def register(subparsers):
     "Add `neurolab steer build | eval | stats | study | text`."
