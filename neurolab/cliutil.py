@@ -12,7 +12,8 @@ from .core import NeurolabError, write_json
 
 # %% auto #0
 __all__ = ['COMMON_ARGS', 'FAMILIES', 'check_out_file', 'is_probabilities', 'top_labels', 'fmt_value', 'table', 'summary',
-           'va_words', 'emit', 'per_file', 'emit_per_file', 'read_texts', 'ActorsArg', 'add_common', 'call', 'Family']
+           'study_words', 'va_words', 'emit', 'per_file', 'emit_per_file', 'read_texts', 'ActorsArg', 'add_common',
+           'call', 'Family']
 
 # %% ../nbs/07_cliutil.ipynb #c89036e2
 def check_out_file(out: str | Path | None) -> Path | None:
@@ -129,6 +130,11 @@ def summary(obj) -> str:
     if isinstance(obj, dict): return "\n".join(_dict_lines(obj))
     if isinstance(obj, list): return "\n".join(map(fmt_value, obj))
     return fmt_value(obj)
+
+def study_words(res: dict) -> str:
+    "A study command's result for people: its headline numbers (`summary`), then where the full results JSON was written."
+    head = summary({k: v for k, v in res.items() if k != "out"})
+    return head + (f"\nthe full results: {res['out']}" if res.get("out") else "")
 
 # %% ../nbs/07_cliutil.ipynb #5c019894
 def va_words(valence: float, arousal: float) -> str:

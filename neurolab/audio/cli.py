@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse, time
 from pathlib import Path
 
-from ..cliutil import FAMILIES, add_common, call, check_out_file, emit, emit_per_file, per_file, table, va_words
+from ..cliutil import FAMILIES, add_common, call, check_out_file, emit, emit_per_file, per_file, table, va_words, study_words
 from ..core import DataNotFoundError, NeurolabError, data_dir, repo_relative, write_json
 from ..data import resolve_actors
 from .model import default_model_dir, load_model, model_split
@@ -160,7 +160,7 @@ def register(subparsers):
     s.add_argument("--seeds", type=int, nargs="+", default=[0], help="training seeds (default 0; the first is shipped)")
     s.add_argument("--no-ship", dest="ship", action="store_false", help="do not overwrite the shipped model")
     s.add_argument("--no-opensmile", dest="opensmile", action="store_false", help="skip the openSMILE ridge baselines")
-    s.set_defaults(func=lambda a: emit(call(study_command, a), as_json=a.json))
+    s.set_defaults(func=lambda a: emit(call(study_command, a), as_json=a.json, human=study_words))
     for sp in (t, e, s):   # any dimensional corpus instead of RAVDESS (train_command/eval_command/study_command take `corpus`)
         sp.add_argument("--corpus", default=None, metavar="NAME_OR_PATH", help="a dimensional corpus instead of RAVDESS: emo-soundscapes, "
                         "pmemo, a rated folder (audio + ratings.csv) or an HDF5 file of log-mels (neurolab.corpora.load_corpus)")

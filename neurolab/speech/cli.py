@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..cliutil import FAMILIES, ActorsArg, add_common, call, emit, emit_per_file, table
+from ..cliutil import FAMILIES, ActorsArg, add_common, call, emit, emit_per_file, table, study_words
 from ..core import DataError, DataNotFoundError, NeurolabError, data_dir, read_json, repo_relative, repo_root, save_checkpoint
 from ..data import ravdess_index, ravdess_root, resolve_actors
 from ..metrics import classification_report, uar
@@ -222,7 +222,7 @@ def register(subparsers):
                    help="instead of the study: rerun one fold cheaply and compare it with --out (exit 1 if outside the spread)")
     def _study(a):
         res = call(study_command, a, log=lambda m: print(m, file=sys.stderr))
-        emit(res, as_json=a.json)
+        emit(res, as_json=a.json, human=study_words)
         if a.check and not res["ok"]: raise SystemExit(1)
     s.set_defaults(func=_study)
     return sp

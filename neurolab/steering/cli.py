@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..cliutil import FAMILIES, add_common, call, emit, emit_per_file
+from ..cliutil import FAMILIES, add_common, call, emit, emit_per_file, study_words
 from ..core import DataError
 from .signals import load_steering_signals, signal_stats
 from .apply import METHODS, STRENGTHS, steerability_sweep
@@ -142,7 +142,7 @@ def register(subparsers):
     st.add_argument("--seed", type=int, default=0, help="seed (default 0)")
     st.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     st.add_argument("--note", default=None, help="a remark stored in the results (e.g. which checkpoint and why)")
-    st.set_defaults(func=lambda a: emit(call(study_command, a), as_json=a.json))
+    st.set_defaults(func=lambda a: emit(call(study_command, a), as_json=a.json, human=study_words))
 
     tx = sub.add_parser("text", help="steer audio clips toward the valence/arousal a sentence expresses",
                         description="The text model reads the sentence's valence and arousal (EmoBank 1–5), mapped to the audio plane as "

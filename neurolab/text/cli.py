@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from ..core import CheckpointError, DataError, DataNotFoundError, data_dir, seed_everything
-from ..cliutil import FAMILIES, add_common, call, emit, read_texts, table, va_words
+from ..cliutil import FAMILIES, add_common, call, emit, read_texts, table, va_words, study_words
 from .model import default_model_dir, embed_for, load_model, truncated_for
 from .trm import PAD as VAD  # EmoBank's V, A, D; neurolab.data (pandas, soundfile, soxr) loads only where EmoBank is read
 
@@ -170,7 +170,7 @@ def register(subparsers):
     p.add_argument("--jobs", type=int, default=1, help="worker processes for the head grids, one torch thread each (default 1)")
     p.add_argument("--ship", action="store_true", help="save the best fine-tuned system (chosen on the validation slice) as the shipped model")
     p.add_argument("--quiet", **quiet)
-    p.set_defaults(func=lambda a: emit(call(study_command, a), as_json=a.json))
+    p.set_defaults(func=lambda a: emit(call(study_command, a), as_json=a.json, human=study_words))
     return t
 
 # %% ../../nbs/43_text_cli.ipynb #90260d7a
