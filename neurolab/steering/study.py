@@ -298,6 +298,8 @@ def prior_study(model_dir=None, data=None, out="results/steering_prior.json",
     from neurolab.core import save_checkpoint
     from neurolab.steering.training import LabelPrior, fresh_feedback
     grid = check_grid(grid); t0 = time.time()
+    if not 0 < prior_p <= 1: raise DataError(f"--prior-p must lie in (0, 1] (the plain run has 0), got {prior_p}")
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1: raise DataError(f"--epochs must be an integer ≥ 1, got {epochs!r}")
     if threads: torch.set_num_threads(threads)
     say = (lambda *a: print(*a, file=sys.stderr, flush=True)) if progress else (lambda *a: None)
     model_dir = Path(model_dir) if model_dir is not None else default_model_dir()
