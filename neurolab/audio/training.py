@@ -262,9 +262,14 @@ def ccc_torch(p: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     cov = ((p - pm) * (t - tm)).mean(0)
     return 2 * cov / (p.var(0, unbiased=False) + t.var(0, unbiased=False) + (pm - tm) ** 2 + 1e-8)
 
-def multitask_loss(passes: int, weights: dict | None = None, mixup_alpha: float = 0.0):
-    "`fit` loss: per pass, mse·MSE + ccc·(1 − CCC) on V/A + emotion·CE; averaged over passes; optional mixup."
+def multitask_loss(passes: int, weights: dict | None = None, mixup_alpha: float = 0.0,
+                   prior_p: float = 0.0,      # training only: probability per clip that `prior` replaces its pass-2 feedback sources
+                   prior=None,                # `prior(model, targets, pick) -> neurolab.lrm.Steering` for the picked clips
+                   generator: torch.Generator | None = None):   # draws the picks (its own stream: the data order stays the same)
+    "`fit` loss: per pass, mse·MSE + ccc·(1 − CCC) on V/A + emotion·CE; averaged over passes; optional mixup and label prior."
     w = {**LOSS, **(weights or {})}
+    if not 0 <= prior_p <= 1: raise NeurolabError(f"prior_p must lie in [0, 1], got {prior_p!r}")
+    if prior_p > 0 and prior is None: raise NeurolabError("prior_p > 0 needs a prior (the policy that turns a label into feedback sources)")
     def loss_fn(model, batch):
         x, t, c = batch
         lam, perm = None, None
@@ -272,7 +277,11 @@ def multitask_loss(passes: int, weights: dict | None = None, mixup_alpha: float 
             lam = float(torch.distributions.Beta(mixup_alpha, mixup_alpha).sample())
             perm = torch.randperm(len(x))
             x, t = lam * x + (1 - lam) * x[perm], lam * t + (1 - lam) * t[perm]
-        outs = model(x, forward_passes=passes, return_all_passes=True)
+        st = None
+        if prior_p > 0 and model.training:   # the only place a label reaches a forward pass: training, through the feedback sources
+            pick = torch.rand(len(t), generator=generator) < prior_p
+            if bool(pick.any()): st = prior(model, t, pick)
+        outs = model(x, forward_passes=passes, return_all_passes=True, steering=st)
         losses = []
         for o in outs:
             p = torch.stack([o["valence"], o["arousal"]], 1)
@@ -336,7 +345,9 @@ def train_two_stage(train_mels: list, train_y: np.ndarray, valid_mels: list, val
                     init_weights: str | Path | None = None,  # PANNs Cnn6 .pth for stage 1 (None: `panns_path()` if present)
                     work_dir: str | Path | None = None,       # fit's checkpoints (resume after a kill); None: in memory
                     meta: dict | None = None, seed: int = 0, progress: bool = True,
-                    stage1_model: FeatureEmotionRegression_Cnn6_LRM | None = None):   # skip stage 1, start from this model
+                    stage1_model: FeatureEmotionRegression_Cnn6_LRM | None = None,   # skip stage 1, start from this model
+                    prior_p: float = 0.0,                    # stage 2: probability per clip that the label's `prior` replaces the feedback sources
+                    prior=None):                             # `prior(model, targets, pick) -> Steering` (e.g. `neurolab.steering.training.LabelPrior`)
     "Stage 1 (Cnn6 + heads) then stage 2 (frozen backbone, ModBlocks + heads), both through `fit`; returns (model, info, stage-1 weights)."
     seed_everything(seed)
     work_dir = Path(work_dir) if work_dir is not None else None
@@ -346,7 +357,8 @@ def train_two_stage(train_mels: list, train_y: np.ndarray, valid_mels: list, val
     valid = whole_clips(apply_norms(valid_mels, valid_norms), valid_y, valid_classes if n_classes else None)
     recipe = dict(epochs1=epochs1, epochs2=epochs2, patience1=patience1, patience2=patience2, lr1=lr1, lr2=lr2,
                   weight_decay=weight_decay, batch_size=batch_size, augment=aug, loss={**LOSS, **(loss or {})},
-                  n_classes=n_classes, speaker_norm=train_norms is not None, seed=seed)
+                  n_classes=n_classes, speaker_norm=train_norms is not None, seed=seed, prior_p=float(prior_p))
+    if prior_p: recipe["prior"] = prior.describe() if hasattr(prior, "describe") else type(prior).__name__
     meta = {**(meta or {}), "recipe": recipe}
     info, t0 = {"recipe": recipe}, time.time()
     def resumed(stage):  # epochs already done in work_dir (fit resumes there): `seconds` then covers only the rest
@@ -369,7 +381,8 @@ def train_two_stage(train_mels: list, train_y: np.ndarray, valid_mels: list, val
     t1, done2 = time.time(), resumed("stage2")
     heads = [p for n, p in model.named_parameters() if n.startswith(("valence_head", "arousal_head", "emotion_head"))]
     params = [{"params": list(model.lrm.parameters()), "lr": lr2}, {"params": heads, "lr": lr2 / 10}]   # pathways: gentle
-    r2 = fit(model, train_dl, valid, loss_fn=multitask_loss(forward_passes, loss, aug["mixup_alpha"]), eval_fn=_eval_fn(forward_passes),
+    loss2 = multitask_loss(forward_passes, loss, aug["mixup_alpha"], prior_p, prior, torch.Generator().manual_seed(seed + 2))
+    r2 = fit(model, train_dl, valid, loss_fn=loss2, eval_fn=_eval_fn(forward_passes),
              epochs=epochs2, lr=lr2, monitor="valid_ccc", mode="max", patience=patience2, grad_clip=5.0, params=params,
              out_dir=work_dir / "stage2" if work_dir else None, meta=meta, seed=seed + 1, progress=progress)
     info["stage2"] = dict(best_epoch=r2.best_epoch, best_valid_ccc=r2.best_score, epochs_run=len(r2.history), history=r2.history,
@@ -399,7 +412,8 @@ def prepare_ravdess(index: pd.DataFrame, norms_table=None, speaker_norm: bool = 
                 norms=speaker_norms(mels, actors) if speaker_norm else None)
 
 def train_recipe(data: dict, rows: dict, recipe: dict = STUDY_RECIPE, seed: int = 0, work_dir: str | Path | None = None,
-                 meta: dict | None = None, progress: bool = False, init_weights: str | Path | None = None):
+                 meta: dict | None = None, progress: bool = False, init_weights: str | Path | None = None,
+                 **stage2):   # `train_two_stage`'s stage1_model / prior_p / prior
     "`train_two_stage` on rows['train'] (validation rows['valid']) of `prepare_ravdess` data, with a recipe's settings."
     r = dict(recipe); sn = r.pop("speaker_norm")
     if sn and data["norms"] is None: raise NeurolabError("train_recipe: the recipe is speaker-normalised but the data has no SpeakerNorms")
@@ -407,7 +421,7 @@ def train_recipe(data: dict, rows: dict, recipe: dict = STUDY_RECIPE, seed: int 
     return train_two_stage(take("train", "mels"), data["y"][rows["train"]], take("valid", "mels"), data["y"][rows["valid"]],
                            train_classes=data["classes"][rows["train"]], valid_classes=data["classes"][rows["valid"]],
                            train_norms=take("train", "norms"), valid_norms=take("valid", "norms"), **r,
-                           init_weights=init_weights, work_dir=work_dir, meta=meta, seed=seed, progress=progress)
+                           init_weights=init_weights, work_dir=work_dir, meta=meta, seed=seed, progress=progress, **stage2)
 
 # %% ../../nbs/13_audio_train.ipynb #3b9da051
 def shipped_split(model_dir: str | Path | None = None) -> dict:

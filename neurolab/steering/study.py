@@ -20,8 +20,8 @@ from .model import check_grid, default_model_dir, default_signals_path, load_cli
 from .training import calibration_cache, stats_summary
 
 # %% auto #0
-__all__ = ['MODERATE', 'STEER_GOAL', 'accuracy_study', 'clip_steering', 'sweep_report', 'study_figures', 'run_study',
-           'study_summary']
+__all__ = ['MODERATE', 'STEER_GOAL', 'PRIOR_STRENGTHS', 'accuracy_study', 'clip_steering', 'sweep_report', 'study_figures',
+           'run_study', 'study_summary', 'prior_study']
 
 # %% ../../nbs/27_steering_run_study.ipynb #8f54ce9a
 def _chunked(model, cache, targets_for, sig: SteeringSignals | None, method: str, strength: float, alpha: float,
@@ -248,3 +248,119 @@ def study_summary(res: dict, out) -> dict:
     return {"out": str(out), "accuracy_pearson": acc, "goal": res["steerability"]["goal"],
             "strength0_max_abs_diff": res["steerability"]["strength0_max_abs_diff"], "figures": res["figures"], "seconds": res["seconds"]}
 
+
+# %% ../../nbs/27_steering_run_study.ipynb #ba25268b
+PRIOR_STRENGTHS = (0.0, 0.5, 1.0, 2.0, 3.0)
+
+def _sub_cache(cache: Pass1Cache, pick) -> Pass1Cache:
+    return Pass1Cache([cache.logmels[i] for i in pick], {k: v[torch.as_tensor(pick)] for k, v in cache.sources.items()}, cache.pred[pick])
+
+def _summary_rows(rep: dict) -> dict:
+    "A sweep report without its per-target rows (the JSON stays small)."
+    return {k: v for k, v in rep.items() if k != "per_target"}
+
+def _evaluate_prior_run(model, train_x, train_y, test_x, y, actors, pick, grid: int, methods, strengths, n_boot: int, seed: int,
+                        batch_size: int = 64) -> tuple[dict, dict]:
+    "Unsteered V/A, signals, raw polarity and steerability sweeps of one trained model; (JSON part, arrays for the paired comparison)."
+    cache = pass1_cache(model, test_x, batch_size)
+    p2 = predict_from_cache(model, cache)
+    acts = collect_activations(model, (train_x, train_y), batch_size)
+    sig = build_steering_signals(model, None, grid, activations=acts, meta={"clips": int(len(train_y))})
+    cal = calibrate_polarity(model, sig, None, cache=calibration_cache(model, train_x, seed))
+    sub = _sub_cache(cache, pick)
+    raw = steerability_sweep(model, None, sig, strengths=strengths, methods=methods, batch_size=batch_size, cache=sub, calibrated=False)
+    out = {"unsteered": {f"pass{k + 1}": {d: {"pearson": pearson(y[:, j], p[:, j]), "ccc": ccc(y[:, j], p[:, j])}
+                                          for j, d in enumerate(("valence", "arousal"))} for k, p in enumerate((cache.pred, p2))},
+           "raw_polarity": cal["polarity"], "polarity_calibration": cal["calibration"],
+           "steerability_raw": _summary_rows(sweep_report(raw, sig.grid, actors[pick], n_boot, seed))}
+    flip = [m for m in methods if cal["polarity"][m] < 0]
+    if flip:
+        with_polarity(sig, cal)
+        calsw = steerability_sweep(model, None, sig, strengths=strengths, methods=flip, batch_size=batch_size, cache=sub)
+        out["steerability_calibrated_flipped"] = _summary_rows(sweep_report(calsw, sig.grid, actors[pick], n_boot, seed))
+    return out, {"p2": p2, "raw": raw, "grid": sig.grid}
+
+def _paired(actors, a: np.ndarray, b: np.ndarray, n_boot: int, seed: int) -> dict:
+    "mean(a − b) over clips, 95% CI resampling actors."
+    d = np.asarray(a, float) - np.asarray(b, float)
+    return group_bootstrap(actors, lambda rows: float(d[rows].mean()), n_boot, seed)
+
+def prior_study(model_dir=None, data=None, out="results/steering_prior.json",
+                prior_p: float = 0.5,             # the prior-trained run's probability per clip (the plain run: 0)
+                epochs: int = 2,                  # stage-2 epochs of both runs (the shipped recipe's 2)
+                grid: int = 3,                    # the prior's and the sweep's grid
+                num_samples: int | None = 32,     # test clips swept (seeded); unsteered V/A uses every test clip
+                methods=METHODS, strengths=PRIOR_STRENGTHS, recipe: dict | None = None,   # `STUDY_RECIPE` overrides
+                models_dir=None,                  # save both trained models here (config records prior_p)
+                n_boot: int = 1000, seed: int = 0, threads: int | None = None, progress: bool = True) -> dict:
+    "Plain vs prior-trained stage 2 from one start: unsteered V/A, raw polarity and steerability on the held-out actors; writes `out`."
+    from neurolab.audio.training import STUDY_RECIPE, apply_norms, load_ravdess, prepare_ravdess, split_rows, train_recipe
+    from neurolab.core import save_checkpoint
+    from neurolab.steering.training import LabelPrior, fresh_feedback
+    grid = check_grid(grid); t0 = time.time()
+    if not 0 < prior_p <= 1: raise DataError(f"--prior-p must lie in (0, 1] (the plain run has 0), got {prior_p}")
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1: raise DataError(f"--epochs must be an integer ≥ 1, got {epochs!r}")
+    if threads: torch.set_num_threads(threads)
+    say = (lambda *a: print(*a, file=sys.stderr, flush=True)) if progress else (lambda *a: None)
+    model_dir = Path(model_dir) if model_dir is not None else default_model_dir()
+    start = load_model(model_dir); split = model_split(start)
+    if not all(split.get(k) for k in ("train", "valid", "test")):
+        raise DataError(f"{repo_relative(model_dir)}: the checkpoint records no train/valid/test actor split (meta['split'])")
+    index, norms_table = load_ravdess(data)
+    d = prepare_ravdess(index, norms_table, speaker_norm=bool(start.init_kwargs.get("speaker_norm")), frontend=dict(start.logmel.config))
+    rows = split_rows(index, split)
+    x = apply_norms(d["mels"], d["norms"])
+    tr, te = rows["train"], rows["test"]
+    train_x, train_y, test_x, y, actors = [x[i] for i in tr], d["y"][tr], [x[i] for i in te], d["y"][te], d["actors"][te]
+    sig0 = build_steering_signals(start, (train_x, train_y), grid, meta={"by": "label", "clips": int(len(tr)), "actors": split["train"]})
+    pick = np.arange(len(te)) if num_samples is None or num_samples >= len(te) else \
+        np.sort(np.random.default_rng(seed).choice(len(te), num_samples, replace=False))
+    r = {**STUDY_RECIPE, "n_classes": int(start.init_kwargs.get("n_classes", 0)), "speaker_norm": bool(start.init_kwargs.get("speaker_norm")),
+         **(recipe or {}), "epochs2": int(epochs), "patience2": None}   # the start model's heads and inputs
+    runs, arrays, seconds = {}, {}, {}
+    for name, p in (("plain", 0.0), ("prior", float(prior_p))):
+        t1 = time.time(); say(f"{name}: stage 2, prior_p={p}, {epochs} epoch(s)")
+        model = fresh_feedback(load_model(model_dir), seed)
+        model, info, _ = train_recipe(d, rows, r, seed=seed, stage1_model=model, prior_p=p, prior=LabelPrior(sig0) if p else None,
+                                      meta={"split": split}, progress=progress)
+        seconds[f"{name}_train"] = round(time.time() - t1, 1)
+        if models_dir is not None:
+            save_checkpoint(model.eval(), Path(models_dir) / name, meta={"split": split, "recipe": info["recipe"], "start": repo_relative(model_dir)})
+        t1 = time.time(); say(f"{name}: evaluating on test actors {split['test']}")
+        res, arrays[name] = _evaluate_prior_run(model.eval(), train_x, train_y, test_x, y, actors, pick, grid, methods, strengths, n_boot, seed)
+        stage2 = info["stage2"]
+        runs[name] = {"prior_p": p, "training": {k: stage2[k] for k in ("best_epoch", "best_valid_ccc", "epochs_run", "seconds")},
+                      "valid_history": [{k: round(float(v), 4) for k, v in h.items() if k in ("epoch", "train_loss", "valid_ccc", "p1_valence_ccc",
+                                         "p2_valence_ccc", "p1_arousal_ccc", "p2_arousal_ccc")} for h in stage2["history"]], **res}
+        seconds[f"{name}_eval"] = round(time.time() - t1, 1)
+    a, b = arrays["prior"], arrays["plain"]
+    unsteered = {}
+    for j, dim in enumerate(("valence", "arousal")):
+        for mname, fn in (("pearson", pearson), ("ccc", ccc)):
+            diff = lambda rws, j=j, fn=fn: fn(y[rws, j], a["p2"][rws, j]) - fn(y[rws, j], b["p2"][rws, j])
+            unsteered[f"{dim}_{mname}"] = group_bootstrap(actors, diff, n_boot, seed)
+    steer = []
+    for m in methods:
+        for si, s in enumerate(strengths):
+            if s == 0: continue
+            ca, cb = (clip_steering(z["raw"]["after"][m][si], z["raw"]["before"], z["raw"]["aims"], z["grid"]) for z in (a, b))
+            steer.append({"method": m, "strength": float(s), **{f"{k}_prior_minus_plain": _paired(actors[pick], ca[k], cb[k], n_boot, seed)
+                                                               for k in ("distance_closed", "reach_rate", "mean_shift", "off_target_drift")}})
+    seconds["total"] = round(time.time() - t0, 1)
+    res = {"task": "steerable feedback (issue 13.2): plain stage 2 vs stage 2 trained with a label prior, on held-out actors",
+           "start": {"dir": repo_relative(model_dir), "feedback": "re-initialised (fresh_feedback, seed) before each stage 2",
+                     **{k: v for k, v in model_identity(start).items() if k != "init"}},
+           "split": split, "test_actors": split["test"], "prior": LabelPrior(sig0).describe(),
+           "settings": {"prior_p": float(prior_p), "epochs": int(epochs), "grid": grid, "num_samples": int(len(pick)),
+                        "test_clips": int(len(te)), "methods": list(methods), "strengths": [float(s) for s in strengths],
+                        "recipe": {k: v for k, v in r.items() if k not in ("augment", "loss")}, "n_boot": n_boot, "seed": seed,
+                        "polarity": "raw: no calibration applied (strength sign as given)"},
+           "runs": runs,
+           "comparison": {"ci": "95% percentile, test actors resampled", "unsteered_pass2_prior_minus_plain": unsteered,
+                          "steerability_raw_prior_minus_plain": steer,
+                          "raw_polarity": {k: runs[k]["raw_polarity"] for k in runs},
+                          "goal": {k: runs[k]["steerability_raw"]["goal"] for k in runs}},
+           "seconds": seconds}
+    res["environment"] = run_environment([seed], seconds)
+    write_json(out, res)
+    return res

@@ -7,14 +7,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from ..core import DataError, repo_relative
-from .signals import build_steering_signals, collect_activations, plot_signals, save_steering_signals, signal_stats
-from .apply import calibrate_polarity, pass1_cache, with_polarity
+from .signals import (SteeringSignals, build_steering_signals, collect_activations, plot_signals,
+                                       save_steering_signals, signal_stats)
+from .apply import calibrate_polarity, make_steering, pass1_cache, with_polarity
 from .model import check_grid, default_model_dir, default_signals_path, load_clips, load_model
 
 # %% auto #0
-__all__ = ['CALIBRATION_CLIPS', 'stats_summary', 'calibration_cache', 'build_signals']
+__all__ = ['CALIBRATION_CLIPS', 'stats_summary', 'calibration_cache', 'build_signals', 'LabelPrior', 'fresh_feedback']
 
 # %% ../../nbs/26_steering_training.ipynb #0b839c3d
 def stats_summary(st: dict) -> dict:
@@ -52,3 +54,39 @@ def build_signals(model_dir=None, data=None, grid=5, out=None, png=None, actors=
                         "bins": {b: {"count": int(s.count[k]), "fallback_of": s.fallback_of[k]} for k, b in enumerate(s.grid.names)},
                         "stats": stats_summary(signal_stats(s))})
     return reports[0] if len(reports) == 1 else {"grids": reports}
+
+# %% ../../nbs/26_steering_training.ipynb #067f4234
+class LabelPrior:
+    "Stage-2 policy for `train_two_stage(prior_p=…, prior=LabelPrior(signals))`: a picked clip's pass-2 feedback sources become its label bin's signal."
+    def __init__(self, signals: SteeringSignals,   # label-binned signals (`build_steering_signals` on the training actors)
+                 method: str = "direct"):          # 'direct' or 'lrm': at strength 1 and α 1 both make the source the signal
+        if not isinstance(signals, SteeringSignals): raise DataError(f"LabelPrior needs SteeringSignals, got {type(signals).__name__}")
+        if method not in ("direct", "lrm"): raise DataError(f"LabelPrior: method must be 'direct' or 'lrm' (source := signal), got {method!r}")
+        self.signals, self.method = signals, method
+
+    def __call__(self, model, targets, pick) -> "neurolab.lrm.Steering":
+        "The `Steering` of a training batch: (B, 2) V/A targets choose the bins; clips where `pick` is False keep their own feedback."
+        t = np.asarray(torch.as_tensor(targets).detach().cpu(), dtype=np.float64).reshape(-1, 2)
+        pick = np.asarray(torch.as_tensor(pick).cpu(), dtype=bool).reshape(-1)
+        if len(pick) != len(t): raise DataError(f"LabelPrior: {len(pick)} picks for {len(t)} targets")
+        bins = self.signals.grid.categorize(t[:, 0], t[:, 1])
+        return make_steering(model, self.signals, [b if k else None for b, k in zip(bins, pick)], 1.0, 1.0, self.method,
+                             calibrated=False)[0]
+
+    def describe(self) -> dict:
+        "What a checkpoint's recipe records about the prior."
+        return {"policy": "LabelPrior: the label bin's steering signal replaces pass 2's feedback sources", "method": self.method,
+                "strength": 1.0, "alpha": 1.0, "grid": self.signals.grid.n,
+                "signals": {k: self.signals.meta.get(k) for k in ("by", "clips", "actors")},
+                "signals_model_sha256": self.signals.model.get("weights_sha256")}
+
+    def __repr__(self): return f"LabelPrior({self.signals.grid.n}×{self.signals.grid.n} grid, method={self.method!r})"
+
+# %% ../../nbs/26_steering_training.ipynb #c07ffacc
+def fresh_feedback(model, seed: int = 0):
+    "`model` with its LRM ModBlocks re-initialised (seeded): stage 2 restarts from its trained backbone and heads."
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        fresh = type(model)(**model.init_kwargs)
+    model.lrm.load_state_dict(fresh.lrm.state_dict())
+    return model
