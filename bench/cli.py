@@ -1,6 +1,6 @@
 """Command-line start-up: wall time of `neurolab --help`, `neurolab text predict "…"` and `neurolab audio predict FILE`.
 
-Usage: NEUROLAB_DATA=/work/shared/data python bench/cli.py [--repeats 3] [--out results/bench_cli.json]
+Usage: NEUROLAB_DATA=/work/shared/data python bench/cli.py [--repeats 3] [--out results/bench_cli.json] (writes results/bench_cli.json)
 Each command runs in a fresh interpreter (what a shell user waits for); the best of `--repeats` runs is reported,
 since start-up is dominated by imports and page-cache state. Goals (issue #16): --help ≤ 1 s, text predict ≤ 4 s.
 A command whose model or data is missing is reported as skipped, not timed.
@@ -24,7 +24,7 @@ def wall(cmd: list[str], repeats: int) -> dict:
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=3, help="fresh-interpreter runs per command (default 3)")
-    ap.add_argument("--out", type=Path, default=None, help="also write the JSON here (e.g. results/bench_cli.json)")
+    ap.add_argument("--out", type=Path, default=ROOT / "results" / "bench_cli.json", help="where to write the JSON")
     a = ap.parse_args()
     data = Path(os.environ.get("NEUROLAB_DATA", ROOT / "data"))
     clip = next(iter(sorted((data / "ravdess").glob("Actor_*/*.*"))), None)
@@ -35,7 +35,7 @@ def main():
            "audio_predict": wall(["audio", "predict", str(clip)], a.repeats) if clip else {"skipped": f"no RAVDESS clip under {data}"}}
     res["goals"] = {"help_le_1s": res["help"].get("best_s", 99) <= 1.0, "text_predict_le_4s": res["text_predict"].get("best_s", 99) <= 4.0}
     print(json.dumps(res, indent=2))
-    if a.out is not None:
+    if a.out:
         sys.path.insert(0, str(ROOT))
         from neurolab.core import write_json
         write_json(a.out, res)
