@@ -379,10 +379,10 @@ def study_texts(limit_train: int | None = None, limit_dev: int | None = None, df
     Y = {"fit": tr[VAD].to_numpy(np.float32)[fi], "valid": tr[VAD].to_numpy(np.float32)[vi], "dev": dv[VAD].to_numpy(np.float32)}
     return T, Y
 
-PILOTS = {"3 epochs, encoder lr 1e-4": dict(epochs=3, patience=2),   # each: overrides of FINETUNE, linear head, seed 0
+PILOTS = {"3 epochs, encoder lr 1e-4": dict(epochs=3, patience=2, encoder_lr=1e-4),   # each: overrides of FINETUNE, linear head, seed 0
           "3 epochs, encoder lr 2e-4": dict(epochs=3, patience=2, encoder_lr=2e-4),
           "3 epochs, encoder lr 5e-5": dict(epochs=3, patience=2, encoder_lr=5e-5),
-          "1 epoch (the committed study)": dict(epochs=1)}
+          "1 epoch (the committed study)": dict(epochs=1, patience=1, encoder_lr=1e-4)}
 
 def pilot_finetune(T: dict, Y: dict,               # `study_texts()`
                    cfg: dict,                      # overrides of `FINETUNE`

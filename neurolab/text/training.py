@@ -178,8 +178,8 @@ def train_trm(version: str, Xtr, Ytr, Xva, Yva, *,  # training and validation (s
     return model, info
 
 # %% ../../nbs/42_text_train.ipynb #ec847a0a
-FINETUNE = dict(epochs=1, encoder_lr=1e-4, head_lr=1e-3, warmup=0.1, weight_decay=0.01, batch_size=32,
-                grad_clip=1.0, patience=1, bucket=50, freeze_word_embeddings=True)
+FINETUNE = dict(epochs=3, encoder_lr=1e-4, head_lr=1e-3, warmup=0.1, weight_decay=0.01, batch_size=32,
+                grad_clip=1.0, patience=2, bucket=50, freeze_word_embeddings=True)  # 3 epochs: the pilots' choice (nbs/44, results/text_pilots.json)
 
 class WarmupLinear(Callback):
     "Linear warm-up over `warmup` steps, then linear decay to 0 at `total`, of every param group's lr (use with `fit(schedule='constant')`)."
