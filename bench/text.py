@@ -2,6 +2,7 @@
 
 Usage: NEUROLAB_DATA=/work/shared/data python bench/text.py [--limit N] [--threads 1] [--out results/bench_text.json]
 The first run encodes into a fresh temporary cache (the project's cache is left alone); the second reads it back.
+The fine-tune's own timing is bench/text_finetune.py (its "finetune" section of the same file is kept).
 """
 import argparse, tempfile, time
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from neurolab.core import write_json
+from neurolab.core import read_json, write_json
 from neurolab.data import load_emobank
 from neurolab.text.encoders import EmbeddingCache, get_encoder
 from neurolab.text.training import emobank_split, train_trm
@@ -39,7 +40,9 @@ def main():
             res[f"trm_{v}_K{k}_s_per_epoch"] = info["train_seconds"] / a.epochs
     res["v6_K3_over_v1_K1_epoch_time"] = res["trm_v6_K3_s_per_epoch"] / res["trm_v1_K1_s_per_epoch"]
     for k, v in res.items(): print(f"{k:32s} {v:.3f}" if isinstance(v, float) else f"{k:32s} {v}")
-    write_json(a.out, res)
+    out = Path(a.out)
+    keep = {k: v for k, v in read_json(out).items() if k == "finetune"} if out.exists() else {}  # bench/text_finetune.py's section
+    write_json(out, {**res, **keep})
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@
 
 # %% ../../nbs/44_text_study.ipynb #210a4892
 from __future__ import annotations
-import copy, time
+import copy, hashlib, json, time
 from pathlib import Path
 from typing import Sequence
 
@@ -14,13 +14,13 @@ import torch
 from ..core import DataError, NeurolabError, cache_dir, load_checkpoint, repo_root, run_environment, save_checkpoint, write_json
 from ..data import VAD, load_emobank
 from .encoders import get_encoder
-from .training import (FINETUNE, PHASE1, baselines, compare, evaluate, finetune, predict_arrays, report,
+from .training import (FINETUNE, PHASE1, RecordPearson, baselines, compare, evaluate, finetune, predict_arrays, report,
                                     train_trm, train_valid_split)
 from .trm import VERSIONS, TextRegressor
 
 # %% auto #0
-__all__ = ['HEAD_RECIPE', 'GOALS', 'DIMS', 'display_path', 'run_study', 'summary_rows', 'pearson_ci', 'study_figures',
-           'results_check']
+__all__ = ['HEAD_RECIPE', 'GOALS', 'DIMS', 'PILOTS', 'display_path', 'finetune_folder', 'run_study', 'summary_rows', 'pearson_ci',
+           'study_figures', 'results_check', 'study_texts', 'pilot_finetune']
 
 # %% ../../nbs/44_text_study.ipynb #57684be6
 HEAD_RECIPE = dict(PHASE1, epochs=6, batch_size=256, patience=2)
@@ -48,6 +48,11 @@ def _system(runs: list, Ydv, refs: dict, n_boot: int) -> dict:
         out["vs"][name] = [{d: {k: c[d][k] for k in ("diff", "low", "high", "p_le_0")} for d in VAD} for c in cmps]
         out["beats"][name] = {d: all(c[d]["low"] > 0 for c in cmps) for d in VAD}
     return out
+
+def finetune_folder(encoder: str, head: str, cfg: dict, seed: int) -> str:
+    "Work-folder name of one fine-tune, keyed by its recipe: a study and a pilot with the same recipe share (and reuse) it."
+    key = hashlib.sha1(json.dumps([encoder, head, {**FINETUNE, **cfg}], sort_keys=True).encode()).hexdigest()[:8]
+    return f"finetune-{head}-seed{seed}-{key}"
 
 # %% ../../nbs/44_text_study.ipynb #66420961
 def _head_task(a: dict) -> tuple:
@@ -115,7 +120,7 @@ def run_study(out: str | Path | None = "results/text.json", fig_dir: str | Path 
     for s in finetune_seeds:
         say(f"fine-tune {encoder} + {finetune_head}, seed {s}")
         model, info = finetune(T["fit"], Y["fit"], T["valid"], Y["valid"], encoder=encoder, head=finetune_head, cfg=ft_cfg,
-                               out_dir=work / f"finetune-{finetune_head}-seed{s}", seed=s, progress=progress)
+                               out_dir=work / finetune_folder(encoder, finetune_head, ft_cfg, s), seed=s, progress=progress)
         ft_models[s] = model
         ft_runs.append(dict(seed=s, dev=evaluate(model, T["dev"], Y["dev"]), valid=info["best_valid_pearson_mean"], seconds=info["train_seconds"],
                             epochs=len(info["history"]), best_epoch=info["best_epoch"],
@@ -361,3 +366,46 @@ def results_check(results: str | Path = "results/text.json",
         com = c["committed"]; com = f"{com:.3f}" if isinstance(com, float) else "seeds " + ", ".join(f"{x:.3f}" for x in com)
         log and log(f"{'ok  ' if c['ok'] else 'FAIL'} text {c['system']:28s} dev Pearson: rerun {c['rerun']:.3f} vs committed {com}")
     return {"checks": checks, "ok": all(c["ok"] for c in checks), "tolerance": {"ridge": tol_ridge, "head": tol_head}}
+
+# %% ../../nbs/44_text_study.ipynb #a7c1e002
+def study_texts(limit_train: int | None = None, limit_dev: int | None = None, df=None) -> tuple[dict, dict]:
+    "The study's split → ({fit, valid, dev}: texts, {fit, valid, dev}: (n, 3) labels on 1–5); `fit`/`valid` from `train_valid_split`."
+    df = load_emobank() if df is None else df
+    tr, dv = df[df["split"] == "train"], df[df["split"] == "dev"]
+    if limit_train: tr = tr.iloc[:limit_train]
+    if limit_dev: dv = dv.iloc[:limit_dev]
+    fi, vi = train_valid_split(len(tr))
+    T = {"fit": tr["text"].iloc[fi].tolist(), "valid": tr["text"].iloc[vi].tolist(), "dev": dv["text"].tolist()}
+    Y = {"fit": tr[VAD].to_numpy(np.float32)[fi], "valid": tr[VAD].to_numpy(np.float32)[vi], "dev": dv[VAD].to_numpy(np.float32)}
+    return T, Y
+
+PILOTS = {"3 epochs, encoder lr 1e-4": dict(epochs=3, patience=2, encoder_lr=1e-4),   # each: overrides of FINETUNE, linear head, seed 0
+          "3 epochs, encoder lr 2e-4": dict(epochs=3, patience=2, encoder_lr=2e-4),
+          "3 epochs, encoder lr 5e-5": dict(epochs=3, patience=2, encoder_lr=5e-5),
+          "1 epoch (the committed study)": dict(epochs=1, patience=1, encoder_lr=1e-4)}
+
+def pilot_finetune(T: dict, Y: dict,               # `study_texts()`
+                   cfg: dict,                      # overrides of `FINETUNE`
+                   name: str = "pilot", encoder: str = "minilm", head: str = "linear", seed: int = 0,
+                   heads: bool = True,             # ridge and a v6 K=1 head on the best encoder's embeddings
+                   work_dir=None,                  # default: the study's folder for this recipe (`finetune_folder`)
+                   progress: bool = False) -> dict:
+    "One fine-tune recipe: per-epoch validation Pearson (chooses) and dev Pearson (recorded), the best epoch, seconds, threads."
+    work = Path(work_dir) if work_dir is not None else cache_dir("text", "study") / finetune_folder(encoder, head, cfg, seed)
+    model, info = finetune(T["fit"], Y["fit"], T["valid"], Y["valid"], encoder=encoder, head=head, cfg=cfg, out_dir=work, seed=seed,
+                           progress=progress, callbacks=[RecordPearson(T["dev"], Y["dev"])])
+    hist = [{k: v for k, v in h.items()} for h in info["history"]]
+    best = next(h for h in hist if h["epoch"] == info["best_epoch"])
+    out = dict(name=name, cfg=info["cfg"], head=head, seed=seed, epochs_run=len(hist), best_epoch=info["best_epoch"],
+               valid_pearson_mean=info["best_valid_pearson_mean"], dev_pearson={d: best[f"dev_pearson_{d}"] for d in VAD},
+               train_seconds=info["train_seconds"], steps=info["steps"],
+               curve=[{k: h[k] for k in ("epoch", "train_loss", "pearson_mean", "pearson_V", "pearson_A", "pearson_D", "dev_pearson_V",
+                                         "dev_pearson_A", "dev_pearson_D", "epoch_seconds", "dev_pearson_seconds", "torch_threads") if k in h} for h in hist])
+    if heads:
+        X = {k: model.encoder.embed(t, cache=False, progress=False) for k, t in T.items()}
+        b = baselines(X["fit"], Y["fit"], X["valid"], Y["valid"], X["dev"])
+        out["ridge"] = dict(alpha=b["ridge_alpha"], valid_pearson_mean=b["ridge_valid_pearson_mean"], dev_pearson=report(Y["dev"], b["ridge"])["pearson"])
+        trm, tinfo = train_trm("v6", X["fit"], Y["fit"], X["valid"], Y["valid"], n_iter=1, encoder=f"{encoder}-finetuned", phase1=HEAD_RECIPE,
+                               phase2=dict(epochs=0), seed=seed, progress=False)
+        out["v6_K1"] = dict(valid_pearson_mean=tinfo["phase1"]["best_valid_pearson_mean"], dev_pearson=evaluate(trm, X["dev"], Y["dev"])["pearson"])
+    return out

@@ -4,7 +4,7 @@
 
 # %% ../../nbs/42_text_train.ipynb #010ed38e
 from __future__ import annotations
-import copy, functools, math, time
+import contextlib, copy, functools, math, time
 from pathlib import Path
 from typing import Sequence
 
@@ -18,15 +18,15 @@ from sklearn.linear_model import Ridge
 from ..core import DataError, NeurolabError, save_checkpoint, seed_everything
 from ..data import VAD, load_emobank
 from ..metrics import paired_bootstrap, pearson, regression_report
-from ..train import Callback, fit
+from ..train import Callback, fit, run_folder
 from .encoders import get_encoder, pad_batch
 from .trm import PAD, VERSIONS, TextRegressor, faith, from_model_scale, hope, love, make_trm, to_model_scale
 
 # %% auto #0
 __all__ = ['VALID_FRACTION', 'VALID_SEED', 'ITER_WEIGHT', 'CONF_WEIGHT', 'RIDGE_ALPHAS', 'PHASE1', 'PHASE2', 'FINETUNE',
            'emobank_split', 'train_valid_split', 'trm_loss', 'predict_arrays', 'report', 'evaluate', 'baselines',
-           'valid_eval_fn', 'train_trm', 'WarmupLinear', 'EpochTimer', 'TokenDataset', 'LengthBucketSampler',
-           'collate_tokens', 'token_loader', 'finetune', 'compare']
+           'valid_eval_fn', 'train_trm', 'WarmupLinear', 'EpochTimer', 'RecordPearson', 'TokenDataset',
+           'LengthBucketSampler', 'collate_tokens', 'token_loader', 'finetune', 'compare']
 
 # %% ../../nbs/42_text_train.ipynb #4a355e48
 def emobank_split(split: str,                  # 'train' or 'dev' (the mirror withholds 'test')
@@ -178,8 +178,8 @@ def train_trm(version: str, Xtr, Ytr, Xva, Yva, *,  # training and validation (s
     return model, info
 
 # %% ../../nbs/42_text_train.ipynb #ec847a0a
-FINETUNE = dict(epochs=1, encoder_lr=1e-4, head_lr=1e-3, warmup=0.1, weight_decay=0.01, batch_size=32,
-                grad_clip=1.0, patience=1, bucket=50, freeze_word_embeddings=True)
+FINETUNE = dict(epochs=3, encoder_lr=1e-4, head_lr=1e-3, warmup=0.1, weight_decay=0.01, batch_size=32,
+                grad_clip=1.0, patience=2, bucket=50, freeze_word_embeddings=True)  # 3 epochs: the pilots' choice (nbs/44, results/text_pilots.json)
 
 class WarmupLinear(Callback):
     "Linear warm-up over `warmup` steps, then linear decay to 0 at `total`, of every param group's lr (use with `fit(schedule='constant')`)."
@@ -197,6 +197,14 @@ class EpochTimer(Callback):
     def on_fit_start(self, state): self.t = time.perf_counter()
     def on_epoch_end(self, state):
         now = time.perf_counter(); state.metrics.update(epoch_seconds=now - self.t, torch_threads=torch.get_num_threads()); self.t = now
+
+class RecordPearson(Callback):
+    "After every epoch, adds the Pearson of `model` on held-out texts (dev) to `fit`'s history as `{prefix}V/A/D` (+ seconds): recorded, never monitored."
+    def __init__(self, texts: Sequence[str], Y, prefix: str = "dev_pearson_"):
+        self.texts, self.Y, self.prefix = list(texts), _check_labels("recorded", Y), prefix
+    def on_epoch_end(self, state):
+        t = time.perf_counter(); r = evaluate(state.model, self.texts, self.Y)["pearson"]
+        state.metrics.update({f"{self.prefix}{d}": r[d] for d in VAD}, **{f"{self.prefix}seconds": time.perf_counter() - t})
 
 class TokenDataset(Dataset):
     "(token ids, target on the model scale) pairs."
@@ -251,11 +259,16 @@ def finetune(texts_tr: Sequence[str], Ytr, texts_va: Sequence[str], Yva, *,
     groups = [dict(params=[p for p in model.encoder.parameters() if p.requires_grad], lr=cfg["encoder_lr"]),
               dict(params=list(model.head.parameters()), lr=cfg["head_lr"])]
     t0 = time.perf_counter()
-    res = fit(model, tr, va, loss_fn=trm_loss, eval_fn=valid_eval_fn, monitor="pearson_mean", mode="max", epochs=cfg["epochs"],
-              lr=cfg["head_lr"], weight_decay=cfg["weight_decay"], schedule="constant", grad_clip=cfg["grad_clip"],
-              patience=cfg["patience"], out_dir=out_dir, params=groups, seed=seed, progress=progress,
-              callbacks=[WarmupLinear(int(cfg["warmup"] * total), total), EpochTimer(), *callbacks],
-              meta=dict(encoder=encoder, head=head, end_to_end=True, seed=seed))
+    # The recipe is recorded in out_dir/finetune.json: a rerun with another recipe (encoder lr, epochs, ...) is refused
+    # instead of silently resuming `fit`'s last/ under a different schedule (folders from before the record are adopted).
+    recipe = dict(encoder=encoder, head=head, head_kwargs=head_kwargs or {}, cfg=cfg, max_length=max_length, seed=seed,
+                  n_train=len(ids_tr), n_valid=len(ids_va))
+    with run_folder(out_dir, recipe, record="finetune.json", adopt=True) if out_dir is not None else contextlib.nullcontext():
+        res = fit(model, tr, va, loss_fn=trm_loss, eval_fn=valid_eval_fn, monitor="pearson_mean", mode="max", epochs=cfg["epochs"],
+                  lr=cfg["head_lr"], weight_decay=cfg["weight_decay"], schedule="constant", grad_clip=cfg["grad_clip"],
+                  patience=cfg["patience"], out_dir=out_dir, params=groups, seed=seed, progress=progress,
+                  callbacks=[WarmupLinear(int(cfg["warmup"] * total), total), *callbacks, EpochTimer()],  # epoch time includes callbacks' epoch-end work
+                  meta=dict(encoder=encoder, head=head, end_to_end=True, seed=seed))
     info = dict(cfg=cfg, seed=seed, history=res.history, best_epoch=res.best_epoch, best_valid_pearson_mean=res.best_score,
                 stopped_early=res.stopped_early, steps=total, n_train=len(ids_tr), n_valid=len(ids_va),
                 truncated_train=int(cut_tr.sum()), torch_threads=torch.get_num_threads(), seconds_this_session=time.perf_counter() - t0,
