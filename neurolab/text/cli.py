@@ -18,7 +18,7 @@ __all__ = ['DEMO_TEXTS', 'read_emobank', 'train_command', 'eval_command', 'predi
            'register', 'demo']
 
 # %% ../../nbs/43_text_cli.ipynb #fe5d26cb
-def read_emobank(path: str | Path | None) -> pd.DataFrame:
+def read_emobank(path: str | Path | None):  # -> pandas.DataFrame (pandas loads only when EmoBank is read)
     "EmoBank frame from a CSV path, a data folder, or (None) the configured data folder."
     from neurolab.data import EMOBANK, load_emobank
     if path is None: return load_emobank()
@@ -30,7 +30,7 @@ def read_emobank(path: str | Path | None) -> pd.DataFrame:
     return load_emobank(path)
 
 # %% ../../nbs/43_text_cli.ipynb #600917c1
-def _split_rows(df: pd.DataFrame, split: str, source) -> pd.DataFrame:
+def _split_rows(df, split: str, source):  # pandas.DataFrame in and out
     rows = df[df["split"] == split] if split != "all" else df
     if rows.empty: raise DataError(f"{source}: no rows in split {split!r} (splits: {sorted(df['split'].unique())})")
     return rows
