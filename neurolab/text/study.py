@@ -19,8 +19,8 @@ from .training import (FINETUNE, PHASE1, RecordPearson, baselines, compare, eval
 from .trm import VERSIONS, TextRegressor
 
 # %% auto #0
-__all__ = ['HEAD_RECIPE', 'GOALS', 'DIMS', 'PILOTS', 'display_path', 'finetune_folder', 'run_study', 'summary_rows', 'pearson_ci',
-           'study_figures', 'results_check', 'study_texts', 'pilot_finetune']
+__all__ = ['HEAD_RECIPE', 'GOALS', 'DIMS', 'PILOTS', 'display_path', 'finetune_folder', 'study_texts', 'run_study',
+           'summary_rows', 'pearson_ci', 'study_figures', 'results_check', 'pilot_finetune']
 
 # %% ../../nbs/44_text_study.ipynb #57684be6
 HEAD_RECIPE = dict(PHASE1, epochs=6, batch_size=256, patience=2)
@@ -77,6 +77,17 @@ def _head_grid(Xfi, Yfi, Xva, Yva, Xdv, Ydv, versions, ks, seeds, recipe, encode
     return dict(done)
 
 # %% ../../nbs/44_text_study.ipynb #e9b242d1
+def study_texts(limit_train: int | None = None, limit_dev: int | None = None, df=None) -> tuple[dict, dict]:
+    "The study's split → ({fit, valid, dev}: texts, {fit, valid, dev}: (n, 3) labels on 1–5); `fit`/`valid` from `train_valid_split`."
+    df = load_emobank() if df is None else df
+    tr, dv = df[df["split"] == "train"], df[df["split"] == "dev"]
+    if limit_train: tr = tr.iloc[:limit_train]
+    if limit_dev: dv = dv.iloc[:limit_dev]
+    fi, vi = train_valid_split(len(tr))
+    T = {"fit": tr["text"].iloc[fi].tolist(), "valid": tr["text"].iloc[vi].tolist(), "dev": dv["text"].tolist()}
+    Y = {"fit": tr[VAD].to_numpy(np.float32)[fi], "valid": tr[VAD].to_numpy(np.float32)[vi], "dev": dv[VAD].to_numpy(np.float32)}
+    return T, Y
+
 def run_study(out: str | Path | None = "results/text.json", fig_dir: str | Path | None = "results/figures", *,
               encoder: str = "minilm",                       # any name `HFEncoder` accepts
               versions: Sequence[str] = tuple(VERSIONS),     # TRM versions (v1, v2, v3, v4, v6)
@@ -96,13 +107,7 @@ def run_study(out: str | Path | None = "results/text.json", fig_dir: str | Path 
     say = (lambda *a: print("study:", *a, flush=True)) if progress else (lambda *a: None)
 
     t0 = time.perf_counter()
-    df = load_emobank()
-    tr, dv = df[df["split"] == "train"], df[df["split"] == "dev"]
-    if limit_train: tr = tr.iloc[:limit_train]
-    if limit_dev: dv = dv.iloc[:limit_dev]
-    fi, vi = train_valid_split(len(tr))
-    T = {"fit": tr["text"].iloc[fi].tolist(), "valid": tr["text"].iloc[vi].tolist(), "dev": dv["text"].tolist()}
-    Y = {"fit": tr[VAD].to_numpy(np.float32)[fi], "valid": tr[VAD].to_numpy(np.float32)[vi], "dev": dv[VAD].to_numpy(np.float32)}
+    T, Y = study_texts(limit_train, limit_dev)  # fit / valid slice of train, and dev
     stage("data", t0)
 
     # Frozen encoder: embeddings, baselines, TRM heads.
@@ -183,7 +188,8 @@ def run_study(out: str | Path | None = "results/text.json", fig_dir: str | Path 
     results = dict(
         task="EmoBank V/A/D regression from text",
         split_policy="train on 90% of train; every choice (early stopping, ridge alpha, shipped model) on a seeded 10% validation slice of train; report on dev; test withheld by the mirror",
-        protocol=dict(encoder=encoder, n_fit=len(fi), n_valid=len(vi), n_dev=len(dv), valid_fraction=len(vi) / len(tr), valid_seed=0,
+        protocol=dict(encoder=encoder, n_fit=len(T["fit"]), n_valid=len(T["valid"]), n_dev=len(T["dev"]),
+                      valid_fraction=len(T["valid"]) / (len(T["fit"]) + len(T["valid"])), valid_seed=0,
                       finetune=dict(ft_cfg, head=finetune_head, seeds=list(finetune_seeds), max_length=ft_enc.max_length),
                       head_recipe=recipe, versions=list(versions), ks=list(ks), frozen_ks=list(frozen_ks), seeds=list(seeds), n_boot=n_boot,
                       limit_train=limit_train, limit_dev=limit_dev, jobs=jobs, heads_read="embeddings of the fine-tune with seed " + str(s_enc),
@@ -368,17 +374,6 @@ def results_check(results: str | Path = "results/text.json",
     return {"checks": checks, "ok": all(c["ok"] for c in checks), "tolerance": {"ridge": tol_ridge, "head": tol_head}}
 
 # %% ../../nbs/44_text_study.ipynb #a7c1e002
-def study_texts(limit_train: int | None = None, limit_dev: int | None = None, df=None) -> tuple[dict, dict]:
-    "The study's split → ({fit, valid, dev}: texts, {fit, valid, dev}: (n, 3) labels on 1–5); `fit`/`valid` from `train_valid_split`."
-    df = load_emobank() if df is None else df
-    tr, dv = df[df["split"] == "train"], df[df["split"] == "dev"]
-    if limit_train: tr = tr.iloc[:limit_train]
-    if limit_dev: dv = dv.iloc[:limit_dev]
-    fi, vi = train_valid_split(len(tr))
-    T = {"fit": tr["text"].iloc[fi].tolist(), "valid": tr["text"].iloc[vi].tolist(), "dev": dv["text"].tolist()}
-    Y = {"fit": tr[VAD].to_numpy(np.float32)[fi], "valid": tr[VAD].to_numpy(np.float32)[vi], "dev": dv[VAD].to_numpy(np.float32)}
-    return T, Y
-
 PILOTS = {"3 epochs, encoder lr 1e-4": dict(epochs=3, patience=2, encoder_lr=1e-4),   # each: overrides of FINETUNE, linear head, seed 0
           "3 epochs, encoder lr 2e-4": dict(epochs=3, patience=2, encoder_lr=2e-4),
           "3 epochs, encoder lr 5e-5": dict(epochs=3, patience=2, encoder_lr=5e-5),
