@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from ..core import DataError
-from ..cliutil import per_file
+from ..cliutil import per_file, table
 from ..text.trm import to_model_scale
 from .apply import METHODS
 from .pad import pad_state
@@ -85,9 +85,7 @@ def text_table(records: list[dict]) -> str:
         r = ok[0]; v = r["text_vad"]
         lines.append(f"{r['text']!r}: V {v['V']:.2f}  A {v['A']:.2f}  D {v['D']:.2f} (EmoBank 1–5) → audio target {pt(r['target'])} "
                      f"[{r['target_bin']}]; {r['method']}, strength {r['strength']:g}")
-    rows = [("file", "text V/A target", "unsteered V/A", "steered V/A", "distance closed")]
-    rows += [(r["file"], pt(r["target"]), pt(r["unsteered"], 3), pt(r["steered"], 3), f"{r['distance_closed']:+.1%}") for r in ok]
-    width = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines += ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, width))).rstrip() for row in rows]
-    lines += [f"{r['file'].ljust(width[0])}  error: {r['error']}" for r in records if "error" in r]
-    return "\n".join(lines)
+    rows = [{"file": r["file"], "error": r["error"]} if "error" in r else
+            {"file": r["file"], "text V/A target": pt(r["target"]), "unsteered V/A": pt(r["unsteered"], 3),
+             "steered V/A": pt(r["steered"], 3), "distance closed": f"{r['distance_closed']:+.1%}"} for r in records]
+    return "\n".join(lines + [table(rows)])  # cliutil's aligned table (a failed file shows its error in place)
