@@ -202,14 +202,14 @@ class StreamingRecognizer:
         z, ig = self._z, self._ig
         sigmoids, i, f, o, g = self._gates
         for (weights, inputs, bias, h), c in zip(self._layers, self._c):
-            np.matmul(inputs, weights, out=z)
+            np.dot(inputs, weights, out=z)
             if bias is not None: z += bias
             np.tanh(z, out=z)
             sigmoids *= 0.5; sigmoids += 0.5
             c *= f; np.multiply(i, g, out=ig); c += ig
             np.tanh(c, out=h); h *= o                  # the new h_l, in place in the state vector
         weights, inputs = self._head
-        np.matmul(inputs, weights, out=out)
+        np.dot(inputs, weights, out=out)
         np.subtract(out, max(out.tolist()), out=out)   # softmax; a handful of classes is quicker as Python floats
         np.exp(out, out=out); out /= sum(out.tolist())
 
@@ -231,7 +231,7 @@ class StreamingRecognizer:
             peak = fixed if fixed is not None else max(self._running_peak, peaks[self._start + FRAME - 1 - first])
             self._start += HOP
             np.divide(frame, peak + 1e-9, out=self._scaled)           # contract step 1, per frame
-            if not self._scaled.any(): continue                        # step 4
+            if not np.count_nonzero(self._scaled): continue            # step 4
             self._normalise(self._mfcc(self._scaled, out=self._feats))
             self._lstm(out[k]); k += 1
         if len(peaks) and peaks[-1] > self._running_peak: self._running_peak = peaks[-1]
