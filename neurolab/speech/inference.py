@@ -195,7 +195,7 @@ class StreamingRecognizer:
         "One frame's MFCCs as the model expects them, into the LSTM's input."
         if self.normalization != "speaker": self._x[:] = feats
         elif self.enrol is not None: self._x[:] = self.enrol.transform(feats)
-        else: self._x[:] = self.speaker.step(feats)
+        else: self.speaker.step(feats, out=self._x)
 
     def _lstm(self, out: np.ndarray):
         "One time step of the LSTM and head from the input in the state vector; the class probabilities into `out`."
