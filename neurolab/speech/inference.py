@@ -149,8 +149,8 @@ class StreamingRecognizer:
         self._layers = []
         for l, (w, u, b) in enumerate(layers):
             first, last = l == 0, l == L - 1
-            lo = 0 if first else 1 + F + (l - 1) * H
-            hi = 1 + F + (l + 1) * H + (last and not first)
+            lo = 0 if first else 1 + F + (l - 1) * H                     # from the leading 1, or from h_(l-1)
+            hi = 1 + F + (l + 1) * H + (1 if last and not first else 0)  # to h_l, or on to the trailing 1
             rows = [b[None], w.T, u.T] if first else [w.T, u.T, b[None]] if last else [w.T, u.T]
             bias = None if first or last else (b * half).astype(np.float32)  # a middle layer (L > 2) adds its own
             weights = np.ascontiguousarray(np.vstack(rows) * half, np.float32)
