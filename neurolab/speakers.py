@@ -128,6 +128,7 @@ class RunningSpeakerNorm:
         self.prior, self.warmup, self.eps = prior, int(warmup), eps
         m0, s0 = prior.mean.astype(np.float64), prior.std.astype(np.float64)
         self._s1_0, self._s2_0 = warmup * m0, warmup * (s0 ** 2 + m0 ** 2)
+        self._x, self._mean, self._sd, self._work = (np.empty(prior.dim) for _ in range(4))  # `step`'s scratch
         self.reset()
 
     def reset(self):
@@ -152,13 +153,22 @@ class RunningSpeakerNorm:
         if update and len(x): self._s1, self._s2, self.n = s1[-1], s2[-1], self.n + len(x)
         return ((x - mean) / std).astype(np.float32)
 
-    def step(self, frame: np.ndarray) -> np.ndarray:
-        "Normalise one [F] frame and add it to the statistics (the same numbers as `transform_sequence`, less overhead)."
-        x = np.asarray(frame, np.float64)
-        if x.shape != self._s1.shape: raise DataError(f"RunningSpeakerNorm: expected a [{self.prior.dim}] frame, got {x.shape}")
-        self._s1 = self._s1 + x; self._s2 = self._s2 + x * x; self.n += 1
-        mean, std = self._stats(self._s1, self._s2, self.warmup + self.n)
-        return ((x - mean) / std).astype(np.float32)
+    def step(self, frame: np.ndarray,            # one [F] frame that continues the stream
+             out: np.ndarray | None = None,      # float32 [F] to write the normalised frame into; None: a new array
+             ) -> np.ndarray:
+        "Normalise one frame and add it to the statistics (the same numbers as `transform_sequence`, less overhead)."
+        if np.shape(frame) != self._s1.shape: raise DataError(f"RunningSpeakerNorm: expected a [{self.prior.dim}] frame, got {np.shape(frame)}")
+        # `_stats` operation for operation, in place in preallocated float64 buffers: on 13 numbers a NumPy call
+        # is nearly all overhead, and a live stream takes 100 steps a second
+        x, s1, s2, mean, sd, work = self._x, self._s1, self._s2, self._mean, self._sd, self._work
+        x[...] = frame
+        np.add(s1, x, out=s1); np.multiply(x, x, out=work); np.add(s2, work, out=s2); self.n += 1
+        count = self.warmup + self.n
+        np.divide(s1, count, out=mean); np.divide(s2, count, out=sd); np.multiply(mean, mean, out=work)
+        np.subtract(sd, work, out=sd); np.maximum(sd, 0.0, out=sd); np.sqrt(sd, out=sd)
+        if sd[sd.argmin()] <= self.eps: sd[sd <= self.eps] = 1.0  # (argmin: a cheaper call than min)
+        np.subtract(x, mean, out=work)
+        return np.divide(work, sd, out=np.empty(len(x), np.float32) if out is None else out)  # rounded once to float32, as astype
 
     def current(self) -> SpeakerNorm:
         "The statistics so far, as a `SpeakerNorm`."

@@ -18,8 +18,8 @@ from ..data import load_audio, resample, validate_waveform
 
 # %% auto #0
 __all__ = ['SR', 'FRAME', 'HOP', 'N_MFCC', 'FEATURE_SETS', 'MIN_DELTA_FRAMES', 'prepare_waveform', 'peak_scale',
-           'backend_mfcc_reference', 'mfcc_frames', 'frame_signal', 'backend_mfcc', 'spec_key', 'extract_features',
-           'file_features', 'corpus_feature_set']
+           'backend_mfcc_reference', 'mfcc_frames', 'frame_signal', 'backend_mfcc', 'FrameMFCC', 'spec_key',
+           'extract_features', 'file_features', 'corpus_feature_set']
 
 # %% ../../nbs/30_speech_features.ipynb #6f1ab107
 SR, FRAME, HOP, N_MFCC = 16000, 400, 160, 13  # the backend's fixed constants
@@ -90,6 +90,60 @@ def backend_mfcc(audio,       # 16 kHz mono waveform (other rates: pass `sr`)
     frames = frame_signal(peak_scale(prepare_waveform(audio, sr)))
     frames = frames[np.any(frames != 0, axis=1)]  # step 4
     return mfcc_frames(frames) if len(frames) else _silent_row()
+
+# %% ../../nbs/30_speech_features.ipynb #ed7b1517
+@functools.lru_cache(maxsize=1)
+def _scipy_kernels():
+    "scipy's pocketfft real FFT and CSR mat-vec kernels, if this scipy has them as expected; else None (public calls)."
+    # On one frame the public scipy.fft.rfft and `csr @ vector` each add ~4 us of dispatch and checks (the FFT
+    # itself takes ~8, the sparse product ~3); the kernels underneath are private, so they are probed once here.
+    try:
+        from scipy.fft._pocketfft.pypocketfft import r2c
+        from scipy.sparse._sparsetools import csr_matvec
+        x, spec, y = np.arange(8.0), np.empty(5, complex), np.zeros(3)
+        r2c(x, (0,), True, 0, spec, 1)
+        eye = scipy.sparse.csr_matrix(np.eye(3)); csr_matvec(3, 3, eye.indptr, eye.indices, eye.data, np.arange(3.0), y)
+        if np.allclose(spec, np.fft.rfft(x)) and np.array_equal(y, np.arange(3.0)): return r2c, csr_matvec
+    except Exception: pass
+    return None
+
+class FrameMFCC:
+    "`mfcc_frames` for one peak-scaled frame at a time, into preallocated buffers (the streaming path)."
+    def __init__(self, fast_kernels: bool = True):  # False: only public scipy calls (same numbers, slower)
+        window, mel = _mfcc_constants()
+        self._window = window
+        self._padded = np.zeros(2048)                          # the frame, zero-padded to librosa's n_fft
+        self._spec = np.empty(1025, np.complex128)
+        self._re_im = self._spec.view(np.float64)              # re, im, re, im, ...
+        self._squares = np.empty(2 * 1025)
+        self._mel2 = scipy.sparse.csr_matrix(np.repeat(mel.toarray(), 2, axis=1))  # each bin's weight on re² and im²
+        self._mel = np.empty(mel.shape[0])
+        self._dct = 10.0 * scipy.fft.dct(np.eye(mel.shape[0]), type=2, norm="ortho", axis=0)[:N_MFCC]
+        self._coefs = np.empty(N_MFCC)
+        self._kernels = _scipy_kernels() if fast_kernels else None
+
+    def __call__(self, frame: np.ndarray,                     # (400,) peak-scaled samples
+                 out: np.ndarray | None = None,                # float32 (13,) to write into; None: a new array
+                 ) -> np.ndarray:
+        "The frame's 13 MFCCs: `mfcc_frames(frame[None])[0]` to float rounding."
+        np.multiply(frame, self._window, out=self._padded[:FRAME])  # samples 400.. stay zero
+        mel, m2 = self._mel, self._mel2
+        if self._kernels:
+            r2c, csr_matvec = self._kernels
+            r2c(self._padded, (0,), True, 0, self._spec, 1)
+            np.multiply(self._re_im, self._re_im, out=self._squares)
+            mel.fill(0.0); csr_matvec(m2.shape[0], m2.shape[1], m2.indptr, m2.indices, m2.data, self._squares, mel)
+        else:
+            self._spec[:] = scipy.fft.rfft(self._padded)
+            np.multiply(self._re_im, self._re_im, out=self._squares)
+            mel[:] = m2 @ self._squares
+        top = mel[mel.argmax()]                                 # (argmax is the cheaper call on 128 numbers)
+        np.maximum(mel, max(1e-10, top * 1e-8), out=mel)       # amin and top_db (80 dB under the maximum) in one floor
+        np.log10(mel, out=mel)
+        np.dot(self._dct, mel, out=self._coefs)
+        out = np.empty(N_MFCC, np.float32) if out is None else out
+        out[:] = self._coefs
+        return out
 
 # %% ../../nbs/30_speech_features.ipynb #76051896
 FEATURE_SETS = {"mfcc": "frames", "mfcc_deltas": "frames", "egemaps": "clip", "compare": "clip"}

@@ -4,7 +4,7 @@
 
 # %% ../../nbs/33_speech_inference.ipynb #df2bf41b
 from __future__ import annotations
-import os, warnings
+import math, os, warnings
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +13,7 @@ import torch
 from ..core import AudioError, CheckpointError, DataError, DataNotFoundError, assets_dir, load_checkpoint
 from ..data import AUDIO_SUFFIXES, check_usable, load_audio
 from ..speakers import RunningSpeakerNorm, SpeakerNorm
-from .features import FEATURE_SETS, FRAME, HOP, N_MFCC, SR, backend_mfcc, extract_features, mfcc_frames
+from .features import FEATURE_SETS, FRAME, HOP, N_MFCC, SR, FrameMFCC, backend_mfcc, extract_features
 from .model import EmotionLSTM, LinearEmotionHead, default_model_dir
 from .training import class_labels, predict_proba
 
@@ -111,8 +111,6 @@ def predict_files(files, model=None, enrolment=None, mode=None) -> list:
     return out
 
 # %% ../../nbs/33_speech_inference.ipynb #662cafb3
-def _sigmoid(x): return 0.5 * (1.0 + np.tanh(0.5 * x))
-
 class StreamingRecognizer:
     "Per-frame emotion probabilities from raw 16 kHz audio pushed in chunks of any size."
     def __init__(self, model=None,              # EmotionLSTM, checkpoint folder, or None for the shipped streaming model
@@ -132,74 +130,114 @@ class StreamingRecognizer:
         m = self.model
         mean, std = m.feat_mean.numpy().astype(np.float32), m.feat_std.numpy().astype(np.float32)
         sd = m.lstm.state_dict()
-        H = m.lstm.hidden_size
-        order = np.r_[0:2 * H, 3 * H:4 * H, 2 * H:3 * H]  # torch's gate rows i, f, g, o → i, f, o, g: one sigmoid, one tanh
-        self._layers = [(sd[f"weight_ih_l{l}"].numpy()[order], sd[f"weight_hh_l{l}"].numpy()[order],
-                         (sd[f"bias_ih_l{l}"] + sd[f"bias_hh_l{l}"]).numpy()[order]) for l in range(m.lstm.num_layers)]
+        F, H, L = m.lstm.input_size, m.lstm.hidden_size, m.lstm.num_layers
+        order = np.r_[0:2 * H, 3 * H:4 * H, 2 * H:3 * H]  # torch's gate rows i, f, g, o → i, f, o, g: the sigmoid gates side by side
+        layers = [(sd[f"weight_ih_l{l}"].numpy()[order], sd[f"weight_hh_l{l}"].numpy()[order],
+                   (sd[f"bias_ih_l{l}"] + sd[f"bias_hh_l{l}"]).numpy()[order]) for l in range(L)]
         # fold the model's input normalisation into the first layer: W((x - mean)/std) + b = (W/std) x + (b - W mean/std)
-        w0, u0, b0 = self._layers[0]
-        self._layers[0] = ((w0 / std).astype(np.float32), u0, (b0 - (w0 / std) @ mean).astype(np.float32))
-        self._head = (m.head.weight.detach().numpy(), m.head.bias.detach().numpy())
-        self._H = m.lstm.hidden_size
+        w0, u0, b0 = layers[0]
+        layers[0] = (w0 / std, u0, b0 - (w0 / std) @ mean)
+        # Per 10-ms frame every NumPy call costs about as much as its arithmetic, so the step is laid out for few calls:
+        # one state vector [1, x, h_1 .. h_L, 1] in which layer l's inputs [h_(l-1); h_l] (h_0 = x) are a contiguous
+        # slice, multiplied by [W; U] stacked (no copies), the 1s at the ends carrying the first and last layers' biases
+        # and the head's; the sigmoid gates' rows are halved, since sigmoid(z) = (1 + tanh(z/2)) / 2 lets one tanh
+        # serve all four gates. Weights are stored (inputs, 4H): BLAS's faster layout for this product.
+        self._state = state = np.zeros(1 + F + L * H + 1, np.float32)
+        state[0] = state[-1] = 1.0
+        self._x = state[1:1 + F]
+        half = np.r_[np.full(3 * H, 0.5), np.ones(H)]
+        self._layers = []
+        for l, (w, u, b) in enumerate(layers):
+            first, last = l == 0, l == L - 1
+            lo = 0 if first else 1 + F + (l - 1) * H                     # from the leading 1, or from h_(l-1)
+            hi = 1 + F + (l + 1) * H + (1 if last and not first else 0)  # to h_l, or on to the trailing 1
+            rows = [b[None], w.T, u.T] if first else [w.T, u.T, b[None]] if last else [w.T, u.T]
+            bias = None if first or last else (b * half).astype(np.float32)  # a middle layer (L > 2) adds its own
+            weights = np.ascontiguousarray(np.vstack(rows) * half, np.float32)
+            self._layers.append((weights, state[lo:hi], bias, state[1 + F + l * H:1 + F + (l + 1) * H]))
+        wo, bo = m.head.weight.detach().numpy(), m.head.bias.detach().numpy()
+        self._head = (np.ascontiguousarray(np.vstack([wo.T, bo[None]]), np.float32), state[-(H + 1):])  # [h_L, 1]
+        self._z = z = np.empty(4 * H, np.float32)
+        self._gates = (z[:3 * H], z[:H], z[H:2 * H], z[2 * H:3 * H], z[3 * H:])  # sigmoid block; i, f, o; g
+        self._ig, self._H = np.empty(H, np.float32), H
+        self._mfcc, self._feats, self._scaled = FrameMFCC(), np.empty(N_MFCC, np.float32), np.empty(FRAME, np.float32)
         self.reset()
 
     def reset(self):
         "Forget the stream: empty buffer, zero peak, fresh LSTM state, running speaker statistics back to the prior."
-        self._buf = np.zeros(0, np.float32)
+        self._buf, self._start, self._end = np.zeros(4096, np.float32), 0, 0  # samples not yet framed: _buf[_start:_end]
         self._running_peak = np.float32(0)
-        self._h = [np.zeros(self._H, np.float32) for _ in self._layers]; self._c = [np.zeros(self._H, np.float32) for _ in self._layers]
+        self._state[1:-1] = 0.0                                                # x and every h
+        self._c = [np.zeros(self._H, np.float32) for _ in self._layers]
         self.speaker = (RunningSpeakerNorm(self.prior, self.warmup) if self.normalization == "speaker" and self.enrol is None else None)
         self.n_frames = 0              # frames emitted (all-zero frames are skipped, as in the contract)
         self.frame_probs: list = []    # every emitted frame's probabilities, in order
 
-    def _check(self, samples) -> np.ndarray:
+    def _take(self, samples) -> np.ndarray:
+        "Check a chunk and append it to the buffer; returns the running max |sample| within it. A bad chunk changes nothing."
         x = np.asarray(samples)
         if x.ndim != 1: raise AudioError(f"push: expected a mono 1-D chunk, got shape {x.shape}")
         if x.dtype.kind not in "fiu": raise AudioError(f"push: expected numeric samples, got dtype {x.dtype}")
-        x = x.astype(np.float32, copy=False)
-        if not np.isfinite(x).all(): raise AudioError(f"push: {int((~np.isfinite(x)).sum())} NaN/inf samples")
-        return x
-
-    def _frame_peaks(self, n: int) -> np.ndarray:
-        if self.peak is not None: return np.full(n, np.float32(self.peak))
-        if n == 1:  # 10-ms pushes: the frame's own maximum joins the running peak (the same value as below)
-            self._running_peak = np.maximum(self._running_peak, np.abs(self._buf[:FRAME]).max())
-            return self._running_peak[None]
-        ends = FRAME + HOP * np.arange(n)
-        peaks = np.maximum(self._running_peak, np.maximum.accumulate(np.abs(self._buf[:ends[-1]]))[ends - 1])
-        self._running_peak = peaks[-1]
+        end = self._end + len(x)
+        if end > len(self._buf):  # move the unframed samples to the front, in a larger buffer if the chunk needs it
+            keep = self._end - self._start
+            buf = self._buf if keep + len(x) <= len(self._buf) else np.zeros(2 * (keep + len(x)), np.float32)
+            buf[:keep] = self._buf[self._start:self._end]
+            self._buf, self._start, self._end, end = buf, 0, keep, keep + len(x)
+        new = self._buf[self._end:end]
+        new[:] = x                                     # float32, as the contract's samples
+        peaks = np.maximum.accumulate(np.abs(new))     # a NaN or inf anywhere reaches the last entry
+        if len(new) and not math.isfinite(peaks[-1]): raise AudioError(f"push: {int((~np.isfinite(new)).sum())} NaN/inf samples")
+        self._end = end
         return peaks
 
-    def _normalise(self, feats: np.ndarray) -> np.ndarray:
-        if self.normalization != "speaker": return feats
-        if self.enrol is not None: return self.enrol.transform(feats)
-        return self.speaker.step(feats[0])[None] if len(feats) == 1 else self.speaker.transform_sequence(feats)
+    def _normalise(self, feats: np.ndarray):
+        "One frame's MFCCs as the model expects them, into the LSTM's input."
+        if self.normalization != "speaker": self._x[:] = feats
+        elif self.enrol is not None: self._x[:] = self.enrol.transform(feats)
+        else: self.speaker.step(feats, out=self._x)
+
+    def _lstm(self, out: np.ndarray):
+        "One time step of the LSTM and head from the input in the state vector; the class probabilities into `out`."
+        z, ig = self._z, self._ig
+        sigmoids, i, f, o, g = self._gates
+        for (weights, inputs, bias, h), c in zip(self._layers, self._c):
+            np.dot(inputs, weights, out=z)
+            if bias is not None: z += bias
+            np.tanh(z, out=z)
+            sigmoids *= 0.5; sigmoids += 0.5
+            c *= f; np.multiply(i, g, out=ig); c += ig
+            np.tanh(c, out=h); h *= o                  # the new h_l, in place in the state vector
+        weights, inputs = self._head
+        np.dot(inputs, weights, out=out)
+        np.subtract(out, max(out.tolist()), out=out)   # softmax; a handful of classes is quicker as Python floats
+        np.exp(out, out=out); out /= sum(out.tolist())
 
     def _step(self, feats: np.ndarray) -> np.ndarray:
+        "Probabilities (n, n_classes) of MFCC rows, one frame at a time (the same arithmetic for any chunking)."
         out = np.empty((len(feats), len(self.labels)), np.float32)
-        H, (wo, bo) = self._H, self._head
-        for t, x in enumerate(self._normalise(feats).astype(np.float32)):  # one frame at a time: chunking never matters
-            for l, (w, u, b) in enumerate(self._layers):
-                g = w @ x; g += u @ self._h[l]; g += b
-                s = _sigmoid(g[:3 * H])                              # input, forget, output gates
-                c = self._c[l] = s[H:2 * H] * self._c[l] + s[:H] * np.tanh(g[3 * H:])
-                x = self._h[l] = s[2 * H:] * np.tanh(c)
-            z = wo @ x + bo
-            e = np.exp(z - z.max()); out[t] = e / e.sum()
+        for row, probs in zip(feats, out): self._normalise(row); self._lstm(probs)
         return out
 
     def push(self, samples) -> np.ndarray:
         "Consume a chunk of 16 kHz samples; return probabilities (n_new_frames, n_classes) of the frames it completed."
-        self._buf = np.concatenate([self._buf, self._check(samples)])
-        n = 0 if len(self._buf) < FRAME else 1 + (len(self._buf) - FRAME) // HOP
-        if n == 0: return np.zeros((0, len(self.labels)), np.float32)
-        frames = self._buf[None, :FRAME] if n == 1 else np.lib.stride_tricks.sliding_window_view(self._buf, FRAME)[::HOP][:n]
-        scaled = frames / (self._frame_peaks(n)[:, None] + 1e-9)  # contract step 1, per frame
-        scaled = scaled[np.any(scaled != 0, axis=1)]                # step 4
-        probs = self._step(mfcc_frames(scaled)) if len(scaled) else np.zeros((0, len(self.labels)), np.float32)
-        self._buf = self._buf[HOP * n:].copy()
-        self.n_frames += len(probs); self.frame_probs.extend(probs)
-        return probs
+        peaks = self._take(samples)
+        first = self._end - len(peaks)                                 # the chunk's start in the buffer
+        n = 0 if self._end - self._start < FRAME else 1 + (self._end - self._start - FRAME) // HOP
+        out, k = np.empty((n, len(self.labels)), np.float32), 0
+        fixed = None if self.peak is None else np.float32(self.peak)
+        for _ in range(n):  # every frame completed now ends inside this chunk: its running peak is in `peaks`
+            frame = self._buf[self._start:self._start + FRAME]
+            peak = fixed if fixed is not None else max(self._running_peak, peaks[self._start + FRAME - 1 - first])
+            self._start += HOP
+            np.divide(frame, peak + 1e-9, out=self._scaled)           # contract step 1, per frame
+            if not np.count_nonzero(self._scaled): continue            # step 4
+            self._normalise(self._mfcc(self._scaled, out=self._feats))
+            self._lstm(out[k]); k += 1
+        if len(peaks) and peaks[-1] > self._running_peak: self._running_peak = peaks[-1]
+        out = out[:k]
+        self.n_frames += k; self.frame_probs.extend(out)
+        return out
 
     def finish(self) -> np.ndarray:
         "End of stream: for a stream with no non-silent frame, the prediction of the contract's single zero row; else nothing."
