@@ -157,7 +157,7 @@ def register(subparsers):
     add_common(s, "data", "out", "json", default={"out": Path("results/audio_lrm.json")}, help={"out": "results JSON"})
     s.add_argument("--figures", type=Path, default=Path("results/figures"), help="figure folder (default results/figures)")
     s.add_argument("--model-out", type=Path, default=None, help="where to save the model (default: the shipped assets folder)")
-    s.add_argument("--seeds", type=int, nargs="+", default=[0], help="training seeds (default 0; the first is shipped)")
+    s.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="training seeds (default 0 1 2, as in results/audio_lrm.json; the first is shipped)")
     s.add_argument("--no-ship", dest="ship", action="store_false", help="do not overwrite the shipped model")
     s.add_argument("--no-opensmile", dest="opensmile", action="store_false", help="skip the openSMILE ridge baselines")
     s.set_defaults(func=lambda a: emit(call(study_command, a), as_json=a.json, human=study_words))

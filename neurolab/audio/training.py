@@ -390,8 +390,8 @@ def train_two_stage(train_mels: list, train_y: np.ndarray, valid_mels: list, val
     return model, info, stage1_state
 
 # %% ../../nbs/13_audio_train.ipynb #f7461456
-STUDY_RECIPE = dict(epochs1=14, patience1=8,      # stage 1: at most 14 epochs, stop after 8 without a better validation CCC
-                    epochs2=2, patience2=None,    # stage 2 (feedback): 2 epochs, best kept
+STUDY_RECIPE = dict(epochs1=60, patience1=15,     # stage 1: up to 60 epochs, stop after 15 without a better validation CCC
+                    epochs2=4, patience2=None,    # stage 2 (feedback): 4 epochs, best kept
                     lr1=1e-3, lr2=1e-3, weight_decay=1e-4, batch_size=16, crop_frames=80,   # 1.6 s crops of the sentence
                     augment={}, loss={},          # `AUGMENT` / `LOSS` defaults
                     n_classes=8, speaker_norm=True)
