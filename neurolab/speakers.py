@@ -100,16 +100,19 @@ def from_dict(cls: SpeakerNorm, d: dict) -> SpeakerNorm:
 # %% ../nbs/05_speakers.ipynb #6b89dc82
 def normalize_by_speaker(feats,          # list of [T, F] sequences, or an [n, F] array of clip functionals
                          speakers,       # speaker id of each item
-                         min_count: int | None = None):
+                         min_count: int | None = None,
+                         fit_on=None):   # per item, what to fit its speaker's statistics on instead (e.g. selected frames); None: `feats`
     "Each item normalised with `SpeakerNorm` fitted on all items of its own speaker (labels never used)."
     speakers = np.asarray(speakers)
     if len(speakers) != len(feats): raise DataError(f"normalize_by_speaker: {len(feats)} items vs {len(speakers)} speaker ids")
+    if fit_on is not None and len(fit_on) != len(feats): raise DataError(f"normalize_by_speaker: {len(feats)} items vs {len(fit_on)} in fit_on")
     seq = not (isinstance(feats, np.ndarray) and feats.ndim == 2)
     out = list(feats) if seq else np.array(feats, np.float32, copy=True)
     for s in np.unique(speakers):
         rows = np.flatnonzero(speakers == s)
         part = [feats[i] for i in rows] if seq else np.asarray(feats)[rows]
-        norm = SpeakerNorm.fit(part, min_count)
+        enrol = part if fit_on is None else [fit_on[i] for i in rows] if seq else np.asarray(fit_on)[rows]
+        norm = SpeakerNorm.fit(enrol, min_count)
         if seq:
             for i, f in zip(rows, norm.transform(part)): out[i] = f
         else: out[rows] = norm.transform(part)

@@ -13,13 +13,13 @@ import scipy.fft
 import scipy.signal
 import scipy.sparse
 
-from ..core import AudioError, atomic_path, cache_dir
+from ..core import AudioError, DataError, atomic_path, cache_dir
 from ..data import load_audio, resample, validate_waveform
 
 # %% auto #0
-__all__ = ['SR', 'FRAME', 'HOP', 'N_MFCC', 'FEATURE_SETS', 'MIN_DELTA_FRAMES', 'prepare_waveform', 'peak_scale',
+__all__ = ['SR', 'FRAME', 'HOP', 'N_MFCC', 'FEATURE_SETS', 'MIN_DELTA_FRAMES', 'C0_PER_DB', 'prepare_waveform', 'peak_scale',
            'backend_mfcc_reference', 'mfcc_frames', 'frame_signal', 'backend_mfcc', 'FrameMFCC', 'spec_key',
-           'extract_features', 'file_features', 'corpus_feature_set']
+           'extract_features', 'file_features', 'corpus_feature_set', 'voiced_frames']
 
 # %% ../../nbs/30_speech_features.ipynb #6f1ab107
 SR, FRAME, HOP, N_MFCC = 16000, 400, 160, 13  # the backend's fixed constants
@@ -207,3 +207,18 @@ def corpus_feature_set(paths, name: str = "mfcc"):
     "`file_features` for many files: a list of [T, F] arrays (frame sets) or an [n, F] array (clip sets)."
     feats = [file_features(p, name) for p in paths]
     return feats if FEATURE_SETS[name] == "frames" else np.stack(feats)
+
+# %% ../../nbs/30_speech_features.ipynb #9932cd6e
+C0_PER_DB = float(np.sqrt(128))  # c0 = sqrt(n_mels) · mean mel dB (orthonormal DCT-II; 128 mel bands in `_mfcc_constants`)
+
+def voiced_frames(frames: np.ndarray,  # [T, F] contract MFCC frames (`mfcc` or `mfcc_deltas`: c0 in column 0)
+                  top_db: float = 35.0,  # keep frames whose mean mel level is within this many dB of the loudest frame's
+                  ) -> np.ndarray:
+    "Boolean [T] mask of the clip's voiced frames, by c0 relative to its loudest frame (which is always kept)."
+    f = np.asarray(frames)
+    if f.ndim != 2 or f.shape[0] == 0 or f.shape[1] == 0:
+        raise DataError(f"voiced_frames: expected [T, F] MFCC frames with T, F ≥ 1, got shape {f.shape}")
+    if not top_db >= 0: raise DataError(f"voiced_frames: top_db must be ≥ 0 dB, got {top_db}")
+    c0 = f[:, 0].astype(np.float64)
+    if not np.isfinite(c0).all(): raise DataError("voiced_frames: c0 contains NaN/inf")
+    return c0 >= c0.max() - top_db * C0_PER_DB
