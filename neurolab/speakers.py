@@ -158,6 +158,7 @@ class RunningSpeakerNorm:
 
     def step(self, frame: np.ndarray,            # one [F] frame that continues the stream
              out: np.ndarray | None = None,      # float32 [F] to write the normalised frame into; None: a new array
+             add: bool = True,                   # False: normalise by the statistics so far, leaving them unchanged
              ) -> np.ndarray:
         "Normalise one frame and add it to the statistics (the same numbers as `transform_sequence`, less overhead)."
         if np.shape(frame) != self._s1.shape: raise DataError(f"RunningSpeakerNorm: expected a [{self.prior.dim}] frame, got {np.shape(frame)}")
@@ -165,7 +166,7 @@ class RunningSpeakerNorm:
         # is nearly all overhead, and a live stream takes 100 steps a second
         x, s1, s2, mean, sd, work = self._x, self._s1, self._s2, self._mean, self._sd, self._work
         x[...] = frame
-        np.add(s1, x, out=s1); np.multiply(x, x, out=work); np.add(s2, work, out=s2); self.n += 1
+        if add: np.add(s1, x, out=s1); np.multiply(x, x, out=work); np.add(s2, work, out=s2); self.n += 1
         count = self.warmup + self.n
         np.divide(s1, count, out=mean); np.divide(s2, count, out=sd); np.multiply(mean, mean, out=work)
         np.subtract(sd, work, out=sd); np.maximum(sd, 0.0, out=sd); np.sqrt(sd, out=sd)

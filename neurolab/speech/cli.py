@@ -123,7 +123,8 @@ def predict_command(files, model=None, enrol_from=None, streaming: bool = False,
         m = _any_model(model) if model is not None else load_offline_model(None, "speaker" if enrol_from else "global")
         fs = getattr(m, "checkpoint_meta", {}).get("feature_set", "mfcc") if not isinstance(m, EmotionLSTM) else "mfcc"
     norm = getattr(m, "checkpoint_meta", {}).get("normalization", "global")
-    enrolment = enrol(enrol_from, fs) if enrol_from and norm == "speaker" else None
+    voiced = getattr(m, "voiced_min_z", None) is not None  # a voiced LSTM: enrolment statistics from voiced frames
+    enrolment = enrol(enrol_from, fs, voiced) if enrol_from and norm == "speaker" else None
     return predict_files(files, m, enrolment, mode)
 
 # %% ../../nbs/34_speech_cli.ipynb #0635cb2a

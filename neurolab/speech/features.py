@@ -17,9 +17,9 @@ from ..core import AudioError, DataError, atomic_path, cache_dir
 from ..data import load_audio, resample, validate_waveform
 
 # %% auto #0
-__all__ = ['SR', 'FRAME', 'HOP', 'N_MFCC', 'FEATURE_SETS', 'MIN_DELTA_FRAMES', 'C0_PER_DB', 'prepare_waveform', 'peak_scale',
-           'backend_mfcc_reference', 'mfcc_frames', 'frame_signal', 'backend_mfcc', 'FrameMFCC', 'spec_key',
-           'extract_features', 'file_features', 'corpus_feature_set', 'voiced_frames']
+__all__ = ['SR', 'FRAME', 'HOP', 'N_MFCC', 'FEATURE_SETS', 'MIN_DELTA_FRAMES', 'C0_PER_DB', 'VOICED_TOP_DB', 'VOICED_MIN_Z',
+           'prepare_waveform', 'peak_scale', 'backend_mfcc_reference', 'mfcc_frames', 'frame_signal', 'backend_mfcc',
+           'FrameMFCC', 'spec_key', 'extract_features', 'file_features', 'corpus_feature_set', 'voiced_frames']
 
 # %% ../../nbs/30_speech_features.ipynb #6f1ab107
 SR, FRAME, HOP, N_MFCC = 16000, 400, 160, 13  # the backend's fixed constants
@@ -210,6 +210,8 @@ def corpus_feature_set(paths, name: str = "mfcc"):
 
 # %% ../../nbs/30_speech_features.ipynb #9932cd6e
 C0_PER_DB = float(np.sqrt(128))  # c0 = sqrt(n_mels) · mean mel dB (orthonormal DCT-II; 128 mel bands in `_mfcc_constants`)
+VOICED_TOP_DB = 35.0  # clip-relative voicing (`voiced_frames`): the frames speaker statistics are fitted on
+VOICED_MIN_Z = -2.0   # pooling of speaker-normalised frames: keep frames whose normalised c0 is at least this
 
 def voiced_frames(frames: np.ndarray,  # [T, F] contract MFCC frames (`mfcc` or `mfcc_deltas`: c0 in column 0)
                   top_db: float = 35.0,  # keep frames whose mean mel level is within this many dB of the loudest frame's

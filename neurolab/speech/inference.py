@@ -13,7 +13,8 @@ import torch
 from ..core import AudioError, CheckpointError, DataError, DataNotFoundError, assets_dir, load_checkpoint
 from ..data import AUDIO_SUFFIXES, check_usable, load_audio
 from ..speakers import RunningSpeakerNorm, SpeakerNorm
-from .features import FEATURE_SETS, FRAME, HOP, N_MFCC, SR, FrameMFCC, backend_mfcc, extract_features
+from .features import (C0_PER_DB, FEATURE_SETS, FRAME, HOP, N_MFCC, SR, VOICED_TOP_DB, FrameMFCC, backend_mfcc,
+                                      extract_features, voiced_frames)
 from .model import EmotionLSTM, LinearEmotionHead, default_model_dir
 from .training import class_labels, predict_proba
 
@@ -66,9 +67,13 @@ def audio_files(paths) -> list:
     return out
 
 def enrol(paths,                   # a folder of one speaker's audio, or a list of files (labels never used)
-          feature_set: str = "mfcc") -> SpeakerNorm:
+          feature_set: str = "mfcc",
+          voiced: bool = False,    # frame sets: statistics of each clip's `voiced_frames` only (for a voiced EmotionLSTM)
+          ) -> SpeakerNorm:
     "A `SpeakerNorm` for one speaker from unlabelled enrolment audio, for `feature_set`."
+    if voiced and FEATURE_SETS.get(feature_set) != "frames": raise DataError(f"enrol: voiced needs a frame feature set, not {feature_set!r}")
     feats = [extract_features(check_clip(load_audio(f), Path(f).name), feature_set) for f in audio_files(paths)]
+    if voiced: feats = [f[voiced_frames(f, VOICED_TOP_DB)] for f in feats]
     return SpeakerNorm.fit(feats if FEATURE_SETS[feature_set] == "frames" else np.stack(feats))
 
 # %% ../../nbs/33_speech_inference.ipynb #eb900b78
@@ -76,6 +81,12 @@ def _record(path, probs: np.ndarray, labels: list, system: str, normalization: s
     k = int(np.argmax(probs))
     return {"file": str(path), "label": labels[k], "probabilities": {l: float(p) for l, p in zip(labels, probs)},
             "system": system, "normalization": normalization}
+
+def _voiced_gate(model: EmotionLSTM, normalization: str):
+    "The model's pooling gate (`voiced_min_z`), or None; the gate is a speaker z-score, so it needs speaker normalisation."
+    gate = getattr(model, "voiced_min_z", None)
+    if gate is not None and normalization != "speaker": raise DataError("this EmotionLSTM gates pooling on speaker-normalised c0, but its checkpoint says normalization=" + repr(normalization))
+    return gate
 
 def predict_file(path,                        # audio file: any rate and channel count load_audio reads
                  model=None,                  # LinearEmotionHead / EmotionLSTM, a checkpoint folder, or None: shipped offline
@@ -99,7 +110,9 @@ def predict_file(path,                        # audio file: any rate and channel
     if not isinstance(model, EmotionLSTM): raise CheckpointError(f"cannot predict with a {type(model).__name__}")
     mode = mode or meta.get("predict_mode", "mean")
     feats = backend_mfcc(x)
-    if norm == "speaker": feats = (enrolment or SpeakerNorm.fit([feats], min_count=1)).transform(feats)
+    voiced = _voiced_gate(model, norm) is not None  # a voiced model: its enrolment should come from `enrol(..., voiced=True)`
+    if norm == "speaker": feats = (enrolment or SpeakerNorm.fit([feats[voiced_frames(feats, VOICED_TOP_DB)] if voiced else feats],
+                                                                min_count=1)).transform(feats)
     return _record(path, predict_proba(model, [feats], mode)[0], model_labels(model), "lstm/mfcc", norm)
 
 def predict_files(files, model=None, enrolment=None, mode=None) -> list:
@@ -127,6 +140,8 @@ class StreamingRecognizer:
         if enrol is not None and self.normalization != "speaker": raise DataError("enrol: this model was trained without speaker normalisation")
         prior = SpeakerNorm.from_dict(meta["speaker_prior"]) if "speaker_prior" in meta else SpeakerNorm(np.zeros(N_MFCC), np.ones(N_MFCC))
         self.enrol, self.prior, self.warmup = enrol, prior, int(warmup or meta.get("warmup", 300))
+        self.gate = _voiced_gate(self.model, self.normalization)  # voiced model: "mean" pools frames with normalised c0 ≥ gate
+        self._c0_range = VOICED_TOP_DB * C0_PER_DB
         m = self.model
         mean, std = m.feat_mean.numpy().astype(np.float32), m.feat_std.numpy().astype(np.float32)
         sd = m.lstm.state_dict()
@@ -172,6 +187,8 @@ class StreamingRecognizer:
         self.speaker = (RunningSpeakerNorm(self.prior, self.warmup) if self.normalization == "speaker" and self.enrol is None else None)
         self.n_frames = 0              # frames emitted (all-zero frames are skipped, as in the contract)
         self.frame_probs: list = []    # every emitted frame's probabilities, in order
+        self.frame_voiced: list = []   # voiced model: whether each emitted frame passes the pooling gate, in order
+        self._c0_max = -math.inf       # loudest c0 so far (voiced model, running statistics)
 
     def _take(self, samples) -> np.ndarray:
         "Check a chunk and append it to the buffer; returns the running max |sample| within it. A bad chunk changes nothing."
@@ -195,7 +212,12 @@ class StreamingRecognizer:
         "One frame's MFCCs as the model expects them, into the LSTM's input."
         if self.normalization != "speaker": self._x[:] = feats
         elif self.enrol is not None: self._x[:] = self.enrol.transform(feats)
-        else: self.speaker.step(feats, out=self._x)
+        elif self.gate is None: self.speaker.step(feats, out=self._x)
+        else:  # voiced model: the running statistics learn only from frames within VOICED_TOP_DB of the loudest c0 so far
+            c0 = float(feats[0])
+            if c0 > self._c0_max: self._c0_max = c0
+            self.speaker.step(feats, out=self._x, add=c0 >= self._c0_max - self._c0_range)
+        if self.gate is not None: self.frame_voiced.append(bool(self._x[0] >= self.gate))
 
     def _lstm(self, out: np.ndarray):
         "One time step of the LSTM and head from the input in the state vector; the class probabilities into `out`."
@@ -250,7 +272,11 @@ class StreamingRecognizer:
         "The stream so far as a record (mean of frame probabilities, or the last frame's)."
         if not self.frame_probs: raise AudioError("StreamingRecognizer: no complete frame yet (push at least 400 samples)")
         if mode not in ("mean", "last"): raise AudioError(f"prediction mode must be 'mean' or 'last', got {mode!r}")
-        p = np.mean(self.frame_probs, axis=0) if mode == "mean" else self.frame_probs[-1]
+        probs = self.frame_probs
+        if mode == "mean" and self.gate is not None:  # the frames that pass the gate (all of them when none does)
+            flags = self.frame_voiced[len(self.frame_voiced) - len(probs):]  # (aligned from the end if frame_probs was trimmed)
+            if any(flags): probs = [p for p, v in zip(probs, flags) if v]
+        p = np.mean(probs, axis=0) if mode == "mean" else self.frame_probs[-1]
         return _record("<stream>", p, self.labels, "lstm/mfcc", self.normalization)
 
 # %% ../../nbs/33_speech_inference.ipynb #110a042d

@@ -29,7 +29,8 @@ class EmotionLSTM(nn.Module):
                  num_layers: int = 2,
                  num_classes: int = 8,     # 8 RAVDESS emotions, or 6 for the older frontend
                  dropout: float = 0.3,     # between LSTM layers and before the classifier (training only)
-                 pooling: str = "mean"):   # clip output: "mean" of frame outputs (streams), or "attention" (offline only)
+                 pooling: str = "mean",    # clip output: "mean" of frame outputs (streams), or "attention" (offline only)
+                 voiced_min_z: float | None = None):  # pool only frames whose input c0 is ≥ this (speaker z); None: all frames
         super().__init__()
         if min(input_size, hidden_size, num_layers, num_classes) < 1:
             raise ValueError("EmotionLSTM: sizes must be positive integers")
@@ -37,6 +38,10 @@ class EmotionLSTM(nn.Module):
         if pooling not in ("mean", "attention"): raise ValueError(f"EmotionLSTM: pooling must be 'mean' or 'attention', got {pooling!r}")
         self.init_kwargs = dict(input_size=input_size, hidden_size=hidden_size, num_layers=num_layers,
                                 num_classes=num_classes, dropout=dropout, pooling=pooling)
+        if voiced_min_z is not None:  # (only when set: checkpoints without it load and pool as before)
+            if not np.isfinite(voiced_min_z): raise ValueError(f"EmotionLSTM: voiced_min_z must be finite or None, got {voiced_min_z}")
+            self.init_kwargs["voiced_min_z"] = voiced_min_z = float(voiced_min_z)
+        self.voiced_min_z = voiced_min_z
         self.register_buffer("feat_mean", torch.zeros(input_size))
         self.register_buffer("feat_std", torch.ones(input_size))
         self.lstm = nn.LSTM(input_size, hidden_size, num_layers, batch_first=True,
@@ -70,16 +75,23 @@ def set_normalization(model: EmotionLSTM, feats: list) -> EmotionLSTM:
 
 # %% ../../nbs/31_speech_model.ipynb #2c03e5df
 @patch
+def pool_mask(self: EmotionLSTM, x: Tensor, mask: Tensor) -> Tensor:
+    "The frames a clip's pooling uses: the real ones (`mask`, (B, T)) whose input c0 is ≥ `voiced_min_z`; all real ones of a clip where none is."
+    if self.voiced_min_z is None: return mask
+    keep = mask & (x[..., 0] >= self.voiced_min_z)  # the model's input (speaker-normalised), before feat_mean/feat_std
+    return torch.where(keep.any(1, keepdim=True), keep, mask)
+
+@patch
 def forward_packed(self: EmotionLSTM, x: Tensor, lengths: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
-    "Padded batch `x` (B, T, F) with true `lengths` (B,) → (per-frame logits (B, T, C), mask (B, T), last-frame logits (B, C))."
+    "Padded batch `x` (B, T, F) with true `lengths` (B,) → (per-frame logits (B, T, C), pooling mask (B, T) (`pool_mask`), last-frame logits (B, C))."
     lengths = torch.as_tensor(lengths, dtype=torch.long).cpu()
     if x.ndim != 3 or lengths.shape != (x.shape[0],): raise DataError(f"forward_packed: x {tuple(x.shape)} vs lengths {tuple(lengths.shape)}")
     if int(lengths.min()) < 1 or int(lengths.max()) > x.shape[1]: raise DataError("forward_packed: lengths must be in [1, T]")
     packed = pack_padded_sequence((x - self.feat_mean) / self.feat_std, lengths, batch_first=True, enforce_sorted=False)
     out, (h, _) = self.lstm(packed)
     out, _ = pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])
-    mask = torch.arange(x.shape[1])[None, :] < lengths[:, None]
-    return self.head(self.drop(out)), mask.to(x.device), self.head(self.drop(h[-1]))
+    mask = (torch.arange(x.shape[1])[None, :] < lengths[:, None]).to(x.device)
+    return self.head(self.drop(out)), self.pool_mask(x, mask), self.head(self.drop(h[-1]))
 
 # %% ../../nbs/31_speech_model.ipynb #682cf8aa
 @patch

@@ -15,15 +15,15 @@ from ..core import DataError, atomic_path, repo_relative, repo_root, run_environ
 from ..data import actor_folds
 from ..metrics import accuracy, classification_report, group_bootstrap, macro_f1, uar
 from ..speakers import SpeakerNorm, normalize_by_speaker
-from .features import FEATURE_SETS, corpus_feature_set, voiced_frames
+from .features import FEATURE_SETS, VOICED_MIN_Z, VOICED_TOP_DB, corpus_feature_set, voiced_frames
 from .model import EmotionLSTM, LinearEmotionHead
 from .training import (TrainConfig, _valid_actors, class_labels, corpus_features, cross_validate,
                                       cv_work_dir, emotion_targets, speaker_normalize, train_model)
 
 # %% auto #0
-__all__ = ['LINEAR_SYSTEMS', 'C_GRID', 'VOICED_TOP_DB', 'VOICED_MIN_Z', 'STUDY_LSTM', 'PILOT_LSTM', 'ENSEMBLE', 'GOALS',
-           'study_folds', 'c_grid', 'linear_system', 'clip_matrix', 'fit_linear', 'cv_linear', 'actor_bootstrap',
-           'paired_actor_bootstrap', 'pilot_lstm', 'run_study', 'train_shipped_lstm', 'ship_models', 'results_check']
+__all__ = ['LINEAR_SYSTEMS', 'C_GRID', 'STUDY_LSTM', 'PILOT_LSTM', 'ENSEMBLE', 'GOALS', 'study_folds', 'c_grid', 'linear_system',
+           'clip_matrix', 'fit_linear', 'cv_linear', 'actor_bootstrap', 'paired_actor_bootstrap', 'pilot_lstm',
+           'run_study', 'train_shipped_lstm', 'ship_models', 'results_check']
 
 # %% ../../nbs/35_speech_study.ipynb #291d77d1
 def study_folds(index: pd.DataFrame, k: int = 5, n_valid_actors: int = 3) -> list[dict]:
@@ -57,8 +57,8 @@ def linear_system(name: str) -> tuple[str, str, bool]:
     kind, fs, *options = LINEAR_SYSTEMS[name]
     return kind, fs, "voiced" in options
 
-VOICED_TOP_DB = 35.0  # clip-relative voicing (`voiced_frames`): the frames speaker statistics are fitted on
-VOICED_MIN_Z = -2.0   # pooling of speaker-normalised frames: keep frames whose normalised c0 is at least this
+# VOICED_TOP_DB (the frames speaker statistics are fitted on) and VOICED_MIN_Z (the pooling gate on speaker-normalised
+# c0) live in `neurolab.speech.features`: the LSTM's training and streaming use the same two numbers
 
 def _voiced_pool(f: np.ndarray, normalization: str) -> np.ndarray:
     "The frames of one clip that its voiced mean+sd pool (all of them when fewer than 2 pass)."

@@ -19,7 +19,7 @@ from ..data import RAVDESS_EMOTIONS, actor_folds, load_audio
 from ..speakers import SpeakerNorm
 from ..metrics import accuracy, classification_report, uar
 from ..train import fit
-from .features import SR, backend_mfcc
+from .features import SR, VOICED_MIN_Z, VOICED_TOP_DB, backend_mfcc, voiced_frames
 from .model import EmotionLSTM
 
 # %% auto #0
@@ -219,6 +219,7 @@ class TrainConfig:
     label_smoothing: float = 0.0 # training targets keep 1 − this on the true class (0: plain cross-entropy)
     normalization: str = "global"  # "global": corpus statistics in the model; "speaker": each speaker's own (SpeakerNorm)
     seed: int = 0
+    voiced: bool = False         # speaker statistics from voiced frames; clip pooling over frames with normalised c0 ≥ VOICED_MIN_Z (speaker only)
 
     @classmethod
     def from_dict(cls, d: dict) -> "TrainConfig":
@@ -227,16 +228,24 @@ class TrainConfig:
         if unknown: raise DataError(f"unknown TrainConfig fields {sorted(unknown)}")
         return cls(**{**d, **({"augment_kinds": tuple(d["augment_kinds"])} if "augment_kinds" in d else {})})
 
+def _check_voiced(cfg: TrainConfig):
+    # The gate is a threshold in speaker z units, which only speaker-normalised inputs have; a global model would
+    # need the clip-relative rule (its loudest frame), which a stream cannot know in advance.
+    if cfg.voiced and cfg.normalization != "speaker": raise DataError("voiced=True needs normalization='speaker' (its gate is a speaker z-score of c0)")
+    if cfg.voiced and cfg.objective == "attention": raise DataError("voiced=True gates mean pooling; attention pooling learns its own weights")
+
 def train_model(feats: list, labels, cfg: TrainConfig,
                 valid: tuple | None = None,   # (valid_feats, valid_labels) for early stopping, or None: fixed epochs
                 augmented: list | None = None,  # per training clip, a list of augmented feature arrays
                 out_dir: str | Path | None = None, meta: dict | None = None, progress: bool = False):
     "Build an `EmotionLSTM`, set its normalisation from `feats`, train it with `fit`; returns (model, FitResult)."
     seed_everything(cfg.seed)
+    _check_voiced(cfg)
     if (cfg.objective == "attention") != (cfg.predict_mode == "attention"):
         raise DataError("attention pooling: set objective='attention' and predict_mode='attention' together")
     model = EmotionLSTM(feats[0].shape[1] if len(feats) else 13, cfg.hidden_size, cfg.num_layers, cfg.n_classes, cfg.dropout,
-                        pooling="attention" if cfg.objective == "attention" else "mean")
+                        pooling="attention" if cfg.objective == "attention" else "mean",
+                        voiced_min_z=VOICED_MIN_Z if cfg.voiced else None)
     model.set_normalization(feats)
     train_dl = DataLoader(SequenceDataset(feats, labels, augmented, crop=cfg.crop, time_mask=cfg.time_mask,
                                           freq_mask=cfg.freq_mask), batch_size=cfg.batch_size, shuffle=True,
@@ -269,13 +278,14 @@ def _valid_actors(actors: np.ndarray, fold: int, n_valid: int = 2) -> list:
     if not picked: raise DataError("cross_validate: a fold needs at least two training actors (one for validation)")
     return picked
 
-def speaker_normalize(index: pd.DataFrame, feats: list, augmented: list | None = None):
+def speaker_normalize(index: pd.DataFrame, feats: list, augmented: list | None = None,
+                      voiced: bool = False):  # fit on each original clip's `voiced_frames` (VOICED_TOP_DB) only
     "Frames of each actor normalised by a `SpeakerNorm` fitted on that actor's original clips (augmented copies too)."
     actors = index["actor"].to_numpy()
     out, aug_out = list(feats), [list(a) for a in augmented] if augmented else None
     for a in np.unique(actors):
         rows = np.flatnonzero(actors == a)
-        norm = SpeakerNorm.fit([feats[i] for i in rows])
+        norm = SpeakerNorm.fit([feats[i][voiced_frames(feats[i], VOICED_TOP_DB)] if voiced else feats[i] for i in rows])
         for i in rows:
             out[i] = norm.transform(feats[i])
             if aug_out: aug_out[i] = norm.transform(aug_out[i])
@@ -287,12 +297,13 @@ def cross_validate(index: pd.DataFrame, cfg: TrainConfig, k: int = 5, n_valid_ac
                    log=print, progress: bool = False) -> dict:
     "Actor-disjoint k-fold CV of `EmotionLSTM`: per-fold reports, pooled out-of-fold probabilities, best epochs."
     index = index.reset_index(drop=True)
+    _check_voiced(cfg)
     y = emotion_targets(index, cfg.n_classes)
     feats = corpus_features(index)
     augmented = ([[clip_features(p, f"aug{j}", cfg.augment_kinds) for j in range(cfg.n_augment)] for p in index["path"]]
                  if cfg.n_augment else None)
     if cfg.normalization == "speaker":  # each actor's statistics from its own clips, labels unused (test actors too)
-        feats, augmented = speaker_normalize(index, feats, augmented)
+        feats, augmented = speaker_normalize(index, feats, augmented, cfg.voiced)
     probs = np.zeros((len(index), cfg.n_classes), np.float32)
     fold_of = np.full(len(index), -1)
     folds = []
@@ -331,9 +342,14 @@ def cross_validate(index: pd.DataFrame, cfg: TrainConfig, k: int = 5, n_valid_ac
     return {"folds": folds, "probs": probs, "y": y, "fold_of": fold_of}
 
 # %% ../../nbs/32_speech_train.ipynb #7d9ab8b0
+_KEY_LATER = {"voiced": False}  # TrainConfig fields added after cv folders were first cached, at their defaults
+
 def cv_work_dir(index: pd.DataFrame, cfg: TrainConfig, k: int = 5, n_valid_actors: int = 3) -> Path:
     "Cache folder for one CV run, keyed by the config, k, the clips and the feature version."
-    text = "|".join([FEATURE_VERSION, str(sorted(asdict(cfg).items())), str(k), str(n_valid_actors),
+    # fields added later count only when set, so the folders of earlier configs stay valid
+    items = {k_: v for k_, v in asdict(cfg).items() if not (k_ in _KEY_LATER and v == _KEY_LATER[k_])}
+    if cfg.voiced: items["voiced"] = f"v1:{VOICED_TOP_DB:g}:{VOICED_MIN_Z:g}"
+    text = "|".join([FEATURE_VERSION, str(sorted(items.items())), str(k), str(n_valid_actors),
                      *map(str, index["path"])])
     return cache_dir("speech", "cv", hashlib.sha1(text.encode()).hexdigest()[:16])
 
