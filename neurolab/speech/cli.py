@@ -15,13 +15,13 @@ from ..core import DataError, DataNotFoundError, NeurolabError, data_dir, read_j
 from ..data import ravdess_index, ravdess_root, resolve_actors
 from ..metrics import classification_report, uar
 from ..speakers import SpeakerNorm
-from .features import FEATURE_SETS, backend_mfcc
+from .features import FEATURE_SETS, VOICED_TOP_DB, backend_mfcc, voiced_frames
 from .inference import (StreamingRecognizer, default_model_dir, enrol, load_offline_model,
                                        load_speech_model, model_labels, predict_files, streaming_model_dir)
 from .model import EmotionLSTM
 from ..train import run_folder
 from .study import STUDY_LSTM, actor_bootstrap, clip_matrix, results_check, run_study
-from .training import (TrainConfig, corpus_features, emotion_targets, predict_proba, speaker_normalize,
+from .training import (TrainConfig, clip_features, corpus_features, emotion_targets, predict_proba, speaker_normalize,
                                       train_model)
 
 # %% auto #0
@@ -54,7 +54,9 @@ def train_command(data=None, out=None, actors=None, n_classes: int = 8, epochs: 
 def _train(data, out, actors, cfg: TrainConfig, valid_actors, log) -> dict:
     index = load_index(data, actors)
     raw, y = corpus_features(index), emotion_targets(index, cfg.n_classes)
-    feats = speaker_normalize(index, raw)[0] if cfg.normalization == "speaker" else raw
+    aug = ([[clip_features(p, f"aug{j}", cfg.augment_kinds) for j in range(cfg.n_augment)] for p in index["path"]]
+           if cfg.n_augment else None)  # --augment: waveform-augmented copies, as in cross_validate
+    feats, aug = speaker_normalize(index, raw, aug, cfg.voiced) if cfg.normalization == "speaker" else (raw, aug)
     is_va = np.zeros(len(index), bool)
     if valid_actors:
         is_va = index["actor"].astype(int).isin(resolve_actors(valid_actors)).to_numpy()
@@ -65,10 +67,13 @@ def _train(data, out, actors, cfg: TrainConfig, valid_actors, log) -> dict:
     t0 = time.perf_counter()
     if log: log(f"training on {len(fit_rows)} clips of actors {trained_on} for up to {cfg.epochs} epochs")
     model, res = train_model([feats[i] for i in fit_rows], y[fit_rows], cfg, valid=valid,
+                             augmented=[aug[i] for i in fit_rows] if aug else None,
                              out_dir=Path(out) / "fit",  # best/ and last/ of fit: a rerun resumes from last/
                              meta={"trained_on_actors": trained_on})
     meta = {**model.checkpoint_meta, "normalization": cfg.normalization, "warmup": 300}
-    if cfg.normalization == "speaker": meta["speaker_prior"] = SpeakerNorm.fit([raw[i] for i in fit_rows]).to_dict()
+    if cfg.normalization == "speaker":  # the running normaliser's start, from the frames the model was normalised with
+        meta["speaker_prior"] = SpeakerNorm.fit([raw[i][voiced_frames(raw[i], VOICED_TOP_DB)] if cfg.voiced else raw[i]
+                                                 for i in fit_rows]).to_dict()
     save_checkpoint(model, out, meta=meta)
     return {"out": str(out), "n_train": len(fit_rows), "trained_on_actors": trained_on, "epochs_run": len(res.history),
             "best_epoch": res.best_epoch, res.monitor: res.best_score, "seconds": round(time.perf_counter() - t0, 1)}
@@ -83,7 +88,7 @@ def eval_command(model=None, data=None, actors=None, streaming: bool = False, mo
     norm = meta.get("normalization", "global")
     if isinstance(m, EmotionLSTM):
         feats = corpus_features(index)
-        if norm == "speaker": feats = speaker_normalize(index, feats)[0]
+        if norm == "speaker": feats = speaker_normalize(index, feats, voiced=m.voiced_min_z is not None)[0]  # a voiced model: voiced statistics
         probs = predict_proba(m, feats, mode or meta.get("predict_mode", "mean"))
         n_classes = m.head.out_features
     else:
@@ -187,8 +192,9 @@ def register(subparsers):
     t.add_argument("--normalization", choices=["speaker", "global"], default=STUDY_LSTM.normalization,
                    help="per-speaker statistics from each actor's clips, or global")
     t.add_argument("--augment", type=int, default=0, help="augmented copies per clip (noise / pitch / stretch)")
+    t.add_argument("--voiced", action="store_true", help="speaker statistics from voiced frames and clip pooling over them (speaker normalisation only)")
     t.add_argument("--overwrite", action="store_true", help="start afresh when --out holds a run with other settings")
-    t.set_defaults(func=lambda a: emit(call(train_command, a, config=dataclasses.replace(STUDY_LSTM, n_augment=a.augment,
+    t.set_defaults(func=lambda a: emit(call(train_command, a, config=dataclasses.replace(STUDY_LSTM, n_augment=a.augment, voiced=a.voiced,
                                                                                          normalization=a.normalization)), as_json=a.json))
 
     e = sub.add_parser("eval", help="accuracy, UAR (actor-bootstrap CI), macro-F1 and confusion on a RAVDESS-layout folder",

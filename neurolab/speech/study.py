@@ -356,7 +356,7 @@ def train_shipped_lstm(index: pd.DataFrame, lstm: TrainConfig, norm: str, epochs
     raw = corpus_features(index)
     aug = ([[clip_features(p, f"aug{j}", cfg.augment_kinds) for j in range(cfg.n_augment)] for p in index["path"]]
            if cfg.n_augment else None)  # the recipe's waveform-augmented copies, as in cross_validate
-    feats, aug = speaker_normalize(index, raw, aug) if norm == "speaker" else (raw, aug)
+    feats, aug = speaker_normalize(index, raw, aug, cfg.voiced) if norm == "speaker" else (raw, aug)
     key = hashlib.sha1(json.dumps([FEATURE_VERSION, dataclasses.asdict(cfg), list(map(str, index["path"]))]).encode()).hexdigest()[:16]
     model, _ = train_model(feats, emotion_targets(index, cfg.n_classes), cfg, augmented=aug, out_dir=cache_dir("speech", "ship", key))
     return model
@@ -389,7 +389,9 @@ def ship_models(index: pd.DataFrame, result: dict, ship_to, out, lstm: TrainConf
         meta = {**model.checkpoint_meta, "normalization": norm, "warmup": 300, "trained_on_actors": trained_on,
                 "results": repo_relative(out), "system": best, "seed": 0, "epochs": epochs,
                 "rule": "median best epoch of seed 0's folds; no early stopping (all actors train)"}
-        if norm == "speaker": meta["speaker_prior"] = SpeakerNorm.fit(raw).to_dict()  # the running normaliser's start
+        if norm == "speaker":  # the running normaliser's start: statistics of the frames the model was normalised with
+            prior = [f[voiced_frames(f, VOICED_TOP_DB)] for f in raw] if lstm.voiced else raw
+            meta["speaker_prior"] = SpeakerNorm.fit(prior).to_dict()
         path = save_checkpoint(model, ship_to / "streaming", meta=meta)
         shipped["streaming"] = {"path": repo_relative(path), "system": best, "epochs": epochs, "cv_uar": result["systems"][best]["uar"]}
         log and log(f"shipped {best} ({epochs} epochs) to {path}")
