@@ -19,7 +19,8 @@ from ..data import load_audio, resample, validate_waveform
 # %% auto #0
 __all__ = ['SR', 'FRAME', 'HOP', 'N_MFCC', 'FEATURE_SETS', 'MIN_DELTA_FRAMES', 'C0_PER_DB', 'VOICED_TOP_DB', 'VOICED_MIN_Z',
            'prepare_waveform', 'peak_scale', 'backend_mfcc_reference', 'mfcc_frames', 'frame_signal', 'backend_mfcc',
-           'FrameMFCC', 'spec_key', 'extract_features', 'file_features', 'corpus_feature_set', 'voiced_frames']
+           'FrameMFCC', 'spec_key', 'extract_features', 'file_features', 'corpus_feature_set', 'voiced_frames',
+           'statistics_frames']
 
 # %% ../../nbs/30_speech_features.ipynb #6f1ab107
 SR, FRAME, HOP, N_MFCC = 16000, 400, 160, 13  # the backend's fixed constants
@@ -214,7 +215,7 @@ VOICED_TOP_DB = 35.0  # clip-relative voicing (`voiced_frames`): the frames spea
 VOICED_MIN_Z = -2.0   # pooling of speaker-normalised frames: keep frames whose normalised c0 is at least this
 
 def voiced_frames(frames: np.ndarray,  # [T, F] contract MFCC frames (`mfcc` or `mfcc_deltas`: c0 in column 0)
-                  top_db: float = 35.0,  # keep frames whose mean mel level is within this many dB of the loudest frame's
+                  top_db: float = VOICED_TOP_DB,  # keep frames whose mean mel level is within this many dB of the loudest frame's
                   ) -> np.ndarray:
     "Boolean [T] mask of the clip's voiced frames, by c0 relative to its loudest frame (which is always kept)."
     f = np.asarray(frames)
@@ -224,3 +225,7 @@ def voiced_frames(frames: np.ndarray,  # [T, F] contract MFCC frames (`mfcc` or 
     c0 = f[:, 0].astype(np.float64)
     if not np.isfinite(c0).all(): raise DataError("voiced_frames: c0 contains NaN/inf")
     return c0 >= c0.max() - top_db * C0_PER_DB
+
+def statistics_frames(frames: np.ndarray, voiced: bool) -> np.ndarray:
+    "The frames a speaker's statistics are fitted on: the clip's `voiced_frames` when `voiced`, else all of them."
+    return frames[voiced_frames(frames)] if voiced else frames

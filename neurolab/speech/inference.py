@@ -13,7 +13,7 @@ import torch
 from ..core import AudioError, CheckpointError, DataError, DataNotFoundError, assets_dir, load_checkpoint
 from ..data import AUDIO_SUFFIXES, check_usable, load_audio
 from ..speakers import RunningSpeakerNorm, SpeakerNorm
-from .features import (C0_PER_DB, FEATURE_SETS, FRAME, HOP, N_MFCC, SR, VOICED_TOP_DB, FrameMFCC, backend_mfcc,
+from .features import (C0_PER_DB, FEATURE_SETS, FRAME, HOP, N_MFCC, SR, VOICED_TOP_DB, FrameMFCC, backend_mfcc, statistics_frames,
                                       extract_features, voiced_frames)
 from .model import EmotionLSTM, LinearEmotionHead, default_model_dir
 from .training import class_labels, predict_proba
@@ -73,7 +73,7 @@ def enrol(paths,                   # a folder of one speaker's audio, or a list 
     "A `SpeakerNorm` for one speaker from unlabelled enrolment audio, for `feature_set`."
     if voiced and FEATURE_SETS.get(feature_set) != "frames": raise DataError(f"enrol: voiced needs a frame feature set, not {feature_set!r}")
     feats = [extract_features(check_clip(load_audio(f), Path(f).name), feature_set) for f in audio_files(paths)]
-    if voiced: feats = [f[voiced_frames(f, VOICED_TOP_DB)] for f in feats]
+    feats = [statistics_frames(f, voiced) for f in feats]
     return SpeakerNorm.fit(feats if FEATURE_SETS[feature_set] == "frames" else np.stack(feats))
 
 # %% ../../nbs/33_speech_inference.ipynb #eb900b78
@@ -111,7 +111,7 @@ def predict_file(path,                        # audio file: any rate and channel
     mode = mode or meta.get("predict_mode", "mean")
     feats = backend_mfcc(x)
     voiced = _voiced_gate(model, norm) is not None  # a voiced model: its enrolment should come from `enrol(..., voiced=True)`
-    if norm == "speaker": feats = (enrolment or SpeakerNorm.fit([feats[voiced_frames(feats, VOICED_TOP_DB)] if voiced else feats],
+    if norm == "speaker": feats = (enrolment or SpeakerNorm.fit([statistics_frames(feats, voiced)],
                                                                 min_count=1)).transform(feats)
     return _record(path, predict_proba(model, [feats], mode)[0], model_labels(model), "lstm/mfcc", norm)
 

@@ -15,7 +15,7 @@ from ..core import DataError, atomic_path, repo_relative, repo_root, run_environ
 from ..data import actor_folds
 from ..metrics import accuracy, classification_report, group_bootstrap, macro_f1, uar
 from ..speakers import SpeakerNorm, normalize_by_speaker
-from .features import FEATURE_SETS, VOICED_MIN_Z, VOICED_TOP_DB, corpus_feature_set, voiced_frames
+from .features import FEATURE_SETS, VOICED_MIN_Z, VOICED_TOP_DB, corpus_feature_set, statistics_frames, voiced_frames
 from .model import EmotionLSTM, LinearEmotionHead
 from .training import (TrainConfig, _valid_actors, class_labels, corpus_features, cross_validate,
                                       cv_work_dir, emotion_targets, speaker_normalize, train_model)
@@ -81,7 +81,7 @@ def clip_matrix(index: pd.DataFrame, feature_set: str, normalization: str = "glo
     feats = corpus_feature_set(index["path"], feature_set)
     if FEATURE_SETS[feature_set] == "frames":  # speaker statistics over frames, then clip statistics
         if normalization == "speaker":
-            fit_on = [f[voiced_frames(f, VOICED_TOP_DB)] for f in feats] if voiced else None
+            fit_on = [statistics_frames(f, True) for f in feats] if voiced else None
             feats = normalize_by_speaker(feats, actors, fit_on=fit_on)
         if voiced: feats = [_voiced_pool(f, normalization) for f in feats]
         return np.stack([np.concatenate([f.mean(0), f.std(0)]) for f in feats]).astype(np.float32)
@@ -390,8 +390,7 @@ def ship_models(index: pd.DataFrame, result: dict, ship_to, out, lstm: TrainConf
                 "results": repo_relative(out), "system": best, "seed": 0, "epochs": epochs,
                 "rule": "median best epoch of seed 0's folds; no early stopping (all actors train)"}
         if norm == "speaker":  # the running normaliser's start: statistics of the frames the model was normalised with
-            prior = [f[voiced_frames(f, VOICED_TOP_DB)] for f in raw] if lstm.voiced else raw
-            meta["speaker_prior"] = SpeakerNorm.fit(prior).to_dict()
+            meta["speaker_prior"] = SpeakerNorm.fit([statistics_frames(f, lstm.voiced) for f in raw]).to_dict()
         path = save_checkpoint(model, ship_to / "streaming", meta=meta)
         shipped["streaming"] = {"path": repo_relative(path), "system": best, "epochs": epochs, "cv_uar": result["systems"][best]["uar"]}
         log and log(f"shipped {best} ({epochs} epochs) to {path}")

@@ -19,7 +19,7 @@ from ..data import RAVDESS_EMOTIONS, actor_folds, load_audio
 from ..speakers import SpeakerNorm
 from ..metrics import accuracy, classification_report, uar
 from ..train import fit
-from .features import SR, VOICED_MIN_Z, VOICED_TOP_DB, backend_mfcc, voiced_frames
+from .features import SR, VOICED_MIN_Z, VOICED_TOP_DB, backend_mfcc, statistics_frames
 from .model import EmotionLSTM
 
 # %% auto #0
@@ -285,7 +285,7 @@ def speaker_normalize(index: pd.DataFrame, feats: list, augmented: list | None =
     out, aug_out = list(feats), [list(a) for a in augmented] if augmented else None
     for a in np.unique(actors):
         rows = np.flatnonzero(actors == a)
-        norm = SpeakerNorm.fit([feats[i][voiced_frames(feats[i], VOICED_TOP_DB)] if voiced else feats[i] for i in rows])
+        norm = SpeakerNorm.fit([statistics_frames(feats[i], voiced) for i in rows])
         for i in rows:
             out[i] = norm.transform(feats[i])
             if aug_out: aug_out[i] = norm.transform(aug_out[i])
