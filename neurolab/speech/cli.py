@@ -15,7 +15,7 @@ from ..core import DataError, DataNotFoundError, NeurolabError, data_dir, read_j
 from ..data import ravdess_index, ravdess_root, resolve_actors
 from ..metrics import classification_report, uar
 from ..speakers import SpeakerNorm
-from .features import FEATURE_SETS, VOICED_TOP_DB, backend_mfcc, voiced_frames
+from .features import FEATURE_SETS, backend_mfcc, statistics_frames
 from .inference import (StreamingRecognizer, default_model_dir, enrol, load_offline_model,
                                        load_speech_model, model_labels, predict_files, streaming_model_dir)
 from .model import EmotionLSTM
@@ -72,8 +72,7 @@ def _train(data, out, actors, cfg: TrainConfig, valid_actors, log) -> dict:
                              meta={"trained_on_actors": trained_on})
     meta = {**model.checkpoint_meta, "normalization": cfg.normalization, "warmup": 300}
     if cfg.normalization == "speaker":  # the running normaliser's start, from the frames the model was normalised with
-        meta["speaker_prior"] = SpeakerNorm.fit([raw[i][voiced_frames(raw[i], VOICED_TOP_DB)] if cfg.voiced else raw[i]
-                                                 for i in fit_rows]).to_dict()
+        meta["speaker_prior"] = SpeakerNorm.fit([statistics_frames(raw[i], cfg.voiced) for i in fit_rows]).to_dict()
     save_checkpoint(model, out, meta=meta)
     return {"out": str(out), "n_train": len(fit_rows), "trained_on_actors": trained_on, "epochs_run": len(res.history),
             "best_epoch": res.best_epoch, res.monitor: res.best_score, "seconds": round(time.perf_counter() - t0, 1)}
@@ -82,8 +81,8 @@ def _train(data, out, actors, cfg: TrainConfig, valid_actors, log) -> dict:
 def eval_command(model=None, data=None, actors=None, streaming: bool = False, mode: str | None = None,
                 n_boot: int = 1000) -> dict:
     "Score a model on a RAVDESS-layout folder, each actor normalised from its own clips: metrics, actor-bootstrap CI, overlap."
+    m = load_speech_model(model) if streaming else _any_model(model)   # a missing model is named before the data is read
     index = load_index(data, actors)
-    m = load_speech_model(model) if streaming else _any_model(model)
     meta = getattr(m, "checkpoint_meta", {})
     norm = meta.get("normalization", "global")
     if isinstance(m, EmotionLSTM):
