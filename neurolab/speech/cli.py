@@ -190,7 +190,8 @@ def register(subparsers):
                    help="actors held out for early stopping on UAR, e.g. 19,20 (default: none, fixed epochs)")
     t.add_argument("--normalization", choices=["speaker", "global"], default=STUDY_LSTM.normalization,
                    help="per-speaker statistics from each actor's clips, or global")
-    t.add_argument("--augment", type=int, default=0, help="augmented copies per clip (noise / pitch / stretch)")
+    t.add_argument("--augment", type=int, default=STUDY_LSTM.n_augment,
+                   help="augmented copies per clip (noise / pitch / stretch; default: the study's recipe)")
     t.add_argument("--voiced", action="store_true", help="speaker statistics from voiced frames and clip pooling over them (speaker normalisation only)")
     t.add_argument("--overwrite", action="store_true", help="start afresh when --out holds a run with other settings")
     t.set_defaults(func=lambda a: emit(call(train_command, a, config=dataclasses.replace(STUDY_LSTM, n_augment=a.augment, voiced=a.voiced,
