@@ -91,7 +91,7 @@ def _voiced_gate(model: EmotionLSTM, normalization: str):
 def predict_file(path,                        # audio file: any rate and channel count load_audio reads
                  model=None,                  # LinearEmotionHead / EmotionLSTM, a checkpoint folder, or None: shipped offline
                  enrolment: SpeakerNorm | None = None,  # the speaker's statistics (from `enrol`) for this model's features
-                 mode: str | None = None,     # LSTM only: "mean" of frame probabilities or "last" frame
+                 mode: str | None = None,     # LSTM only: a `PREDICT_MODES` rule ("mean", "mean_logits", "last"); None: the model's
                  ) -> dict:
     "Emotion of one audio file as a record with labelled probabilities; silent or too-short audio is refused."
     if model is None or (not isinstance(model, torch.nn.Module) and not (Path(model) / "config.json").exists()) and model is None:
@@ -268,15 +268,19 @@ class StreamingRecognizer:
         self.n_frames += 1; self.frame_probs.extend(probs)
         return probs
 
-    def result(self, mode: str = "mean") -> dict:
-        "The stream so far as a record (mean of frame probabilities, or the last frame's)."
+    def result(self, mode: str | None = None) -> dict:
+        "The stream so far as a record: the model's clip rule (`predict_mode`) or `mode` (\"mean\", \"mean_logits\", \"last\")."
         if not self.frame_probs: raise AudioError("StreamingRecognizer: no complete frame yet (push at least 400 samples)")
-        if mode not in ("mean", "last"): raise AudioError(f"prediction mode must be 'mean' or 'last', got {mode!r}")
+        mode = mode or getattr(self.model, "checkpoint_meta", {}).get("predict_mode", "mean")
+        if mode not in ("mean", "mean_logits", "last"): raise AudioError(f"prediction mode must be 'mean', 'mean_logits' or 'last', got {mode!r}")
         probs = self.frame_probs
-        if mode == "mean" and self.gate is not None:  # the frames that pass the gate (all of them when none does)
+        if mode != "last" and self.gate is not None:  # the frames that pass the gate (all of them when none does)
             flags = self.frame_voiced[len(self.frame_voiced) - len(probs):]  # (aligned from the end if frame_probs was trimmed)
             if any(flags): probs = [p for p, v in zip(probs, flags) if v]
-        p = np.mean(probs, axis=0) if mode == "mean" else self.frame_probs[-1]
+        if mode == "mean_logits":  # a frame's log-probabilities are its logits less one constant, which softmax ignores
+            logp = np.log(np.maximum(np.asarray(probs, np.float64), np.finfo(np.float32).tiny)).mean(0)
+            p = np.exp(logp - logp.max()); p /= p.sum()
+        else: p = np.mean(probs, axis=0) if mode == "mean" else self.frame_probs[-1]
         return _record("<stream>", p, self.labels, "lstm/mfcc", self.normalization)
 
 # %% ../../nbs/33_speech_inference.ipynb #110a042d

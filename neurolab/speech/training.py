@@ -23,10 +23,10 @@ from .features import SR, VOICED_MIN_Z, VOICED_TOP_DB, backend_mfcc, statistics_
 from .model import EmotionLSTM
 
 # %% auto #0
-__all__ = ['LABELS_8', 'LABELS_6', 'FEATURE_VERSION', 'AUGMENTATIONS', 'OBJECTIVES', 'NORMALIZATIONS', 'STUDY_CONFIG',
-           'class_labels', 'emotion_targets', 'augment_waveform', 'clip_features', 'corpus_features', 'SequenceDataset',
-           'collate_sequences', 'sequence_loss', 'balanced_weights', 'predict_proba', 'make_eval_fn', 'TrainConfig',
-           'train_model', 'speaker_normalize', 'cross_validate', 'cv_work_dir', 'clip_statistics',
+__all__ = ['LABELS_8', 'LABELS_6', 'FEATURE_VERSION', 'AUGMENTATIONS', 'OBJECTIVES', 'PREDICT_MODES', 'NORMALIZATIONS',
+           'STUDY_CONFIG', 'class_labels', 'emotion_targets', 'augment_waveform', 'clip_features', 'corpus_features',
+           'SequenceDataset', 'collate_sequences', 'sequence_loss', 'balanced_weights', 'predict_proba', 'make_eval_fn',
+           'TrainConfig', 'train_model', 'speaker_normalize', 'cross_validate', 'cv_work_dir', 'clip_statistics',
            'baseline_predictions']
 
 # %% ../../nbs/32_speech_train.ipynb #fcd5ddf0
@@ -133,6 +133,10 @@ def collate_sequences(batch) -> dict:
 
 # %% ../../nbs/32_speech_train.ipynb #d16d3ad7
 OBJECTIVES = ("frames", "mean", "last", "attention")
+# Clip predictions: "mean" of frame probabilities; "mean_logits", the softmax of the mean frame logit — what
+# objective="mean" trains (its loss is the cross-entropy of that mean logit), and just as streamable; "last" frame;
+# "attention" pooling (offline).
+PREDICT_MODES = ("mean", "mean_logits", "last", "attention")
 
 def sequence_loss(model: EmotionLSTM, batch: dict, objective: str = "frames",
                   weight: torch.Tensor | None = None,  # per-class weights (e.g. balanced), or None
@@ -167,8 +171,9 @@ def _batch_probs(model, batch, mode: str) -> torch.Tensor:
     if mode == "attention": return model.attention_logits(batch["x"], batch["lengths"]).softmax(-1)
     per_frame, mask, last = model.forward_packed(batch["x"], batch["lengths"])
     if mode == "last": return last.softmax(-1)
-    if mode != "mean": raise DataError(f"prediction mode must be 'mean', 'last' or 'attention', got {mode!r}")
+    if mode not in PREDICT_MODES: raise DataError(f"prediction mode must be one of {PREDICT_MODES}, got {mode!r}")
     m = mask.to(per_frame.dtype)[..., None]
+    if mode == "mean_logits": return ((per_frame * m).sum(1) / m.sum(1)).softmax(-1)
     return (per_frame.softmax(-1) * m).sum(1) / m.sum(1)
 
 @torch.no_grad()
@@ -203,7 +208,7 @@ class TrainConfig:
     num_layers: int = 2
     dropout: float = 0.3
     objective: str = "frames"    # frames | mean | last
-    predict_mode: str = "mean"   # clip prediction: mean of frame probabilities, last frame, or "attention" pooling
+    predict_mode: str = "mean"   # clip prediction (PREDICT_MODES): mean of frame probabilities, softmax of the mean logit, last frame, attention
     epochs: int = 60
     patience: int = 12           # epochs without better validation UAR before stopping
     lr: float = 2e-3
