@@ -23,7 +23,7 @@ from .training import (TrainConfig, _valid_actors, class_labels, corpus_features
 # %% auto #0
 __all__ = ['LINEAR_SYSTEMS', 'C_GRID', 'PILOT_LSTM', 'STUDY_LSTM', 'ENSEMBLE', 'GOALS', 'study_folds', 'c_grid', 'linear_system',
            'clip_matrix', 'fit_linear', 'cv_linear', 'actor_bootstrap', 'paired_actor_bootstrap', 'pilot_lstm',
-           'run_study', 'train_shipped_lstm', 'ship_models', 'results_check']
+           'rescore_pooling', 'run_study', 'train_shipped_lstm', 'ship_models', 'results_check']
 
 # %% ../../nbs/35_speech_study.ipynb #291d77d1
 def study_folds(index: pd.DataFrame, k: int = 5, n_valid_actors: int = 3) -> list[dict]:
@@ -147,6 +147,27 @@ def pilot_lstm(index: pd.DataFrame, cfg: TrainConfig, folds=(0,), k: int = 5,
                         work_dir=work_dir if work_dir is not None else cv_work_dir(index, cfg, k, 3))
     keep = ("fold", "valid_uar", "uar", "best_epoch", "epochs_run", "seconds", "curve")
     return {"config": dataclasses.asdict(cfg), "folds": [{key: f[key] for key in keep} for f in cv["folds"]]}
+
+# %% ../../nbs/35_speech_study.ipynb #a1c0e7d3
+def rescore_pooling(index: pd.DataFrame, cfg: TrainConfig, work_dir, k: int = 5,
+                    modes=("mean", "mean_logits")) -> list:
+    "Validation and test UAR of each finished fold's chosen checkpoint (`work_dir/fold*/best`) under each clip rule in `modes`."
+    from neurolab.core import load_checkpoint, read_json
+    from neurolab.speech.training import predict_proba
+    index = index.reset_index(drop=True)
+    y, feats = emotion_targets(index, cfg.n_classes), corpus_features(index)
+    if cfg.normalization == "speaker": feats = speaker_normalize(index, feats, None, cfg.voiced)[0]
+    rows = []
+    for f, (_, te) in enumerate(actor_folds(index, k)):
+        done = Path(work_dir) / f"fold{f}" / "result.json"
+        if not done.exists(): continue
+        rep = read_json(done)["report"]
+        va = np.flatnonzero(index["actor"].isin(rep["valid_actors"]).to_numpy())
+        model = load_checkpoint(done.parent / "best")
+        for mode in modes:
+            score = lambda rows_: uar(y[rows_], predict_proba(model, [feats[i] for i in rows_], mode).argmax(1))
+            rows.append({"fold": f, "mode": mode, "valid_uar": score(va), "test_uar": score(te)})
+    return rows
 
 # %% ../../nbs/35_speech_study.ipynb #5746e174
 PILOT_LSTM = TrainConfig(hidden_size=128, num_layers=2, crop=200, epochs=60, patience=15, class_weights="balanced",
