@@ -161,7 +161,9 @@ def rescore_pooling(index: pd.DataFrame, cfg: TrainConfig, work_dir, k: int = 5,
     for f, (_, te) in enumerate(actor_folds(index, k)):
         done = Path(work_dir) / f"fold{f}" / "result.json"
         if not done.exists(): continue
-        rep = read_json(done)["report"]
+        saved = read_json(done)
+        if saved["test_rows"] != te.tolist(): raise DataError(f"{done} was made for other test rows")  # (as cross_validate checks)
+        rep = saved["report"]
         va = np.flatnonzero(index["actor"].isin(rep["valid_actors"]).to_numpy())
         model = load_checkpoint(done.parent / "best")
         for mode in modes:
