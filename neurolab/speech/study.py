@@ -175,7 +175,8 @@ def rescore_pooling(index: pd.DataFrame, cfg: TrainConfig, work_dir, k: int = 5,
 PILOT_LSTM = TrainConfig(hidden_size=128, num_layers=2, crop=200, epochs=60, patience=15, class_weights="balanced",
                          time_mask=10, freq_mask=2, objective="mean", batch_size=32, lr=3e-3, normalization="speaker",
                          n_augment=2, label_smoothing=0.1)  # chosen by the pilots' validation UAR (above)
-STUDY_LSTM = PILOT_LSTM  # results/speech.json; its seed-0 speaker folds are the pilots' (one cache)
+STUDY_LSTM = dataclasses.replace(PILOT_LSTM, predict_mode="mean_logits")  # results/speech.json: the clip rule the
+# pooling pilot chose by validation UAR (results/speech_pooling.json); early stopping uses it too, so the folds are its own
 ENSEMBLE = ("logreg_compare/speaker", "lstm/speaker")  # declared before any result: mean of the two probability sets
 GOALS = {"best_uar": 0.75, "lstm_speaker_uar": 0.623}
 
