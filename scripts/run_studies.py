@@ -1,8 +1,11 @@
 """Rerun every study that writes results/*.json (long: real-data training on CPU).
 
-Each family's `study` subcommand trains on the real corpus, evaluates on held-out speakers or
-the official dev split, and writes its results JSON and figures. Order matters: steering
-builds on the audio model the audio study ships. Pass family names to run a subset.
+Each family's study notebook holds, in its `#| slow` cells, the commands that write its results: the pilots that
+chose its recipe (speech: results/speech_pilots.json, speech_pooling.json, speech_refit.json; text: text_pilots.json;
+steering: steering_prior*.json) and then the `neurolab … study` run itself. Running those cells (`nbdev_test --flags
+slow`) is therefore the one rerun recipe, in the order the notebook reads. Finished folds and fine-tunes are cached,
+so a study cell that follows its pilots reuses what they trained. Order across families matters too: steering builds
+on the audio model the audio study ships. Pass family names to run a subset.
 """
 import subprocess, sys
 from pathlib import Path
@@ -11,21 +14,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from neurolab.cliutil import FAMILIES  # noqa: E402  (the one family registry; importing it loads no model code)
 
-STUDIES = {name: fam.study_command for name, fam in FAMILIES.items()}  # family -> the command that writes its results
-# The pilots behind the speech recipe (results/speech_pilots.json, results/speech_pooling.json) are written by the
-# `#| slow` cells of its notebook, run after the study: they rescore its cached folds, and the notebook's own study
-# cell then reuses every cached fold and shipped model. (nbs/44's slow cells would retrain the text study: run them by hand.)
-PILOT_NOTEBOOKS = {"speech": "nbs/35_speech_study.ipynb"}
+STUDY_NOTEBOOKS = {"audio": "nbs/15_audio_study.ipynb", "steer": "nbs/24_steering_study.ipynb",
+                   "speech": "nbs/35_speech_study.ipynb", "text": "nbs/44_text_study.ipynb"}  # family -> its slow cells
+BENCH_RESULTS = "results/bench_*.json"  # written by bench/*.py (`make bench`), not by studies
 
 if __name__ == "__main__":
-    chosen = sys.argv[1:] or list(STUDIES)
-    unknown = [c for c in chosen if c not in STUDIES]
-    if unknown: sys.exit(f"unknown studies {unknown}; choose from {list(STUDIES)}")
+    chosen = sys.argv[1:] or list(FAMILIES)
+    unknown = [c for c in chosen if c not in STUDY_NOTEBOOKS]
+    if unknown: sys.exit(f"unknown studies {unknown}; choose from {list(STUDY_NOTEBOOKS)}")
     for name in chosen:
-        cmd = [str(Path(sys.executable).parent / "neurolab"), *STUDIES[name]]
+        cmd = [str(Path(sys.executable).parent / "nbdev_test"), "--flags", "slow", "--path", STUDY_NOTEBOOKS[name]]
         print("$", " ".join(cmd[1:]), flush=True)
         subprocess.run(cmd, cwd=ROOT, check=True)
-        if name in PILOT_NOTEBOOKS:
-            nb_cmd = [str(Path(sys.executable).parent / "nbdev_test"), "--flags", "slow", "--path", PILOT_NOTEBOOKS[name]]
-            print("$", " ".join(nb_cmd[1:]), flush=True)
-            subprocess.run(nb_cmd, cwd=ROOT, check=True)

@@ -58,3 +58,56 @@ def test_results_check_covers_every_family_with_a_study():
     text = (ROOT / "scripts" / "results_check.py").read_text(encoding="utf-8")
     for family in ("speech", "audio", "text"):
         assert f'"{family}": {family}' in text, f"make results-check has no {family} slice"
+
+
+def _study_notebooks():
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from run_studies import STUDY_NOTEBOOKS
+    return STUDY_NOTEBOOKS
+
+
+def _code_cells(path):
+    import json
+    for cell in json.loads((ROOT / path).read_text(encoding="utf-8"))["cells"]:
+        if cell["cell_type"] == "code":
+            yield "".join(cell["source"])
+
+
+def _names(source: str) -> tuple[set, set]:
+    "(names a cell binds, names it reads) — a static approximation, enough to catch a name used before its cell."
+    import ast
+    tree = ast.parse("\n".join(l for l in source.splitlines() if not l.lstrip().startswith(("%", "!"))))
+    bound, read = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name): (read if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)): bound.add(node.name)
+        elif isinstance(node, ast.arg): bound.add(node.arg)
+        elif isinstance(node, ast.alias): bound.add((node.asname or node.name).split(".")[0])
+        elif isinstance(node, ast.ExceptHandler) and node.name: bound.add(node.name)
+    return bound, read
+
+
+def test_make_results_runs_every_family_and_writes_every_results_file():
+    from neurolab.cliutil import FAMILIES
+    notebooks = _study_notebooks()
+    assert set(notebooks) == set(FAMILIES), "scripts/run_studies.py must name a study notebook for every family"
+    slow = {f: [c for c in _code_cells(nb) if c.startswith("#| slow")] for f, nb in notebooks.items()}
+    for family, cells in slow.items():  # the study itself is one of the slow cells
+        assert any('"study"' in c or "run_study(" in c for c in cells), f"{notebooks[family]} has no slow cell that runs the {family} study"
+    written = "\n".join(c for cells in slow.values() for c in cells)
+    for path in sorted((ROOT / "results").glob("*.json")):
+        if path.name.startswith("bench_") or path.name in {Path(f.results).name for f in FAMILIES.values()}: continue
+        assert path.name in written, f"results/{path.name} is written by no study notebook's slow cell: make results cannot rebuild it"
+
+
+def test_slow_cells_use_only_names_defined_before_them():
+    # `make results` runs these cells top to bottom (nbdev_test --flags slow); a name defined further down fails hours in
+    import builtins
+    for nb in _study_notebooks().values():
+        defined = set(dir(builtins)) | {"get_ipython", "display"}
+        for source in _code_cells(nb):
+            bound, read = _names(source)
+            if source.startswith("#| slow"):
+                missing = read - bound - defined
+                assert not missing, f"{nb}: a slow cell reads {sorted(missing)} before any cell defines them"
+            defined |= bound

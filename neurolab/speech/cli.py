@@ -44,10 +44,10 @@ def train_command(data=None, out=None, actors=None, n_classes: int = 8, epochs: 
                  overwrite: bool = False) -> dict:  # start afresh when `out` holds a run with other settings
     "Train on all (given) actors: fixed `epochs`, or early stopping on `valid_actors`; save a checkpoint to `out`; resumable."
     if out is None: raise DataError("train: --out DIR is required")
-    cfg = dataclasses.replace(config, n_classes=n_classes, epochs=epochs)
+    cfg = dataclasses.replace(config, n_classes=n_classes, epochs=epochs, refit=False)  # (refit is a CV choice: all actors train here)
     # everything that defines the run except its length: rerunning with more epochs continues it (as `fit` does)
     settings = {"data": str(data) if data is not None else None, "actors": actors, "valid_actors": valid_actors,
-                "config": {k: v for k, v in dataclasses.asdict(cfg).items() if k != "epochs"}}
+                "config": {k: v for k, v in dataclasses.asdict(cfg).items() if k not in ("epochs", "refit")}}
     with run_folder(out, settings, overwrite=overwrite):  # locked; a rerun with the same settings resumes
         return _train(data, out, actors, cfg, valid_actors, log)
 

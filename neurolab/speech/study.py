@@ -23,7 +23,7 @@ from .training import (TrainConfig, _valid_actors, class_labels, corpus_features
 # %% auto #0
 __all__ = ['LINEAR_SYSTEMS', 'C_GRID', 'PILOT_LSTM', 'STUDY_LSTM', 'ENSEMBLE', 'GOALS', 'study_folds', 'c_grid', 'linear_system',
            'clip_matrix', 'fit_linear', 'cv_linear', 'actor_bootstrap', 'paired_actor_bootstrap', 'pilot_lstm',
-           'rescore_pooling', 'run_study', 'train_shipped_lstm', 'ship_models', 'results_check']
+           'rescore_pooling', 'pilot_refit', 'run_study', 'train_shipped_lstm', 'ship_models', 'results_check']
 
 # %% ../../nbs/35_speech_study.ipynb #291d77d1
 def study_folds(index: pd.DataFrame, k: int = 5, n_valid_actors: int = 3) -> list[dict]:
@@ -148,6 +148,12 @@ def pilot_lstm(index: pd.DataFrame, cfg: TrainConfig, folds=(0,), k: int = 5,
     keep = ("fold", "valid_uar", "uar", "best_epoch", "epochs_run", "seconds", "curve")
     return {"config": dataclasses.asdict(cfg), "folds": [{key: f[key] for key in keep} for f in cv["folds"]]}
 
+# %% ../../nbs/35_speech_study.ipynb #b1e0c001
+PILOT_LSTM = TrainConfig(hidden_size=128, num_layers=2, crop=200, epochs=60, patience=15, class_weights="balanced",
+                         time_mask=10, freq_mask=2, objective="mean", batch_size=32, lr=3e-3, normalization="speaker",
+                         n_augment=2, label_smoothing=0.1)  # chosen by the pilots' validation UAR (below)
+
+
 # %% ../../nbs/35_speech_study.ipynb #a1c0e7d3
 def rescore_pooling(index: pd.DataFrame, cfg: TrainConfig, work_dir, k: int = 5,
                     modes=("mean", "mean_logits")) -> list:
@@ -171,10 +177,39 @@ def rescore_pooling(index: pd.DataFrame, cfg: TrainConfig, work_dir, k: int = 5,
             rows.append({"fold": f, "mode": mode, "valid_uar": score(va), "test_uar": score(te)})
     return rows
 
+# %% ../../nbs/35_speech_study.ipynb #b1e0c003
+def pilot_refit(index: pd.DataFrame, cfg: TrainConfig, folds=range(5), k: int = 5,
+                work_dir=None,  # default: cache_dir("speech", "refit_pilot", <the recipe's cv key>); finished runs are read back
+                log=None) -> list:
+    "Per fold: validation UAR of a model early-stopped on inner validation actors, and of its refit on all fit actors."
+    from neurolab.core import cache_dir
+    from neurolab.speech.training import clip_features, predict_proba
+    index, cfg = index.reset_index(drop=True), dataclasses.replace(cfg, refit=False)
+    work = Path(work_dir) if work_dir is not None else cache_dir("speech", "refit_pilot", cv_work_dir(index, cfg, k, 3).name)
+    y, feats = emotion_targets(index, cfg.n_classes), corpus_features(index)
+    aug = ([[clip_features(p, f"aug{j}", cfg.augment_kinds) for j in range(cfg.n_augment)] for p in index["path"]]
+           if cfg.n_augment else None)
+    if cfg.normalization == "speaker": feats, aug = speaker_normalize(index, feats, aug, cfg.voiced)
+    take = lambda rows: dict(feats=[feats[i] for i in rows], labels=y[rows], augmented=[aug[i] for i in rows] if aug else None)
+    acts, out = index["actor"].to_numpy(), []
+    for f in study_folds(index, k):
+        if f["fold"] not in folds: continue
+        inner = _valid_actors(np.unique(acts[f["fit"]]), 100 + f["fold"], 3)  # another draw of the study's rule
+        is_inner = np.isin(acts[f["fit"]], inner)
+        in_fit, in_va = f["fit"][~is_inner], f["fit"][is_inner]
+        early, res = train_model(**take(in_fit), cfg=cfg, valid=([feats[i] for i in in_va], y[in_va]),
+                                 out_dir=work / f"fold{f['fold']}" / "early_stopped")
+        refit, _ = train_model(**take(f["fit"]), cfg=dataclasses.replace(cfg, epochs=res.best_epoch),
+                               out_dir=work / f"fold{f['fold']}" / "refit")
+        score = lambda m: uar(y[f["valid"]], predict_proba(m, [feats[i] for i in f["valid"]], cfg.predict_mode).argmax(1))
+        out.append({"fold": f["fold"], "valid_actors": f["valid_actors"], "inner_valid_actors": sorted(int(a) for a in inner),
+                    "best_epoch": res.best_epoch, "inner_valid_uar": res.best_score,
+                    "early_stopped_valid_uar": score(early), "refit_valid_uar": score(refit)})
+        log and log(f"fold {f['fold']}: validation UAR early-stopped {out[-1]['early_stopped_valid_uar']:.3f}, "
+                    f"refit {out[-1]['refit_valid_uar']:.3f} ({res.best_epoch} epochs)")
+    return out
+
 # %% ../../nbs/35_speech_study.ipynb #5746e174
-PILOT_LSTM = TrainConfig(hidden_size=128, num_layers=2, crop=200, epochs=60, patience=15, class_weights="balanced",
-                         time_mask=10, freq_mask=2, objective="mean", batch_size=32, lr=3e-3, normalization="speaker",
-                         n_augment=2, label_smoothing=0.1)  # chosen by the pilots' validation UAR (above)
 STUDY_LSTM = dataclasses.replace(PILOT_LSTM, predict_mode="mean_logits")  # results/speech.json: the clip rule the
 # pooling pilot chose by validation UAR (results/speech_pooling.json); early stopping uses it too, so the folds are its own
 ENSEMBLE = ("logreg_compare/speaker", "lstm/speaker")  # declared before any result: mean of the two probability sets
@@ -374,13 +409,13 @@ def train_shipped_lstm(index: pd.DataFrame, lstm: TrainConfig, norm: str, epochs
     import hashlib, json
     from neurolab.core import cache_dir
     from neurolab.speech.training import FEATURE_VERSION
-    cfg = dataclasses.replace(lstm, normalization=norm, seed=0, epochs=epochs)
+    cfg = dataclasses.replace(lstm, normalization=norm, seed=0, epochs=epochs, refit=False)  # (refit is a CV choice: all actors train here)
     from neurolab.speech.training import clip_features
     raw = corpus_features(index)
     aug = ([[clip_features(p, f"aug{j}", cfg.augment_kinds) for j in range(cfg.n_augment)] for p in index["path"]]
            if cfg.n_augment else None)  # the recipe's waveform-augmented copies, as in cross_validate
     feats, aug = speaker_normalize(index, raw, aug, cfg.voiced) if norm == "speaker" else (raw, aug)
-    key = hashlib.sha1(json.dumps([FEATURE_VERSION, dataclasses.asdict(cfg), list(map(str, index["path"]))]).encode()).hexdigest()[:16]
+    key = hashlib.sha1(json.dumps([FEATURE_VERSION, {k: v for k, v in dataclasses.asdict(cfg).items() if k != "refit"}, list(map(str, index["path"]))]).encode()).hexdigest()[:16]
     model, _ = train_model(feats, emotion_targets(index, cfg.n_classes), cfg, augmented=aug, out_dir=cache_dir("speech", "ship", key))
     return model
 

@@ -5,7 +5,7 @@
 # %% ../../nbs/32_speech_train.ipynb #fb459b3a
 from __future__ import annotations
 import hashlib, os, time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -224,6 +224,7 @@ class TrainConfig:
     label_smoothing: float = 0.0 # training targets keep 1 − this on the true class (0: plain cross-entropy)
     normalization: str = "global"  # "global": corpus statistics in the model; "speaker": each speaker's own (SpeakerNorm)
     seed: int = 0
+    refit: bool = False          # cross_validate: after early stopping, retrain on training + validation actors for the best epoch count
     voiced: bool = False         # speaker statistics from voiced frames; clip pooling over frames with normalised c0 ≥ VOICED_MIN_Z (speaker only)
 
     @classmethod
@@ -319,32 +320,61 @@ def cross_validate(index: pd.DataFrame, cfg: TrainConfig, k: int = 5, n_valid_ac
         if done is not None and done.exists():  # finished earlier (same config and data: the folder is keyed by both)
             saved = read_json(done)
             if saved["test_rows"] != te.tolist(): raise DataError(f"{done} was made for other test rows")
-            probs[te] = np.load(done.with_name("probs.npy")); fold_of[te] = f; folds.append(saved["report"])
+            report, fold_probs = saved["report"], np.load(done.with_name("probs.npy"))
             if log: log(f"fold {f}: reused from {done.parent}")
-            continue
-        t0 = time.perf_counter()
-        va_actors = _valid_actors(index["actor"].iloc[tr].unique(), f, n_valid_actors)
-        is_va = index["actor"].iloc[tr].isin(va_actors).to_numpy()
-        fit_rows, va_rows = tr[~is_va], tr[is_va]
-        model, res = train_model([feats[i] for i in fit_rows], y[fit_rows], cfg,
-                                 valid=([feats[i] for i in va_rows], y[va_rows]),
-                                 augmented=[augmented[i] for i in fit_rows] if augmented else None, progress=progress,
-                                 out_dir=done.parent if done is not None else None)  # fit resumes a killed fold
-        probs[te] = predict_proba(model, [feats[i] for i in te], cfg.predict_mode)
-        fold_of[te] = f
-        rep = classification_report(y[te], probs[te].argmax(1), labels=list(range(cfg.n_classes)))
-        folds.append({"fold": f, "test_actors": sorted(int(a) for a in index["actor"].iloc[te].unique()),
-                      "valid_actors": sorted(int(a) for a in va_actors), "best_epoch": res.best_epoch,
-                      "valid_uar": res.best_score, "epochs_run": len(res.history), "seconds": time.perf_counter() - t0,
-                      "seed": cfg.seed, "curve": [{k: h[k] for k in ("epoch", "train_loss", "valid_loss", "uar") if k in h}
-                                                  for h in res.history],
-                      **{m: rep[m] for m in ("n", "accuracy", "uar", "macro_f1")}})
-        if done is not None:
-            np.save(done.with_name("probs.npy"), probs[te])
-            write_json(done, {"test_rows": te.tolist(), "report": folds[-1]})
-        if log: log(f"fold {f}: test UAR {rep['uar']:.3f} acc {rep['accuracy']:.3f} (best epoch {res.best_epoch}, "
-                    f"{folds[-1]['seconds']:.0f} s)")
+        else:
+            report, fold_probs = _early_stopped_fold(index, feats, augmented, y, cfg, f, tr, te, n_valid_actors, done, progress, log)
+        if cfg.refit:
+            report, fold_probs = _refit_fold(feats, augmented, y, cfg, f, tr, te, report, done, progress, log)
+        probs[te] = fold_probs; fold_of[te] = f; folds.append(report)
     return {"folds": folds, "probs": probs, "y": y, "fold_of": fold_of}
+
+def _early_stopped_fold(index, feats, augmented, y, cfg, f, tr, te, n_valid_actors, done, progress, log):
+    "Train on the fold's training actors less its validation actors, keep the best epoch by validation UAR, score the test actors."
+    t0 = time.perf_counter()
+    va_actors = _valid_actors(index["actor"].iloc[tr].unique(), f, n_valid_actors)
+    is_va = index["actor"].iloc[tr].isin(va_actors).to_numpy()
+    fit_rows, va_rows = tr[~is_va], tr[is_va]
+    model, res = train_model([feats[i] for i in fit_rows], y[fit_rows], replace(cfg, refit=False),
+                             valid=([feats[i] for i in va_rows], y[va_rows]),
+                             augmented=[augmented[i] for i in fit_rows] if augmented else None, progress=progress,
+                             out_dir=done.parent if done is not None else None)  # fit resumes a killed fold
+    probs = predict_proba(model, [feats[i] for i in te], cfg.predict_mode)
+    rep = classification_report(y[te], probs.argmax(1), labels=list(range(cfg.n_classes)))
+    report = {"fold": f, "test_actors": sorted(int(a) for a in index["actor"].iloc[te].unique()),
+              "valid_actors": sorted(int(a) for a in va_actors), "best_epoch": res.best_epoch,
+              "valid_uar": res.best_score, "epochs_run": len(res.history), "seconds": time.perf_counter() - t0,
+              "seed": cfg.seed, "curve": [{k: h[k] for k in ("epoch", "train_loss", "valid_loss", "uar") if k in h}
+                                          for h in res.history],
+              **{m: rep[m] for m in ("n", "accuracy", "uar", "macro_f1")}}
+    if done is not None:
+        np.save(done.with_name("probs.npy"), probs)
+        write_json(done, {"test_rows": te.tolist(), "report": report})
+    if log: log(f"fold {f}: test UAR {rep['uar']:.3f} acc {rep['accuracy']:.3f} (best epoch {res.best_epoch}, "
+                f"{report['seconds']:.0f} s)")
+    return report, probs
+
+def _refit_fold(feats, augmented, y, cfg, f, tr, te, report, done, progress, log):
+    "Retrain on every training actor (validation ones too) for the early-stopped run's best epoch count; score the test actors."
+    done = done.parent / "refit" / "result.json" if done is not None else None
+    if done is not None and done.exists():
+        saved = read_json(done)
+        if saved["test_rows"] != te.tolist(): raise DataError(f"{done} was made for other test rows")
+        if log: log(f"fold {f}: refit reused from {done.parent}")
+        return saved["report"], np.load(done.with_name("probs.npy"))
+    t0, epochs = time.perf_counter(), report["best_epoch"]  # fit counts epochs from 1: the best model had trained this many
+    model, _ = train_model([feats[i] for i in tr], y[tr], replace(cfg, refit=False, epochs=epochs),
+                           augmented=[augmented[i] for i in tr] if augmented else None, progress=progress,
+                           out_dir=done.parent if done is not None else None)
+    probs = predict_proba(model, [feats[i] for i in te], cfg.predict_mode)
+    rep = classification_report(y[te], probs.argmax(1), labels=list(range(cfg.n_classes)))
+    report = {**report, "early_stopped": {m: report[m] for m in ("accuracy", "uar", "macro_f1")}, "refit_epochs": epochs,
+              "seconds": report["seconds"] + time.perf_counter() - t0, **{m: rep[m] for m in ("n", "accuracy", "uar", "macro_f1")}}
+    if done is not None:
+        np.save(done.with_name("probs.npy"), probs)
+        write_json(done, {"test_rows": te.tolist(), "report": report})
+    if log: log(f"fold {f}: refit test UAR {rep['uar']:.3f} acc {rep['accuracy']:.3f} ({epochs} epochs on {len(tr)} clips)")
+    return report, probs
 
 # %% ../../nbs/32_speech_train.ipynb #7d9ab8b0
 _KEY_LATER = {"voiced": False}  # TrainConfig fields added after cv folders were first cached, at their defaults
@@ -353,6 +383,7 @@ def cv_work_dir(index: pd.DataFrame, cfg: TrainConfig, k: int = 5, n_valid_actor
     "Cache folder for one CV run, keyed by the config, k, the clips and the feature version."
     # fields added later count only when set, so the folders of earlier configs stay valid
     items = {k_: v for k_, v in asdict(cfg).items() if not (k_ in _KEY_LATER and v == _KEY_LATER[k_])}
+    items.pop("refit")  # the early-stopped stage is the same run either way; a refit lives in each fold's refit/ folder
     if cfg.voiced: items["voiced"] = f"v1:{VOICED_TOP_DB:g}:{VOICED_MIN_Z:g}"
     text = "|".join([FEATURE_VERSION, str(sorted(items.items())), str(k), str(n_valid_actors),
                      *map(str, index["path"])])
