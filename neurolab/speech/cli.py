@@ -21,8 +21,8 @@ from .inference import (StreamingRecognizer, default_model_dir, enrol, load_offl
 from .model import EmotionLSTM
 from ..train import run_folder
 from .study import STUDY_LSTM, actor_bootstrap, clip_matrix, results_check, run_study
-from .training import (TrainConfig, clip_features, corpus_features, emotion_targets, predict_proba, speaker_normalize,
-                                      train_model)
+from .training import (TrainConfig, corpus_features, emotion_targets, predict_proba, recipe_features,
+                                      speaker_normalize, train_model)
 
 # %% auto #0
 __all__ = ['FEATURE_WORDS', 'load_index', 'train_command', 'eval_command', 'eval_words', 'predict_command', 'shipped_systems',
@@ -54,9 +54,7 @@ def train_command(data=None, out=None, actors=None, n_classes: int = 8, epochs: 
 def _train(data, out, actors, cfg: TrainConfig, valid_actors, log) -> dict:
     index = load_index(data, actors)
     raw, y = corpus_features(index), emotion_targets(index, cfg.n_classes)
-    aug = ([[clip_features(p, f"aug{j}", cfg.augment_kinds) for j in range(cfg.n_augment)] for p in index["path"]]
-           if cfg.n_augment else None)  # --augment: waveform-augmented copies, as in cross_validate
-    feats, aug = speaker_normalize(index, raw, aug, cfg.voiced) if cfg.normalization == "speaker" else (raw, aug)
+    feats, aug = recipe_features(index, cfg, raw)  # --augment: waveform-augmented copies, as in cross_validate
     is_va = np.zeros(len(index), bool)
     if valid_actors:
         is_va = index["actor"].astype(int).isin(resolve_actors(valid_actors)).to_numpy()

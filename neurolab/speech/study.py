@@ -183,13 +183,10 @@ def pilot_refit(index: pd.DataFrame, cfg: TrainConfig, folds=range(5), k: int = 
                 log=None) -> list:
     "Per fold: validation UAR of a model early-stopped on inner validation actors, and of its refit on all fit actors."
     from neurolab.core import cache_dir
-    from neurolab.speech.training import clip_features, predict_proba
+    from neurolab.speech.training import predict_proba, recipe_features
     index, cfg = index.reset_index(drop=True), dataclasses.replace(cfg, refit=False)
     work = Path(work_dir) if work_dir is not None else cache_dir("speech", "refit_pilot", cv_work_dir(index, cfg, k, 3).name)
-    y, feats = emotion_targets(index, cfg.n_classes), corpus_features(index)
-    aug = ([[clip_features(p, f"aug{j}", cfg.augment_kinds) for j in range(cfg.n_augment)] for p in index["path"]]
-           if cfg.n_augment else None)
-    if cfg.normalization == "speaker": feats, aug = speaker_normalize(index, feats, aug, cfg.voiced)
+    y, (feats, aug) = emotion_targets(index, cfg.n_classes), recipe_features(index, cfg)
     take = lambda rows: dict(feats=[feats[i] for i in rows], labels=y[rows], augmented=[aug[i] for i in rows] if aug else None)
     acts, out = index["actor"].to_numpy(), []
     for f in study_folds(index, k):
@@ -410,11 +407,8 @@ def train_shipped_lstm(index: pd.DataFrame, lstm: TrainConfig, norm: str, epochs
     from neurolab.core import cache_dir
     from neurolab.speech.training import FEATURE_VERSION
     cfg = dataclasses.replace(lstm, normalization=norm, seed=0, epochs=epochs, refit=False)  # (refit is a CV choice: all actors train here)
-    from neurolab.speech.training import clip_features
-    raw = corpus_features(index)
-    aug = ([[clip_features(p, f"aug{j}", cfg.augment_kinds) for j in range(cfg.n_augment)] for p in index["path"]]
-           if cfg.n_augment else None)  # the recipe's waveform-augmented copies, as in cross_validate
-    feats, aug = speaker_normalize(index, raw, aug, cfg.voiced) if norm == "speaker" else (raw, aug)
+    from neurolab.speech.training import recipe_features
+    feats, aug = recipe_features(index, cfg)  # the recipe's waveform-augmented copies, as in cross_validate
     key = hashlib.sha1(json.dumps([FEATURE_VERSION, {k: v for k, v in dataclasses.asdict(cfg).items() if k != "refit"}, list(map(str, index["path"]))]).encode()).hexdigest()[:16]
     model, _ = train_model(feats, emotion_targets(index, cfg.n_classes), cfg, augmented=aug, out_dir=cache_dir("speech", "ship", key))
     return model

@@ -26,8 +26,8 @@ from .model import EmotionLSTM
 __all__ = ['LABELS_8', 'LABELS_6', 'FEATURE_VERSION', 'AUGMENTATIONS', 'OBJECTIVES', 'PREDICT_MODES', 'NORMALIZATIONS',
            'STUDY_CONFIG', 'class_labels', 'emotion_targets', 'augment_waveform', 'clip_features', 'corpus_features',
            'SequenceDataset', 'collate_sequences', 'sequence_loss', 'balanced_weights', 'predict_proba', 'make_eval_fn',
-           'TrainConfig', 'train_model', 'speaker_normalize', 'cross_validate', 'cv_work_dir', 'clip_statistics',
-           'baseline_predictions']
+           'TrainConfig', 'train_model', 'speaker_normalize', 'recipe_features', 'cross_validate', 'cv_work_dir',
+           'clip_statistics', 'baseline_predictions']
 
 # %% ../../nbs/32_speech_train.ipynb #fcd5ddf0
 LABELS_8 = [RAVDESS_EMOTIONS[i] for i in range(1, 9)]
@@ -297,6 +297,15 @@ def speaker_normalize(index: pd.DataFrame, feats: list, augmented: list | None =
             if aug_out: aug_out[i] = norm.transform(aug_out[i])
     return out, aug_out
 
+def recipe_features(index: pd.DataFrame, cfg: TrainConfig,
+                    raw: list | None = None) -> tuple[list, list | None]:  # `corpus_features(index)` when already loaded
+    "Each clip's contract MFCC frames and `cfg`'s waveform-augmented copies, speaker-normalised when `cfg` says so."
+    raw = corpus_features(index) if raw is None else raw
+    augmented = ([[clip_features(p, f"aug{j}", cfg.augment_kinds) for j in range(cfg.n_augment)] for p in index["path"]]
+                 if cfg.n_augment else None)
+    if cfg.normalization != "speaker": return raw, augmented
+    return speaker_normalize(index, raw, augmented, cfg.voiced)  # each actor's statistics from its own clips, labels unused
+
 def cross_validate(index: pd.DataFrame, cfg: TrainConfig, k: int = 5, n_valid_actors: int = 3,
                    work_dir: str | Path | None = None,  # keep each finished fold here; a rerun reuses it
                    only_folds=None,                     # run just these folds (e.g. to split work over processes)
@@ -305,11 +314,7 @@ def cross_validate(index: pd.DataFrame, cfg: TrainConfig, k: int = 5, n_valid_ac
     index = index.reset_index(drop=True)
     _check_voiced(cfg)
     y = emotion_targets(index, cfg.n_classes)
-    feats = corpus_features(index)
-    augmented = ([[clip_features(p, f"aug{j}", cfg.augment_kinds) for j in range(cfg.n_augment)] for p in index["path"]]
-                 if cfg.n_augment else None)
-    if cfg.normalization == "speaker":  # each actor's statistics from its own clips, labels unused (test actors too)
-        feats, augmented = speaker_normalize(index, feats, augmented, cfg.voiced)
+    feats, augmented = recipe_features(index, cfg)  # speaker statistics of test actors too: enrolment needs no labels
     probs = np.zeros((len(index), cfg.n_classes), np.float32)
     fold_of = np.full(len(index), -1)
     folds = []
