@@ -245,18 +245,20 @@ class Family:
     title: str        # the docs sidebar heading
     notebooks: str    # the first digit of its notebooks' numbers
     results: str      # the results file its study writes
+    study_notebook: str  # the notebook whose `#| slow` cells rerun its pilots and its study (`make results`)
 
     @property
     def cli(self) -> str: return f"neurolab.{self.package}.cli"
     @property
     def study(self) -> str: return f"neurolab.{self.package}.study"
-    @property
-    def study_command(self) -> list[str]: return [self.command, "study", "--out", self.results]
 
 FAMILIES = {f.command: f for f in [
-    Family("audio", "audio", "Cnn6 + Long Range Modulation valence/arousal regression (RAVDESS)", "Audio", "1", "results/audio_lrm.json"),
-    Family("steer", "steering", "steering signals, steerability and the steering study", "Steering", "2", "results/steering.json"),
-    Family("speech", "speech", "speech emotion: offline functionals + streaming LSTM (RAVDESS)", "Speech", "3", "results/speech.json"),
+    Family("audio", "audio", "Cnn6 + Long Range Modulation valence/arousal regression (RAVDESS)", "Audio", "1", "results/audio_lrm.json",
+           "nbs/15_audio_study.ipynb"),
+    Family("steer", "steering", "steering signals, steerability and the steering study", "Steering", "2", "results/steering.json",
+           "nbs/24_steering_study.ipynb"),
+    Family("speech", "speech", "speech emotion: offline functionals + streaming LSTM (RAVDESS)", "Speech", "3", "results/speech.json",
+           "nbs/35_speech_study.ipynb"),
     Family("text", "text", "PAD (valence/arousal/dominance) from text: fine-tuned encoders and Tiny Recursive Models on EmoBank",
-           "Text", "4", "results/text.json"),
+           "Text", "4", "results/text.json", "nbs/44_text_study.ipynb"),
 ]}

@@ -1,11 +1,11 @@
 """Rerun every study that writes results/*.json (long: real-data training on CPU).
 
-Each family's study notebook holds, in its `#| slow` cells, the commands that write its results: the pilots that
-chose its recipe (speech: results/speech_pilots.json, speech_pooling.json, speech_refit.json; text: text_pilots.json;
-steering: steering_prior*.json) and then the `neurolab … study` run itself. Running those cells (`nbdev_test --flags
-slow`) is therefore the one rerun recipe, in the order the notebook reads. Finished folds and fine-tunes are cached,
-so a study cell that follows its pilots reuses what they trained. Order across families matters too: steering builds
-on the audio model the audio study ships. Pass family names to run a subset.
+Each family's study notebook (`Family.study_notebook`) holds, in its `#| slow` cells, the commands that write its
+results: the pilots that chose its recipe (speech: results/speech_pilots.json, speech_pooling.json, speech_refit.json;
+text: text_pilots.json; steering: steering_prior*.json) and then the `neurolab … study` run itself. Running those
+cells (`nbdev_test --flags slow`) is therefore the one rerun recipe, in the order the notebook reads. Finished folds
+and fine-tunes are cached, so a study cell that follows its pilots reuses what they trained. Order across families
+matters too: steering builds on the audio model the audio study ships. Pass family names to run a subset.
 """
 import subprocess, sys
 from pathlib import Path
@@ -14,15 +14,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from neurolab.cliutil import FAMILIES  # noqa: E402  (the one family registry; importing it loads no model code)
 
-STUDY_NOTEBOOKS = {"audio": "nbs/15_audio_study.ipynb", "steer": "nbs/24_steering_study.ipynb",
-                   "speech": "nbs/35_speech_study.ipynb", "text": "nbs/44_text_study.ipynb"}  # family -> its slow cells
-BENCH_RESULTS = "results/bench_*.json"  # written by bench/*.py (`make bench`), not by studies
-
 if __name__ == "__main__":
     chosen = sys.argv[1:] or list(FAMILIES)
-    unknown = [c for c in chosen if c not in STUDY_NOTEBOOKS]
-    if unknown: sys.exit(f"unknown studies {unknown}; choose from {list(STUDY_NOTEBOOKS)}")
+    unknown = [c for c in chosen if c not in FAMILIES]
+    if unknown: sys.exit(f"unknown studies {unknown}; choose from {list(FAMILIES)}")
     for name in chosen:
-        cmd = [str(Path(sys.executable).parent / "nbdev_test"), "--flags", "slow", "--path", STUDY_NOTEBOOKS[name]]
+        cmd = [str(Path(sys.executable).parent / "nbdev_test"), "--flags", "slow", "--path", FAMILIES[name].study_notebook]
         print("$", " ".join(cmd[1:]), flush=True)
         subprocess.run(cmd, cwd=ROOT, check=True)

@@ -21,7 +21,7 @@ from .inference import (StreamingRecognizer, default_model_dir, enrol, load_offl
 from .model import EmotionLSTM
 from ..train import run_folder
 from .study import STUDY_LSTM, actor_bootstrap, clip_matrix, results_check, run_study
-from .training import (TrainConfig, corpus_features, emotion_targets, predict_proba, recipe_features,
+from .training import (STREAMING_MODES, TrainConfig, corpus_features, emotion_targets, predict_proba, recipe_features,
                                       speaker_normalize, train_model)
 
 # %% auto #0
@@ -199,7 +199,7 @@ def register(subparsers):
                        description="Evaluate a model; each actor is normalised with statistics of its own clips.")
     add_common(e, "model", "data", "actors", "out", "json", says=model_says)
     e.add_argument("--streaming", action="store_true", help="evaluate the streaming LSTM instead of the offline system")
-    e.add_argument("--mode", choices=["mean", "mean_logits", "last"], default=None, help="LSTM clip prediction (default: the model's)")
+    e.add_argument("--mode", choices=STREAMING_MODES, default=None, help="LSTM clip prediction (default: the model's)")
     e.set_defaults(func=lambda a: emit(call(eval_command, a), a.out, a.json, eval_words))
 
     p = sub.add_parser("predict", help="emotion of audio files",
@@ -209,7 +209,7 @@ def register(subparsers):
     p.add_argument("--enrol", dest="enrol_from", nargs="+", type=Path, default=None, metavar="DIR_OR_FILES",
                    help="unlabelled audio of the same speaker (a folder or files) for speaker normalisation")
     p.add_argument("--streaming", action="store_true", help="use the streaming LSTM (contract MFCC) instead of the offline system")
-    p.add_argument("--mode", choices=["mean", "mean_logits", "last"], default=None,
+    p.add_argument("--mode", choices=STREAMING_MODES, default=None,
                    help="LSTM: mean of frame probabilities, softmax of the mean frame logit, or last frame (default: the model's)")
     p.set_defaults(func=lambda a: emit_per_file(call(predict_command, a), a.out, a.json,
                                                 lambda r: predict_words(r, bool(a.enrol_from), a.model is None)))

@@ -16,7 +16,7 @@ from ..speakers import RunningSpeakerNorm, SpeakerNorm
 from .features import (C0_PER_DB, FEATURE_SETS, FRAME, HOP, N_MFCC, SR, VOICED_TOP_DB, FrameMFCC, backend_mfcc, statistics_frames,
                                       extract_features, voiced_frames)
 from .model import EmotionLSTM, LinearEmotionHead, default_model_dir
-from .training import class_labels, predict_proba
+from .training import STREAMING_MODES, class_labels, predict_proba
 
 # %% auto #0
 __all__ = ['streaming_model_dir', 'offline_model_dir', 'load_speech_model', 'load_offline_model', 'model_labels', 'check_clip',
@@ -272,7 +272,7 @@ class StreamingRecognizer:
         "The stream so far as a record: the model's clip rule (`predict_mode`) or `mode` (\"mean\", \"mean_logits\", \"last\")."
         if not self.frame_probs: raise AudioError("StreamingRecognizer: no complete frame yet (push at least 400 samples)")
         mode = mode or getattr(self.model, "checkpoint_meta", {}).get("predict_mode", "mean")
-        if mode not in ("mean", "mean_logits", "last"): raise AudioError(f"prediction mode must be 'mean', 'mean_logits' or 'last', got {mode!r}")
+        if mode not in STREAMING_MODES: raise AudioError(f"prediction mode must be one of {STREAMING_MODES}, got {mode!r}")
         probs = self.frame_probs
         if mode != "last" and self.gate is not None:  # the frames that pass the gate (all of them when none does)
             flags = self.frame_voiced[len(self.frame_voiced) - len(probs):]  # (aligned from the end if frame_probs was trimmed)

@@ -158,18 +158,15 @@ PILOT_LSTM = TrainConfig(hidden_size=128, num_layers=2, crop=200, epochs=60, pat
 def rescore_pooling(index: pd.DataFrame, cfg: TrainConfig, work_dir, k: int = 5,
                     modes=("mean", "mean_logits")) -> list:
     "Validation and test UAR of each finished fold's chosen checkpoint (`work_dir/fold*/best`) under each clip rule in `modes`."
-    from neurolab.core import load_checkpoint, read_json
-    from neurolab.speech.training import predict_proba
+    from neurolab.core import load_checkpoint
+    from neurolab.speech.training import predict_proba, read_fold, recipe_features
     index = index.reset_index(drop=True)
-    y, feats = emotion_targets(index, cfg.n_classes), corpus_features(index)
-    if cfg.normalization == "speaker": feats = speaker_normalize(index, feats, None, cfg.voiced)[0]
+    y, feats = emotion_targets(index, cfg.n_classes), recipe_features(index, dataclasses.replace(cfg, n_augment=0))[0]
     rows = []
     for f, (_, te) in enumerate(actor_folds(index, k)):
         done = Path(work_dir) / f"fold{f}" / "result.json"
         if not done.exists(): continue
-        saved = read_json(done)
-        if saved["test_rows"] != te.tolist(): raise DataError(f"{done} was made for other test rows")  # (as cross_validate checks)
-        rep = saved["report"]
+        rep, _ = read_fold(done, te)
         va = np.flatnonzero(index["actor"].isin(rep["valid_actors"]).to_numpy())
         model = load_checkpoint(done.parent / "best")
         for mode in modes:

@@ -23,11 +23,11 @@ from .features import SR, VOICED_MIN_Z, VOICED_TOP_DB, backend_mfcc, statistics_
 from .model import EmotionLSTM
 
 # %% auto #0
-__all__ = ['LABELS_8', 'LABELS_6', 'FEATURE_VERSION', 'AUGMENTATIONS', 'OBJECTIVES', 'PREDICT_MODES', 'NORMALIZATIONS',
-           'STUDY_CONFIG', 'class_labels', 'emotion_targets', 'augment_waveform', 'clip_features', 'corpus_features',
-           'SequenceDataset', 'collate_sequences', 'sequence_loss', 'balanced_weights', 'predict_proba', 'make_eval_fn',
-           'TrainConfig', 'train_model', 'speaker_normalize', 'recipe_features', 'cross_validate', 'cv_work_dir',
-           'clip_statistics', 'baseline_predictions']
+__all__ = ['LABELS_8', 'LABELS_6', 'FEATURE_VERSION', 'AUGMENTATIONS', 'OBJECTIVES', 'STREAMING_MODES', 'PREDICT_MODES',
+           'NORMALIZATIONS', 'STUDY_CONFIG', 'class_labels', 'emotion_targets', 'augment_waveform', 'clip_features',
+           'corpus_features', 'SequenceDataset', 'collate_sequences', 'sequence_loss', 'balanced_weights',
+           'predict_proba', 'make_eval_fn', 'TrainConfig', 'train_model', 'speaker_normalize', 'recipe_features',
+           'cross_validate', 'read_fold', 'cv_work_dir', 'clip_statistics', 'baseline_predictions']
 
 # %% ../../nbs/32_speech_train.ipynb #fcd5ddf0
 LABELS_8 = [RAVDESS_EMOTIONS[i] for i in range(1, 9)]
@@ -136,7 +136,8 @@ OBJECTIVES = ("frames", "mean", "last", "attention")
 # Clip predictions: "mean" of frame probabilities; "mean_logits", the softmax of the mean frame logit — what
 # objective="mean" trains (its loss is the cross-entropy of that mean logit), and just as streamable; "last" frame;
 # "attention" pooling (offline).
-PREDICT_MODES = ("mean", "mean_logits", "last", "attention")
+STREAMING_MODES = ("mean", "mean_logits", "last")  # the rules a stream can keep up frame by frame
+PREDICT_MODES = (*STREAMING_MODES, "attention")
 
 def sequence_loss(model: EmotionLSTM, batch: dict, objective: str = "frames",
                   weight: torch.Tensor | None = None,  # per-class weights (e.g. balanced), or None
@@ -323,9 +324,7 @@ def cross_validate(index: pd.DataFrame, cfg: TrainConfig, k: int = 5, n_valid_ac
         if only_folds is not None and f not in only_folds: continue
         done = work_dir / f"fold{f}" / "result.json" if work_dir is not None else None
         if done is not None and done.exists():  # finished earlier (same config and data: the folder is keyed by both)
-            saved = read_json(done)
-            if saved["test_rows"] != te.tolist(): raise DataError(f"{done} was made for other test rows")
-            report, fold_probs = saved["report"], np.load(done.with_name("probs.npy"))
+            report, fold_probs = read_fold(done, te)
             if log: log(f"fold {f}: reused from {done.parent}")
         else:
             report, fold_probs = _early_stopped_fold(index, feats, augmented, y, cfg, f, tr, te, n_valid_actors, done, progress, log)
@@ -333,6 +332,24 @@ def cross_validate(index: pd.DataFrame, cfg: TrainConfig, k: int = 5, n_valid_ac
             report, fold_probs = _refit_fold(feats, augmented, y, cfg, f, tr, te, report, done, progress, log)
         probs[te] = fold_probs; fold_of[te] = f; folds.append(report)
     return {"folds": folds, "probs": probs, "y": y, "fold_of": fold_of}
+
+def read_fold(done: Path, test_rows) -> tuple[dict, np.ndarray]:
+    "A finished fold's report and test-actor probabilities (`result.json`, `probs.npy`), refused if made for other test rows."
+    saved = read_json(done)
+    if saved["test_rows"] != np.asarray(test_rows).tolist(): raise DataError(f"{done} was made for other test rows")
+    return saved["report"], np.load(done.with_name("probs.npy"))
+
+def _score_fold(model, feats, y, cfg, te) -> tuple[np.ndarray, dict]:
+    "The test actors' probabilities (the recipe's clip rule) and the fold report's metrics."
+    probs = predict_proba(model, [feats[i] for i in te], cfg.predict_mode)
+    rep = classification_report(y[te], probs.argmax(1), labels=list(range(cfg.n_classes)))
+    return probs, {m: rep[m] for m in ("n", "accuracy", "uar", "macro_f1")}
+
+def _write_fold(done, te, report: dict, probs: np.ndarray):
+    "Keep a finished fold (when there is a work folder) for `read_fold`."
+    if done is None: return
+    np.save(done.with_name("probs.npy"), probs)
+    write_json(done, {"test_rows": te.tolist(), "report": report})
 
 def _early_stopped_fold(index, feats, augmented, y, cfg, f, tr, te, n_valid_actors, done, progress, log):
     "Train on the fold's training actors less its validation actors, keep the best epoch by validation UAR, score the test actors."
@@ -344,17 +361,13 @@ def _early_stopped_fold(index, feats, augmented, y, cfg, f, tr, te, n_valid_acto
                              valid=([feats[i] for i in va_rows], y[va_rows]),
                              augmented=[augmented[i] for i in fit_rows] if augmented else None, progress=progress,
                              out_dir=done.parent if done is not None else None)  # fit resumes a killed fold
-    probs = predict_proba(model, [feats[i] for i in te], cfg.predict_mode)
-    rep = classification_report(y[te], probs.argmax(1), labels=list(range(cfg.n_classes)))
+    probs, rep = _score_fold(model, feats, y, cfg, te)
     report = {"fold": f, "test_actors": sorted(int(a) for a in index["actor"].iloc[te].unique()),
               "valid_actors": sorted(int(a) for a in va_actors), "best_epoch": res.best_epoch,
               "valid_uar": res.best_score, "epochs_run": len(res.history), "seconds": time.perf_counter() - t0,
               "seed": cfg.seed, "curve": [{k: h[k] for k in ("epoch", "train_loss", "valid_loss", "uar") if k in h}
-                                          for h in res.history],
-              **{m: rep[m] for m in ("n", "accuracy", "uar", "macro_f1")}}
-    if done is not None:
-        np.save(done.with_name("probs.npy"), probs)
-        write_json(done, {"test_rows": te.tolist(), "report": report})
+                                          for h in res.history], **rep}
+    _write_fold(done, te, report, probs)
     if log: log(f"fold {f}: test UAR {rep['uar']:.3f} acc {rep['accuracy']:.3f} (best epoch {res.best_epoch}, "
                 f"{report['seconds']:.0f} s)")
     return report, probs
@@ -363,21 +376,16 @@ def _refit_fold(feats, augmented, y, cfg, f, tr, te, report, done, progress, log
     "Retrain on every training actor (validation ones too) for the early-stopped run's best epoch count; score the test actors."
     done = done.parent / "refit" / "result.json" if done is not None else None
     if done is not None and done.exists():
-        saved = read_json(done)
-        if saved["test_rows"] != te.tolist(): raise DataError(f"{done} was made for other test rows")
         if log: log(f"fold {f}: refit reused from {done.parent}")
-        return saved["report"], np.load(done.with_name("probs.npy"))
+        return read_fold(done, te)
     t0, epochs = time.perf_counter(), report["best_epoch"]  # fit counts epochs from 1: the best model had trained this many
     model, _ = train_model([feats[i] for i in tr], y[tr], replace(cfg, refit=False, epochs=epochs),
                            augmented=[augmented[i] for i in tr] if augmented else None, progress=progress,
                            out_dir=done.parent if done is not None else None)
-    probs = predict_proba(model, [feats[i] for i in te], cfg.predict_mode)
-    rep = classification_report(y[te], probs.argmax(1), labels=list(range(cfg.n_classes)))
+    probs, rep = _score_fold(model, feats, y, cfg, te)
     report = {**report, "early_stopped": {m: report[m] for m in ("accuracy", "uar", "macro_f1")}, "refit_epochs": epochs,
-              "seconds": report["seconds"] + time.perf_counter() - t0, **{m: rep[m] for m in ("n", "accuracy", "uar", "macro_f1")}}
-    if done is not None:
-        np.save(done.with_name("probs.npy"), probs)
-        write_json(done, {"test_rows": te.tolist(), "report": report})
+              "seconds": report["seconds"] + time.perf_counter() - t0, **rep}
+    _write_fold(done, te, report, probs)
     if log: log(f"fold {f}: refit test UAR {rep['uar']:.3f} acc {rep['accuracy']:.3f} ({epochs} epochs on {len(tr)} clips)")
     return report, probs
 
