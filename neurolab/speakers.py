@@ -14,7 +14,8 @@ from fastcore.basics import patch
 from .core import DataError, DataNotFoundError, atomic_path
 
 # %% auto #0
-__all__ = ['MIN_FRAMES', 'MIN_CLIPS', 'SpeakerNorm', 'normalize_by_speaker', 'RunningSpeakerNorm']
+__all__ = ['MIN_FRAMES', 'MIN_CLIPS', 'PRIOR_KEY', 'STATS_WORDS', 'SpeakerNorm', 'normalize_by_speaker', 'population_prior',
+           'speaker_statistics', 'RunningSpeakerNorm']
 
 # %% ../nbs/05_speakers.ipynb #0d75c5bb
 MIN_FRAMES = 100  # frame-level enrolment: at least 1 s of 10 ms frames
@@ -117,6 +118,27 @@ def normalize_by_speaker(feats,          # list of [T, F] sequences, or an [n, F
             for i, f in zip(rows, norm.transform(part)): out[i] = f
         else: out[rows] = norm.transform(part)
     return out
+
+# %% ../nbs/05_speakers.ipynb #f6435921
+PRIOR_KEY = "speaker_prior"   # checkpoint meta key: the training speakers' pooled statistics (`SpeakerNorm.to_dict`)
+STATS_WORDS = {"enrolment": "speaker statistics from the enrolment clips",
+               "population": "no enrolment: the training speakers' pooled statistics (enrol the speaker for better estimates)"}
+
+def population_prior(feats) -> dict:
+    "The `speaker_prior` a trainer stores in its checkpoint meta: statistics pooled over all training speakers' features."
+    return SpeakerNorm.fit(feats).to_dict()
+
+def speaker_statistics(enrol: SpeakerNorm | None,   # the speaker's statistics from unlabelled enrolment clips, if any
+                       meta: dict | None,           # the model's checkpoint meta (holds `speaker_prior`)
+                       ) -> tuple[SpeakerNorm, str]:
+    "The one normalisation rule of speaker-normalised models: (statistics, 'enrolment' | 'population')."
+    if enrol is not None: return enrol, "enrolment"
+    prior = (meta or {}).get(PRIOR_KEY)
+    if not isinstance(prior, dict):
+        raise DataError("this model has no population statistics (checkpoint meta 'speaker_prior') for audio without enrolment: "
+                        "give enrolment clips of the speaker (--enrol)")
+    try: return SpeakerNorm.from_dict(prior), "population"
+    except (KeyError, TypeError, ValueError) as e: raise DataError(f"the model's 'speaker_prior' is malformed ({e})") from None
 
 # %% ../nbs/05_speakers.ipynb #c22d31e5
 class RunningSpeakerNorm:

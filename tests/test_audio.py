@@ -148,8 +148,24 @@ def test_predict_with_enrolment(tiny_sn_model):
     assert proc.returncode == 0, proc.stderr
     res = json.loads(proc.stdout)[0]
     assert res["speaker_stats"] == "enrolment" and len(res["emotion_probs"]) == 8
-    alone = json.loads(run("audio", "predict", clips[30], "--model", tiny_sn_model, "--json").stdout)[0]
-    assert alone["speaker_stats"] == "the clips themselves"
+    # without enrolment and without population statistics in the checkpoint: one line, nothing guessed
+    alone = run("audio", "predict", clips[30], "--model", tiny_sn_model, "--json")
+    assert alone.returncode == 2 and "--enrol" in alone.stderr + alone.stdout
+
+
+@needs_data
+def test_predict_without_enrolment_uses_population_statistics(tiny_sn_model, tmp_path):
+    "The one rule: no enrolment → the checkpoint's speaker_prior, said in the record and in words."
+    from neurolab.core import read_json, write_json
+    model = tmp_path / "model"; shutil.copytree(tiny_sn_model, model)
+    config = read_json(model / "config.json")
+    config["meta"]["speaker_prior"] = {"mean": [-40.0] * 64, "std": [12.0] * 64, "n": 1000, "kind": "frames"}
+    write_json(model / "config.json", config)
+    clip = sorted(RAVDESS.glob("Actor_03/*.flac"))[30]
+    res = json.loads(run("audio", "predict", clip, "--model", model, "--json").stdout)[0]
+    assert res["speaker_stats"] == "population"
+    words = run("audio", "predict", clip, "--model", model).stdout
+    assert "training speakers' pooled statistics" in words
 
 
 @needs_data

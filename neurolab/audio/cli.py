@@ -7,9 +7,12 @@ from __future__ import annotations
 import argparse, time
 from pathlib import Path
 
+import numpy as np
+
 from ..cliutil import FAMILIES, add_common, call, check_out_file, emit, emit_per_file, per_file, table, va_words, study_words
 from ..core import DataNotFoundError, NeurolabError, data_dir, repo_relative, write_json
 from ..data import resolve_actors
+from ..speakers import STATS_WORDS
 from .model import default_model_dir, load_model, model_split
 
 # %% auto #0
@@ -36,7 +39,9 @@ def eval_command(model=None, data=None, actors=None, n_boot: int = 1000,
     if corpus is not None:
         from neurolab.audio.training import evaluate_corpus
         return evaluate_corpus(model or default_model_dir(), corpus, n_boot)
-    from neurolab.audio.training import load_ravdess, model_inputs, pass_report, predict_all
+    from neurolab.audio.emotion import predict_speakers
+    from neurolab.audio.training import load_ravdess, pass_report
+    from neurolab.data import va_targets
     torch.set_num_threads(min(2, torch.get_num_threads()))
     m = load_model(model)
     split = model_split(m)
@@ -46,14 +51,21 @@ def eval_command(model=None, data=None, actors=None, n_boot: int = 1000,
         wanted, which = (split["test"], "test actors of the model") if split.get("test") else (sorted(index.actor.unique()), "all actors")
     index = index[index.actor.isin(list(wanted))].reset_index(drop=True)
     if len(index) == 0: raise DataNotFoundError(f"no RAVDESS files of actors {list(wanted)} in the data")
-    mels, y = model_inputs(m, index, norms)   # speaker-normalised models: each actor by its own clips
-    out = predict_all(m, mels)
-    rep = pass_report(y, out["va"], n_boot=n_boot)
-    if out["logits"] is not None:
+    # the prediction rule of `audio predict --enrol`: each actor enrolled on its own clips (labels never reach the model)
+    recs = predict_speakers(m, index["path"], index["actor"].to_numpy())
+    rep = pass_report(va_targets(index, norms), np.array([[[p["valence"], p["arousal"]] for p in r["passes"]] for r in recs]), n_boot=n_boot)
+    if "emotion" in recs[0]:
         from neurolab.metrics import uar
-        rep["emotion_uar"] = {f"pass{k + 1}": uar(index.emotion.to_numpy() - 1, out["logits"][:, k].argmax(1)) for k in range(out["va"].shape[1])}
+        from neurolab.data import RAVDESS_EMOTIONS
+        code = {name: k for k, name in RAVDESS_EMOTIONS.items()}
+        rep["emotion_uar"] = {f"pass{k + 1}": uar(index.emotion.to_numpy(), [code[r["passes"][k]["emotion"]] for r in recs])
+                              for k in range(len(recs[0]["passes"]))}
+    clips = [{"file": repo_relative(r["file"]), "actor": int(a), **{k: r[k] for k in ("valence", "arousal", "emotion") if k in r}}
+             for r, a in zip(recs, index["actor"])]
     return {"model": str(model or "shipped"), "actors": sorted(int(a) for a in index.actor.unique()), "actors_from": which,
-            "speaker_norm": bool(m.init_kwargs.get("speaker_norm", False)), **rep}
+            "speaker_norm": bool(m.init_kwargs.get("speaker_norm", False)),
+            **({"speaker_stats": STATS_WORDS["enrolment"] + " (each actor's own clips)"} if recs[0].get("speaker_stats") else {}),
+            **rep, "clips": clips}
 
 def train_command(data=None, out=None, epochs1=10, epochs2=4, batch_size=16, crop_frames=100, n_valid=2, n_test=4, seed=0,
                   overwrite: bool = False,
@@ -83,7 +95,7 @@ def _train(data, out: Path, epochs1, epochs2, batch_size, crop_frames, n_valid, 
     meta = {"split": split, "frontend": RAVDESS_FRONTEND, "targets": "warriner norms per RAVDESS emotion"}
     out = Path(out)
     model, info, _ = train_recipe(d, rows, recipe, seed=seed, work_dir=out / "work", meta=meta, progress=False)
-    save_checkpoint(model.eval(), out / "model", meta=meta)
+    save_checkpoint(model.eval(), out / "model", meta={**model.checkpoint_meta, **meta})
     res = {"model": str(out / "model"), "split": split, "n": {k: int(len(v)) for k, v in rows.items() if k != "test"}, **info}
     write_json(out / "train.json", res)
     return res
@@ -107,7 +119,9 @@ def predict_words(records: list[dict]) -> str:
                                     **({"emotion head": r["emotion_probs"]} if "emotion_probs" in r else {})} for r in records]
     ok = [r for r in records if "error" not in r]
     n = len(ok[0]["passes"]) if ok else 0
-    return table(rows) + (f"\nvalence and arousal on −1…1 after pass {n} of {n} (feedback); --json gives every pass" if ok else "")
+    rules = sorted({r["speaker_stats"] for r in ok if "speaker_stats" in r})
+    said = "".join(f"\nspeaker statistics: {STATS_WORDS[k]}" for k in rules)   # the normalisation rule, printed with the result
+    return table(rows) + (f"\nvalence and arousal on −1…1 after pass {n} of {n} (feedback); --json gives every pass" if ok else "") + said
 
 # %% ../../nbs/14_audio_cli.ipynb #8136b8b9
 def register(subparsers):

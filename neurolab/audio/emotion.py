@@ -14,14 +14,15 @@ from fastcore.basics import patch
 
 from ..core import AudioError, DataError, NeurolabError, register_model
 from ..data import RAVDESS_EMOTIONS, SILENCE_PEAK, check_full_scale, check_usable, load_audio, validate_waveform, resample
-from ..speakers import SpeakerNorm
+from ..speakers import SpeakerNorm, population_prior, speaker_statistics
 from ..lrm import LRM, Steering
 from .features import LogMel, check_frontend
 from .cnn6 import Cnn6, load_panns_checkpoint
 
 # %% auto #0
-__all__ = ['DEFAULT_CONNECTIONS', 'SCALAR_CONNECTIONS', 'SOURCES', 'FeatureEmotionRegression_Cnn6_LRM', 'check_clip', 'enrolment',
-           'clip_inputs', 'predict', 'predict_file']
+__all__ = ['DEFAULT_CONNECTIONS', 'SCALAR_CONNECTIONS', 'SOURCES', 'WINDOW_SECONDS', 'FeatureEmotionRegression_Cnn6_LRM',
+           'check_clip', 'clip_logmels', 'enrolment', 'model_statistics', 'model_input', 'clip_inputs', 'clip_windows',
+           'predict', 'predict_file', 'predict_speakers']
 
 # %% ../../nbs/12_audio_emotion.ipynb #445e4476
 DEFAULT_CONNECTIONS = [dict(source="valence", target="base.conv_block4"), dict(source="valence", target="base.conv_block3"),
@@ -147,55 +148,111 @@ def forward(self: FeatureEmotionRegression_Cnn6_LRM, x, forward_passes: int | No
     return outs if return_all_passes else outs[-1]
 
 # %% ../../nbs/12_audio_emotion.ipynb #b014246f
+WINDOW_SECONDS = 30.0   # longer clips are predicted window by window, so memory stays O(window) for hour-long files
+
 def check_clip(audio, sr: int, model: FeatureEmotionRegression_Cnn6_LRM, name: str = "audio") -> np.ndarray:
     "Validate one clip (finite, within full scale, not silent, long enough: `neurolab.data.check_usable`) at the model's rate."
     y = check_full_scale(validate_waveform(audio, sr, name), name)
     y = resample(y, int(sr), model.sample_rate)
     return check_usable(y, model.sample_rate, name, model.min_samples())
 
-def enrolment(model: FeatureEmotionRegression_Cnn6_LRM, clips, sr: int = 16000, names=None) -> SpeakerNorm:
-    "`SpeakerNorm` of one speaker's unlabelled clips, on the model's log-mels (what a speaker-normalised model needs)."
-    clips = [clips] if isinstance(clips, np.ndarray) and clips.ndim == 1 else list(clips)
-    names = names or [f"enrol{i}" for i in range(len(clips))]
-    with torch.no_grad():
-        mels = [model.logmel(torch.from_numpy(check_clip(y, sr, model, n)))[0].numpy() for y, n in zip(clips, names)]
-    return SpeakerNorm.fit(mels)
+def _as_list(clips) -> list: return [clips] if isinstance(clips, np.ndarray) and clips.ndim == 1 else list(clips)
 
 @torch.no_grad()
+def clip_logmels(model: FeatureEmotionRegression_Cnn6_LRM, clips, sr: int = 16000, names=None) -> list[np.ndarray]:
+    "Each clip checked (`check_clip`) and turned into the model's (frames, mel_bins) log-mels."
+    clips = _as_list(clips)
+    names = names or [f"clip{i}" for i in range(len(clips))]
+    return [model.logmel(torch.from_numpy(check_clip(y, sr, model, n)))[0].numpy() for y, n in zip(clips, names)]
+
+def enrolment(model: FeatureEmotionRegression_Cnn6_LRM, clips, sr: int = 16000, names=None) -> SpeakerNorm:
+    "`SpeakerNorm` of one speaker's unlabelled clips, on the model's log-mels (what a speaker-normalised model needs)."
+    clips = _as_list(clips)
+    return SpeakerNorm.fit(clip_logmels(model, clips, sr, names or [f"enrol{i}" for i in range(len(clips))]))
+
+def model_statistics(model: FeatureEmotionRegression_Cnn6_LRM, enrol: SpeakerNorm | None = None) -> tuple[SpeakerNorm | None, str | None]:
+    "(statistics, 'enrolment' | 'population') a speaker-normalised model reads its log-mels with (`neurolab.speakers.speaker_statistics`); (None, None) for other models."
+    if not model.init_kwargs.get("speaker_norm", False): return None, None
+    return speaker_statistics(enrol, getattr(model, "checkpoint_meta", None))
+
+@torch.no_grad()
+def model_input(model: FeatureEmotionRegression_Cnn6_LRM, y: np.ndarray, stats: SpeakerNorm | None) -> torch.Tensor:
+    "What the model reads for one checked clip at its rate: the (1, samples) waveform, or with `stats` the (1, T, mels) normalised log-mels."
+    x = torch.from_numpy(np.ascontiguousarray(y, np.float32))[None]
+    return x if stats is None else torch.from_numpy(stats.transform(model.logmel(x)[0].numpy()))[None]
+
 def clip_inputs(model: FeatureEmotionRegression_Cnn6_LRM, clips, sr: int = 16000, names=None,
-                enrol: SpeakerNorm | None = None) -> tuple[list, list, str | None]:  # speaker statistics; default: these clips' own
-    "(what the model reads per clip: (1, samples) waveforms, or speaker-normalised (1, T, mels) log-mels; the checked clips; where the statistics came from)."
-    clips = [clips] if isinstance(clips, np.ndarray) and clips.ndim == 1 else list(clips)
+                enrol: SpeakerNorm | None = None) -> tuple[list, list, str | None]:  # speaker statistics; default: the model's population prior
+    "(what the model reads per whole clip (`model_input`); the checked clips; 'enrolment' | 'population' | None)."
+    clips = _as_list(clips)
     names = names or [f"clip{i}" for i in range(len(clips))]
     clips = [check_clip(y, sr, model, name) for y, name in zip(clips, names)]
-    inputs = [torch.from_numpy(y)[None] for y in clips]
-    if not model.init_kwargs.get("speaker_norm", False): return inputs, clips, None
-    mels = [model.logmel(x)[0].numpy() for x in inputs]   # a speaker-normalised model: log-mels once, then the speaker's statistics
-    stats = enrol if enrol is not None else SpeakerNorm.fit(mels, min_count=16)
-    return [torch.from_numpy(stats.transform(m))[None] for m in mels], clips, "enrolment" if enrol is not None else "the clips themselves"
+    stats, rule = model_statistics(model, enrol)
+    return [model_input(model, y, stats) for y in clips], clips, rule
+
+# %% ../../nbs/12_audio_emotion.ipynb #7daeffff
+def clip_windows(n: int,                  # samples in the clip
+                 window: int,             # longest window, in samples
+                 ) -> list[slice]:
+    "Near-equal consecutive windows of at most `window` samples covering `n` (one window when the clip fits)."
+    k = max(1, -(-n // window))
+    edges = np.linspace(0, n, k + 1).round().astype(int)
+    return [slice(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:])]
 
 @torch.no_grad()
 def predict(model: FeatureEmotionRegression_Cnn6_LRM, clips, sr: int = 16000, names=None,
-            enrol: SpeakerNorm | None = None) -> list[dict]:  # speaker statistics (`enrolment`); default: these clips' own
-    "Per clip: {'valence', 'arousal'} of the last pass and 'passes': [{'valence', 'arousal'}, ...]."
+            enrol: SpeakerNorm | None = None,   # speaker statistics (`enrolment`); default: the model's population prior
+            window_seconds: float = WINDOW_SECONDS,  # clips longer than this are predicted in windows, averaged by length
+            ) -> list[dict]:
+    "Per clip: {'valence', 'arousal'} of the last pass, 'passes': [{'valence', 'arousal'(, 'emotion')}, ...], the emotion head's last-pass distribution and `speaker_stats`."
     model.eval()
-    inputs, clips, source = clip_inputs(model, clips, sr, names, enrol)
+    clips = _as_list(clips)
     names = names or [f"clip{i}" for i in range(len(clips))]
+    stats, rule = model_statistics(model, enrol)
     results = []
-    for x, y, name in zip(inputs, clips, names):
-        outs = model(x, return_all_passes=True)
-        passes = [{"valence": float(o["valence"][0]), "arousal": float(o["arousal"][0])} for o in outs]
+    for y, name in zip(clips, names):
+        y = check_clip(y, sr, model, name)
+        parts = [w for w in clip_windows(len(y), int(window_seconds * model.sample_rate))
+                 if len(y[w]) >= model.min_samples() and np.abs(y[w]).max() >= SILENCE_PEAK]  # silent stretches of long files say nothing
+        va, probs, weights = [], [], np.array([w.stop - w.start for w in parts], np.float64)
+        for w in parts:
+            outs = model(model_input(model, y[w], stats), return_all_passes=True)
+            va.append([[float(o["valence"][0]), float(o["arousal"][0])] for o in outs])
+            if "emotion_logits" in outs[-1]: probs.append([torch.softmax(o["emotion_logits"][0].double(), 0).numpy() for o in outs])
+        va = np.average(np.array(va), axis=0, weights=weights)   # (passes, 2); one window: that window's values exactly
+        passes = [{"valence": float(v), "arousal": float(a)} for v, a in va]
+        p = np.average(np.array(probs), axis=0, weights=weights) if probs else None   # (passes, classes)
+        if p is not None:
+            for one, q in zip(passes, p): one["emotion"] = RAVDESS_EMOTIONS[int(q.argmax()) + 1]
         r = {**passes[-1], "passes": passes, "seconds": len(y) / model.sample_rate}
-        if "emotion_logits" in outs[-1]:
-            probs = torch.softmax(outs[-1]["emotion_logits"][0], 0)
-            r["emotion"] = RAVDESS_EMOTIONS[int(probs.argmax()) + 1]
-            r["emotion_probs"] = {RAVDESS_EMOTIONS[k + 1]: round(float(v), 4) for k, v in enumerate(probs)}
-        if source: r["speaker_stats"] = source
+        if len(parts) > 1: r["windows"] = len(parts)
+        if p is not None:
+            r["emotion"] = passes[-1]["emotion"]
+            r["emotion_probs"] = {RAVDESS_EMOTIONS[k + 1]: round(float(v), 4) for k, v in enumerate(p[-1])}
+        if rule: r["speaker_stats"] = rule
         results.append(r)
     return results
 
-def predict_file(model: FeatureEmotionRegression_Cnn6_LRM, path: str | os.PathLike, enrol: SpeakerNorm | None = None) -> dict:
+def predict_file(model: FeatureEmotionRegression_Cnn6_LRM, path: str | os.PathLike, enrol: SpeakerNorm | None = None,
+                 window_seconds: float = WINDOW_SECONDS) -> dict:
     "Decode `path` (any rate, stereo down-mixed) and predict; errors name the file."
     path = Path(path)
     y = load_audio(path, sr=model.sample_rate)
-    return {"file": str(path), **predict(model, [y], model.sample_rate, [path.name], enrol=enrol)[0]}
+    return {"file": str(path), **predict(model, [y], model.sample_rate, [path.name], enrol=enrol, window_seconds=window_seconds)[0]}
+
+# %% ../../nbs/12_audio_emotion.ipynb #b0b35948
+def predict_speakers(model: FeatureEmotionRegression_Cnn6_LRM,
+                     paths,       # audio files
+                     speakers,    # the speaker of each file: a speaker-normalised model enrols on all of that speaker's files
+                     ) -> list[dict]:
+    "`predict_file` records in the order of `paths`, each speaker enrolled on its own files (what `audio eval` reports)."
+    paths, speakers = [Path(p) for p in paths], np.asarray(speakers)
+    if len(paths) != len(speakers): raise DataError(f"predict_speakers: {len(paths)} files, {len(speakers)} speaker ids")
+    out = [None] * len(paths)
+    for s in dict.fromkeys(speakers.tolist()):
+        rows = np.flatnonzero(speakers == s)
+        clips = [load_audio(paths[i], sr=model.sample_rate) for i in rows]
+        names = [paths[i].name for i in rows]
+        enrol = enrolment(model, clips, model.sample_rate, names) if model.init_kwargs.get("speaker_norm", False) else None
+        for i, r in zip(rows, predict(model, clips, model.sample_rate, names, enrol=enrol)): out[i] = {"file": str(paths[i]), **r}
+    return out

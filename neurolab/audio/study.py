@@ -196,7 +196,7 @@ def run_study(out_json: str | Path | None = None,   # default results/audio_lrm.
     res["test"]["emotion"] = res["emotion_labels"]   # where the viz family reads the test clips' categories
     if ship:
         model_out = Path(model_out) if model_out is not None else default_model_dir()
-        save_checkpoint(first["model"].eval(), model_out, meta={**meta, "seed": seeds[0], "recipe": recipe,
+        save_checkpoint(first["model"].eval(), model_out, meta={**getattr(first["model"], "checkpoint_meta", {}), **meta, "seed": seeds[0], "recipe": recipe,
                         "test_last_pass": {k: round(v, 4) for k, v in runs[0]["test"].items()}})
         try: res["model_dir"] = model_out.resolve().relative_to(repo_root()).as_posix()
         except ValueError: res["model_dir"] = model_out.name

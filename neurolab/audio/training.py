@@ -13,11 +13,11 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader, Dataset
 
-from ..core import (CheckpointError, DataError, NeurolabError, assets_dir, cache_dir, load_checkpoint, read_checkpoint,
+from ..core import (CONFIG_NAME, CheckpointError, DataError, NeurolabError, assets_dir, cache_dir, load_checkpoint, read_checkpoint,
                            save_checkpoint, seed_everything, atomic_path, write_json)
 from ..data import PANNS_CNN6, load_audio, ravdess_index, ravdess_root, va_targets
 from ..metrics import ccc, mae, paired_bootstrap, pearson, uar
-from ..speakers import SpeakerNorm
+from ..speakers import PRIOR_KEY, SpeakerNorm, population_prior
 from ..train import fit
 from .features import LogMel, RAVDESS_FRONTEND, check_frontend
 from .cnn6 import load_panns_checkpoint
@@ -30,8 +30,9 @@ __all__ = ['FEATURE_VERSION', 'SILENCE_DB', 'AUGMENT', 'NO_AUGMENT', 'DIMS', 'LO
            'load_ravdess', 'default_split', 'split_rows', 'whole_clips', 'speaker_norms', 'apply_norms',
            'augment_config', 'AugmentedCrops', 'predict_all', 'predict_passes', 'safe_pearson', 'va_metrics',
            'json_safe', 'pass_report', 'ccc_torch', 'multitask_loss', 'panns_path', 'init_from_panns',
-           'train_two_stage', 'study_work_dir', 'prepare_ravdess', 'train_recipe', 'shipped_split', 'model_inputs',
-           'as_corpus', 'corpus_info', 'corpus_fingerprint', 'prepare_corpus', 'train_corpus', 'evaluate_corpus']
+           'train_two_stage', 'study_work_dir', 'prepare_ravdess', 'train_recipe', 'shipped_split',
+           'add_population_prior', 'model_inputs', 'as_corpus', 'corpus_info', 'corpus_fingerprint', 'prepare_corpus',
+           'train_corpus', 'evaluate_corpus']
 
 # %% ../../nbs/13_audio_train.ipynb #1cfcc144
 FEATURE_VERSION = 1   # bump when the way features are computed changes
@@ -360,6 +361,8 @@ def train_two_stage(train_mels: list, train_y: np.ndarray, valid_mels: list, val
                   n_classes=n_classes, speaker_norm=train_norms is not None, seed=seed, prior_p=float(prior_p))
     if prior_p: recipe["prior"] = prior.describe() if hasattr(prior, "describe") else type(prior).__name__
     meta = {**(meta or {}), "recipe": recipe}
+    # a speaker-normalised model keeps its training speakers' pooled statistics: what it reads without enrolment
+    if train_norms is not None: meta[PRIOR_KEY] = population_prior(train_mels)
     info, t0 = {"recipe": recipe}, time.time()
     def resumed(stage):  # epochs already done in work_dir (fit resumes there): `seconds` then covers only the rest
         f = work_dir / stage / "last" / "trainer_state.json" if work_dir else None
@@ -387,6 +390,7 @@ def train_two_stage(train_mels: list, train_y: np.ndarray, valid_mels: list, val
              out_dir=work_dir / "stage2" if work_dir else None, meta=meta, seed=seed + 1, progress=progress)
     info["stage2"] = dict(best_epoch=r2.best_epoch, best_valid_ccc=r2.best_score, epochs_run=len(r2.history), history=r2.history,
                           seconds=time.time() - t1, resumed_after_epoch=done2)
+    model.checkpoint_meta = meta   # what a caller saves with the model (with its own keys added)
     return model, info, stage1_state
 
 # %% ../../nbs/13_audio_train.ipynb #f7461456
@@ -433,6 +437,20 @@ def shipped_split(model_dir: str | Path | None = None) -> dict:
     split = config.get("meta", {}).get("split")
     if not split: raise NeurolabError(f"{model_dir or default_model_dir()}: checkpoint meta has no 'split'")
     return {k: [int(a) for a in v] for k, v in split.items()}
+
+# %% ../../nbs/13_audio_train.ipynb #7b6c8a2f
+def add_population_prior(model_dir: str | Path, data: str | Path | None = None) -> dict:
+    "Write `speaker_prior` (the training actors' pooled log-mel statistics) into a speaker-normalised checkpoint's config; returns it."
+    _, config = read_checkpoint(Path(model_dir))
+    if not config.get("init", {}).get("speaker_norm", False): raise NeurolabError(f"{model_dir}: not a speaker-normalised model")
+    train = shipped_split(model_dir).get("train") or []
+    index, _ = load_ravdess(data)
+    index = index[index["actor"].isin(train)]
+    if index.empty: raise DataError(f"no RAVDESS clips of the model's training actors {train} in the data")
+    frontend = {k: config["init"][k] for k in ("sample_rate", "window_size", "hop_size", "mel_bins", "fmin", "fmax")}
+    config["meta"][PRIOR_KEY] = population_prior(cached_logmels(index["path"], frontend))
+    write_json(Path(model_dir) / CONFIG_NAME, config)
+    return config["meta"][PRIOR_KEY]
 
 # %% ../../nbs/13_audio_train.ipynb #022e9690
 def model_inputs(model, index: pd.DataFrame, norms_table=None) -> tuple[list, np.ndarray]:
@@ -501,7 +519,7 @@ def train_corpus(corpus, out: str | Path, epochs1: int = 10, epochs2: int = 4, b
         meta = {"corpus_split": policy, "frontend": RAVDESS_FRONTEND, "seed": seed,
                 "targets": "the corpus's continuous valence/arousal ratings mapped to −1…1"}
         model, info, _ = train_recipe(d, rows, recipe, seed=seed, work_dir=out / "work", meta=meta, progress=progress)
-        save_checkpoint(model.eval(), out / "model", meta=meta)
+        save_checkpoint(model.eval(), out / "model", meta={**model.checkpoint_meta, **meta})
         res = {"model": (out / "model").as_posix(), "corpus_split": policy, "n": {k: int(len(v)) for k, v in rows.items()}, **info}
         write_json(out / "train.json", res)
     return res
