@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_data.ipynb #0de06b48
 from __future__ import annotations
-import contextlib, hashlib, os, re, urllib.request, zipfile
+import contextlib, hashlib, os, re, urllib.request, warnings, zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -148,15 +148,56 @@ def parse_ravdess_name(path: str | os.PathLike) -> dict:
 
 # %% ../nbs/01_data.ipynb #7819ce81
 AUDIO_SUFFIXES = {".wav", ".flac"}
+_ACTOR_DIR = re.compile(r"^Actor_(\d+)$", re.IGNORECASE)
+
+def _walk_audio(root: Path) -> tuple[list[Path], list[Path]]:
+    "(audio files, broken symlinks) under `root`, following symlinked folders; a folder reached twice, or unreadable, is an error."
+    def unreadable(e: OSError): raise DataError(f"cannot read folder {e.filename}: {e.strerror}")
+    files, broken, seen = [], [], {}
+    for folder, dirs, names in os.walk(root, onerror=unreadable, followlinks=True):
+        real = os.path.realpath(folder)
+        if real in seen:  # os.walk would go round a symlink loop forever; two links to one folder would count it twice
+            raise DataError(f"{folder} leads to {seen[real]} again (a symlink loop, or two links to one folder): its clips would count twice")
+        seen[real] = folder
+        dirs.sort()
+        for n in sorted(names):
+            p = Path(folder) / n
+            if n.startswith("."): continue
+            if p.is_symlink() and not p.exists(): broken.append(p)
+            elif p.suffix.lower() in AUDIO_SUFFIXES: files.append(p)
+    return files, broken
+
+def _actor_folder(rel: Path) -> int | None:
+    "The actor number of the innermost `Actor_NN` folder on a path relative to the root (None outside any)."
+    return next((int(m[1]) for part in reversed(rel.parts[:-1]) if (m := _ACTOR_DIR.match(part))), None)
 
 def ravdess_index(root: str | os.PathLike | None = None, download: bool = True) -> pd.DataFrame:
-    "One row per RAVDESS audio file under `root` (default: the data folder), sorted by actor and name."
+    """One row per RAVDESS audio file under `root` (default: the data folder), sorted by actor and name.
+
+    Symlinked folders and files are followed. A one-line `DataError` refuses: a clip found twice (one RAVDESS name,
+    any suffix, anywhere under `root`), a file whose actor code disagrees with its `Actor_NN` folder, a folder reached
+    twice (symlink loop) or unreadable. Broken symlinks are skipped with a one-line warning."""
     root = Path(root) if root is not None else fetch_ravdess(download=download)
     if not root.is_dir(): raise DataNotFoundError(f"RAVDESS folder not found: {root}")
-    files = sorted(p for p in root.rglob("*") if p.suffix.lower() in AUDIO_SUFFIXES and not p.name.startswith("."))
+    files, broken = _walk_audio(root)
+    rel = lambda p: str(p.relative_to(root))
+    if broken:
+        warnings.warn(f"RAVDESS index: skipped {len(broken)} broken symlink(s) under {root}: "
+                      + ", ".join(f"{rel(p)} -> {os.readlink(p)}" for p in broken[:3]) + (", …" if len(broken) > 3 else ""), stacklevel=2)
     if not files: raise DataNotFoundError(f"no RAVDESS .wav/.flac files under {root}")
-    df = pd.DataFrame([parse_ravdess_name(p) for p in files])
-    return df.sort_values(["actor", "path"]).reset_index(drop=True)
+    rows = [parse_ravdess_name(p) for p in files]
+    copies = {}
+    for p in files: copies.setdefault(p.stem, []).append(p)
+    if dups := [v for v in copies.values() if len(v) > 1]:
+        raise DataError(f"RAVDESS clip {dups[0][0].stem} is under {root} {len(dups[0])} times ({', '.join(map(rel, dups[0]))}); "
+                        f"{len(dups)} clip(s) in all: keep one copy of each (move backups out of the RAVDESS folder)")
+    moved = [(p, f, r["actor"]) for p, r in zip(files, rows) if (f := _actor_folder(p.relative_to(root))) not in (None, r["actor"])]
+    if moved:
+        p, folder, actor = moved[0]
+        raise DataError(f"{rel(p)}: its name says actor {actor:02d} but it is in an Actor_{folder:02d} folder; "
+                        f"move or rename it ({len(moved)} such file(s) under {root})")
+    return pd.DataFrame(rows).sort_values(["actor", "path"]).reset_index(drop=True)
+
 
 # %% ../nbs/01_data.ipynb #a438ffa7
 RAVDESS_ACTORS = tuple(range(1, 25))
