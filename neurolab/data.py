@@ -18,10 +18,11 @@ from .core import AudioError, DataError, DataNotFoundError, atomic_path, data_di
 # %% auto #0
 __all__ = ['EMOBANK', 'RAVDESS_SPEECH', 'PANNS_CNN6', 'EMO_SOUNDSCAPES', 'SOURCES', 'EMOBANK_COLUMNS', 'EMOBANK_SPLITS', 'VAD',
            'RAVDESS_EMOTIONS', 'AUDIO_SUFFIXES', 'RAVDESS_ACTORS', 'ACTOR_SPLITS', 'VA_NORMS', 'PUBLISHED_VA_NORMS',
-           'SILENCE_PEAK', 'MIN_SECONDS', 'FULL_SCALE', 'Source', 'sha256sum', 'fetch', 'fetch_ravdess', 'fetch_named',
+           'SILENCE_PEAK', 'MIN_SECONDS', 'FULL_SCALE', 'LOUD_DB', 'MIN_VOICED', 'MIN_SNR_DB', 'MAX_TONALITY',
+           'PERIODIC', 'LOW_BIT_SUBTYPES', 'Source', 'sha256sum', 'fetch', 'fetch_ravdess', 'fetch_named',
            'load_emobank', 'parse_ravdess_name', 'ravdess_index', 'ravdess_root', 'parse_actors', 'resolve_actors',
            'actor_folds', 'actor_split', 'published_va_norms', 'load_va_norms', 'va_targets', 'validate_waveform',
-           'resample', 'check_full_scale', 'check_usable', 'load_audio']
+           'resample', 'check_full_scale', 'check_usable', 'load_audio', 'signal_quality', 'low_confidence']
 
 # %% ../nbs/01_data.ipynb #9b669f17
 @dataclass(frozen=True)
@@ -363,3 +364,66 @@ def load_audio(path: str | os.PathLike, sr: int | None = 16000) -> np.ndarray:
         except Exception: raise AudioError(f"cannot decode {path.name}: not audio or corrupt") from None
     x = check_full_scale(validate_waveform(audio, int(file_sr), name=path.name), name=path.name)
     return resample(x, int(file_sr), sr)
+
+# %% ../nbs/01_data.ipynb #89d1d992
+LOUD_DB = 20         # frames within 20 dB of the loud level (95th percentile of frame energy) are judged; the rest are pauses
+MIN_VOICED = 0.3     # speech: ≥ 30% of the judged frames periodic (RAVDESS clips ≥ .48, EmoDB ≥ .42; noises ≤ .21)
+MIN_SNR_DB = 10.0    # speech has pauses: loud level − floor ≥ 10 dB (RAVDESS ≥ 38, EmoDB ≥ 12.8; white/pink noise, tones < 3)
+MAX_TONALITY = 0.9   # a pure tone holds ≥ .96 of a frame's power in one 5-bin peak (RAVDESS ≤ .84, EmoDB ≤ .81)
+PERIODIC = 0.5       # a frame is voiced when its normalised autocorrelation peaks ≥ 0.5 at a 60–400 Hz lag
+LOW_BIT_SUBTYPES = {"PCM_S8", "PCM_U8", "ULAW", "ALAW", "DPCM_8", "DWVW_12", "IMA_ADPCM", "MS_ADPCM", "VOX_ADPCM",
+                    "G721_32", "G723_24", "G723_40", "GSM610"}  # 8-bit or telephone-grade codings
+
+def _frame_measures(y: np.ndarray, sr: int, block: int = 1024) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    "(energy dB, periodicity, tonality) per 40-ms frame, 20-ms hop, computed `block` frames at a time (memory O(block))."
+    n, hop = int(0.04 * sr), int(0.02 * sr)
+    if len(y) < n: y = np.pad(y, (0, n - len(y)))
+    win = np.hanning(n)
+    wac = np.correlate(win, win, "full")[n - 1:]; wac /= wac[0]   # the window's own autocorrelation taper, divided out
+    lo, hi = max(1, int(sr / 400)), min(n - 2, int(sr / 60))       # lags of a 400…60 Hz pitch
+    starts = np.arange(0, len(y) - n + 1, hop)
+    out = []
+    for s in range(0, len(starts), block):
+        f = np.lib.stride_tricks.sliding_window_view(y, n)[starts[s:s + block]].astype(np.float64)
+        f = f - f.mean(1, keepdims=True)
+        energy = 10 * np.log10(np.maximum((f ** 2).mean(1), 1e-10))  # floor −100 dB: digital silence is not −inf
+        power = np.abs(np.fft.rfft(f * win, 2 * n)) ** 2              # zero-padded: the autocorrelation below is linear
+        ac = np.fft.irfft(power, 2 * n)[:, :n]
+        a = ac[:, lo:hi + 1] / (ac[:, :1] + 1e-30) / wac[lo:hi + 1]
+        peak = (a[:, 1:-1] > a[:, :-2]) & (a[:, 1:-1] >= a[:, 2:])  # local maxima only: a slowly decaying curve is no pitch
+        periodicity = np.where(peak, a[:, 1:-1], -1.0).max(1)
+        c = np.cumsum(np.pad(power, ((0, 0), (3, 2))), 1)
+        tonality = (c[:, 5:] - c[:, :-5]).max(1) / np.maximum(power.sum(1), 1e-30)
+        out.append((energy, periodicity, tonality))
+    return tuple(np.concatenate(x) for x in zip(*out))
+
+def signal_quality(y: np.ndarray,  # 1-D waveform (any level; `check_usable` has refused silence)
+                   sr: int,         # its sample rate
+                   ) -> dict:
+    "Cheap speech-likeness of a waveform: voiced fraction, SNR estimate, tonality, and `speech_like` with the reason when not."
+    x = validate_waveform(y, sr)
+    energy, periodicity, tonality = _frame_measures(x, int(sr))
+    loud_level = np.percentile(energy, 95)
+    loud = energy > loud_level - LOUD_DB
+    q = {"voiced_fraction": float(np.mean(periodicity[loud] >= PERIODIC)), "snr_db": float(loud_level - np.percentile(energy, 10)),
+         "tonality": float(np.median(tonality[loud])), "active_fraction": float(loud.mean())}
+    q = {k: round(v, 3) for k, v in q.items()}
+    why = ("it is silent" if np.abs(x).max() < SILENCE_PEAK
+           else "input looks like a pure tone, not speech" if q["tonality"] > MAX_TONALITY
+           else "input looks like noise, not speech (almost no voiced frames)" if q["voiced_fraction"] < MIN_VOICED
+           else "input looks like steady noise or hum, not speech (no pauses)" if q["snr_db"] < MIN_SNR_DB else None)
+    return {"speech_like": why is None, "why": why, **q}
+
+def low_confidence(y: np.ndarray, sr: int,
+                   path: str | os.PathLike | None = None,  # the file `y` came from: its header's coding is checked too
+                   ) -> dict:
+    "`{'low_confidence': True, 'why': ...}` for input that does not look like speech or is coded with few bits; else `{}`."
+    why = []
+    if path is not None:
+        try: subtype = sf.info(str(path)).subtype
+        except Exception: subtype = None   # a format libsndfile does not read (decoded by the fallback): nothing to say
+        if subtype in LOW_BIT_SUBTYPES:
+            why.append(f"{subtype} coding (8-bit or telephone grade): its quantisation noise changes the features the models were trained on")
+    q = signal_quality(y, sr)
+    if not q["speech_like"]: why.insert(0, q["why"])
+    return {"low_confidence": True, "why": "; ".join(why)} if why else {}
