@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_data.ipynb #0de06b48
 from __future__ import annotations
-import contextlib, hashlib, os, re, urllib.request, zipfile
+import contextlib, hashlib, os, re, urllib.request, warnings, zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,10 +18,11 @@ from .core import AudioError, DataError, DataNotFoundError, atomic_path, data_di
 # %% auto #0
 __all__ = ['EMOBANK', 'RAVDESS_SPEECH', 'PANNS_CNN6', 'EMO_SOUNDSCAPES', 'SOURCES', 'EMOBANK_COLUMNS', 'EMOBANK_SPLITS', 'VAD',
            'RAVDESS_EMOTIONS', 'AUDIO_SUFFIXES', 'RAVDESS_ACTORS', 'ACTOR_SPLITS', 'VA_NORMS', 'PUBLISHED_VA_NORMS',
-           'SILENCE_PEAK', 'MIN_SECONDS', 'FULL_SCALE', 'Source', 'sha256sum', 'fetch', 'fetch_ravdess', 'fetch_named',
+           'SILENCE_PEAK', 'MIN_SECONDS', 'FULL_SCALE', 'LOUD_DB', 'MIN_VOICED', 'MIN_SNR_DB', 'MAX_TONALITY',
+           'PERIODIC', 'LOW_BIT_SUBTYPES', 'Source', 'sha256sum', 'fetch', 'fetch_ravdess', 'fetch_named',
            'load_emobank', 'parse_ravdess_name', 'ravdess_index', 'ravdess_root', 'parse_actors', 'resolve_actors',
            'actor_folds', 'actor_split', 'published_va_norms', 'load_va_norms', 'va_targets', 'validate_waveform',
-           'resample', 'check_full_scale', 'check_usable', 'load_audio']
+           'resample', 'check_full_scale', 'check_usable', 'load_audio', 'signal_quality', 'low_confidence']
 
 # %% ../nbs/01_data.ipynb #9b669f17
 @dataclass(frozen=True)
@@ -148,15 +149,56 @@ def parse_ravdess_name(path: str | os.PathLike) -> dict:
 
 # %% ../nbs/01_data.ipynb #7819ce81
 AUDIO_SUFFIXES = {".wav", ".flac"}
+_ACTOR_DIR = re.compile(r"^Actor_(\d+)$", re.IGNORECASE)
+
+def _walk_audio(root: Path) -> tuple[list[Path], list[Path]]:
+    "(audio files, broken symlinks) under `root`, following symlinked folders; a folder reached twice, or unreadable, is an error."
+    def unreadable(e: OSError): raise DataError(f"cannot read folder {e.filename}: {e.strerror}")
+    files, broken, seen = [], [], {}
+    for folder, dirs, names in os.walk(root, onerror=unreadable, followlinks=True):
+        real = os.path.realpath(folder)
+        if real in seen:  # os.walk would go round a symlink loop forever; two links to one folder would count it twice
+            raise DataError(f"{folder} leads to {seen[real]} again (a symlink loop, or two links to one folder): its clips would count twice")
+        seen[real] = folder
+        dirs.sort()
+        for n in sorted(names):
+            p = Path(folder) / n
+            if n.startswith("."): continue
+            if p.is_symlink() and not p.exists(): broken.append(p)
+            elif p.suffix.lower() in AUDIO_SUFFIXES: files.append(p)
+    return files, broken
+
+def _actor_folder(rel: Path) -> int | None:
+    "The actor number of the innermost `Actor_NN` folder on a path relative to the root (None outside any)."
+    return next((int(m[1]) for part in reversed(rel.parts[:-1]) if (m := _ACTOR_DIR.match(part))), None)
 
 def ravdess_index(root: str | os.PathLike | None = None, download: bool = True) -> pd.DataFrame:
-    "One row per RAVDESS audio file under `root` (default: the data folder), sorted by actor and name."
+    """One row per RAVDESS audio file under `root` (default: the data folder), sorted by actor and name.
+
+    Symlinked folders and files are followed. A one-line `DataError` refuses: a clip found twice (one RAVDESS name,
+    any suffix, anywhere under `root`), a file whose actor code disagrees with its `Actor_NN` folder, a folder reached
+    twice (symlink loop) or unreadable. Broken symlinks are skipped with a one-line warning."""
     root = Path(root) if root is not None else fetch_ravdess(download=download)
     if not root.is_dir(): raise DataNotFoundError(f"RAVDESS folder not found: {root}")
-    files = sorted(p for p in root.rglob("*") if p.suffix.lower() in AUDIO_SUFFIXES and not p.name.startswith("."))
+    files, broken = _walk_audio(root)
+    rel = lambda p: str(p.relative_to(root))
+    if broken:
+        warnings.warn(f"RAVDESS index: skipped {len(broken)} broken symlink(s) under {root}: "
+                      + ", ".join(f"{rel(p)} -> {os.readlink(p)}" for p in broken[:3]) + (", …" if len(broken) > 3 else ""), stacklevel=2)
     if not files: raise DataNotFoundError(f"no RAVDESS .wav/.flac files under {root}")
-    df = pd.DataFrame([parse_ravdess_name(p) for p in files])
-    return df.sort_values(["actor", "path"]).reset_index(drop=True)
+    rows = [parse_ravdess_name(p) for p in files]
+    copies = {}
+    for p in files: copies.setdefault(p.stem, []).append(p)
+    if dups := [v for v in copies.values() if len(v) > 1]:
+        raise DataError(f"RAVDESS clip {dups[0][0].stem} is under {root} {len(dups[0])} times ({', '.join(map(rel, dups[0]))}); "
+                        f"{len(dups)} clip(s) in all: keep one copy of each (move backups out of the RAVDESS folder)")
+    moved = [(p, f, r["actor"]) for p, r in zip(files, rows) if (f := _actor_folder(p.relative_to(root))) not in (None, r["actor"])]
+    if moved:
+        p, folder, actor = moved[0]
+        raise DataError(f"{rel(p)}: its name says actor {actor:02d} but it is in an Actor_{folder:02d} folder; "
+                        f"move or rename it ({len(moved)} such file(s) under {root})")
+    return pd.DataFrame(rows).sort_values(["actor", "path"]).reset_index(drop=True)
+
 
 # %% ../nbs/01_data.ipynb #a438ffa7
 RAVDESS_ACTORS = tuple(range(1, 25))
@@ -322,3 +364,66 @@ def load_audio(path: str | os.PathLike, sr: int | None = 16000) -> np.ndarray:
         except Exception: raise AudioError(f"cannot decode {path.name}: not audio or corrupt") from None
     x = check_full_scale(validate_waveform(audio, int(file_sr), name=path.name), name=path.name)
     return resample(x, int(file_sr), sr)
+
+# %% ../nbs/01_data.ipynb #89d1d992
+LOUD_DB = 20         # frames within 20 dB of the loud level (95th percentile of frame energy) are judged; the rest are pauses
+MIN_VOICED = 0.3     # speech: ≥ 30% of the judged frames periodic (RAVDESS clips ≥ .48, EmoDB ≥ .42; noises ≤ .21)
+MIN_SNR_DB = 10.0    # speech has pauses: loud level − floor ≥ 10 dB (RAVDESS ≥ 38, EmoDB ≥ 12.8; white/pink noise, tones < 3)
+MAX_TONALITY = 0.9   # a pure tone holds ≥ .96 of a frame's power in one 5-bin peak (RAVDESS ≤ .84, EmoDB ≤ .81)
+PERIODIC = 0.5       # a frame is voiced when its normalised autocorrelation peaks ≥ 0.5 at a 60–400 Hz lag
+LOW_BIT_SUBTYPES = {"PCM_S8", "PCM_U8", "ULAW", "ALAW", "DPCM_8", "DWVW_12", "IMA_ADPCM", "MS_ADPCM", "VOX_ADPCM",
+                    "G721_32", "G723_24", "G723_40", "GSM610"}  # 8-bit or telephone-grade codings
+
+def _frame_measures(y: np.ndarray, sr: int, block: int = 1024) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    "(energy dB, periodicity, tonality) per 40-ms frame, 20-ms hop, computed `block` frames at a time (memory O(block))."
+    n, hop = int(0.04 * sr), int(0.02 * sr)
+    if len(y) < n: y = np.pad(y, (0, n - len(y)))
+    win = np.hanning(n)
+    wac = np.correlate(win, win, "full")[n - 1:]; wac /= wac[0]   # the window's own autocorrelation taper, divided out
+    lo, hi = max(1, int(sr / 400)), min(n - 2, int(sr / 60))       # lags of a 400…60 Hz pitch
+    starts = np.arange(0, len(y) - n + 1, hop)
+    out = []
+    for s in range(0, len(starts), block):
+        f = np.lib.stride_tricks.sliding_window_view(y, n)[starts[s:s + block]].astype(np.float64)
+        f = f - f.mean(1, keepdims=True)
+        energy = 10 * np.log10(np.maximum((f ** 2).mean(1), 1e-10))  # floor −100 dB: digital silence is not −inf
+        power = np.abs(np.fft.rfft(f * win, 2 * n)) ** 2              # zero-padded: the autocorrelation below is linear
+        ac = np.fft.irfft(power, 2 * n)[:, :n]
+        a = ac[:, lo:hi + 1] / (ac[:, :1] + 1e-30) / wac[lo:hi + 1]
+        peak = (a[:, 1:-1] > a[:, :-2]) & (a[:, 1:-1] >= a[:, 2:])  # local maxima only: a slowly decaying curve is no pitch
+        periodicity = np.where(peak, a[:, 1:-1], -1.0).max(1)
+        c = np.cumsum(np.pad(power, ((0, 0), (3, 2))), 1)
+        tonality = (c[:, 5:] - c[:, :-5]).max(1) / np.maximum(power.sum(1), 1e-30)
+        out.append((energy, periodicity, tonality))
+    return tuple(np.concatenate(x) for x in zip(*out))
+
+def signal_quality(y: np.ndarray,  # 1-D waveform (any level; `check_usable` has refused silence)
+                   sr: int,         # its sample rate
+                   ) -> dict:
+    "Cheap speech-likeness of a waveform: voiced fraction, SNR estimate, tonality, and `speech_like` with the reason when not."
+    x = validate_waveform(y, sr)
+    energy, periodicity, tonality = _frame_measures(x, int(sr))
+    loud_level = np.percentile(energy, 95)
+    loud = energy > loud_level - LOUD_DB
+    q = {"voiced_fraction": float(np.mean(periodicity[loud] >= PERIODIC)), "snr_db": float(loud_level - np.percentile(energy, 10)),
+         "tonality": float(np.median(tonality[loud])), "active_fraction": float(loud.mean())}
+    q = {k: round(v, 3) for k, v in q.items()}
+    why = ("it is silent" if np.abs(x).max() < SILENCE_PEAK
+           else "input looks like a pure tone, not speech" if q["tonality"] > MAX_TONALITY
+           else "input looks like noise, not speech (almost no voiced frames)" if q["voiced_fraction"] < MIN_VOICED
+           else "input looks like steady noise or hum, not speech (no pauses)" if q["snr_db"] < MIN_SNR_DB else None)
+    return {"speech_like": why is None, "why": why, **q}
+
+def low_confidence(y: np.ndarray, sr: int,
+                   path: str | os.PathLike | None = None,  # the file `y` came from: its header's coding is checked too
+                   ) -> dict:
+    "`{'low_confidence': True, 'why': ...}` for input that does not look like speech or is coded with few bits; else `{}`."
+    why = []
+    if path is not None:
+        try: subtype = sf.info(str(path)).subtype
+        except Exception: subtype = None   # a format libsndfile does not read (decoded by the fallback): nothing to say
+        if subtype in LOW_BIT_SUBTYPES:
+            why.append(f"{subtype} coding (8-bit or telephone grade): its quantisation noise changes the features the models were trained on")
+    q = signal_quality(y, sr)
+    if not q["speech_like"]: why.insert(0, q["why"])
+    return {"low_confidence": True, "why": "; ".join(why)} if why else {}

@@ -17,7 +17,7 @@ from ..metrics import classification_report, uar
 from ..speakers import SpeakerNorm
 from .features import FEATURE_SETS, backend_mfcc, statistics_frames
 from .inference import (StreamingRecognizer, default_model_dir, enrol, load_offline_model,
-                                       load_speech_model, model_labels, predict_files, streaming_model_dir)
+                                       load_speech_model, model_labels, predict_files, streaming_model_dir, NO_FRAME_MODES)
 from .model import EmotionLSTM
 from ..train import run_folder
 from .study import STUDY_LSTM, actor_bootstrap, clip_matrix, results_check, run_study
@@ -80,6 +80,7 @@ def eval_command(model=None, data=None, actors=None, streaming: bool = False, mo
                 n_boot: int = 1000) -> dict:
     "Score a model on a RAVDESS-layout folder, each actor normalised from its own clips: metrics, actor-bootstrap CI, overlap."
     m = load_speech_model(model) if streaming else _any_model(model)   # a missing model is named before the data is read
+    if mode is not None and not isinstance(m, EmotionLSTM): raise DataError(NO_FRAME_MODES)
     index = load_index(data, actors)
     meta = getattr(m, "checkpoint_meta", {})
     norm = meta.get("normalization", "global")
@@ -124,6 +125,7 @@ def predict_command(files, model=None, enrol_from=None, streaming: bool = False,
     else:
         m = _any_model(model) if model is not None else load_offline_model(None, "speaker" if enrol_from else "global")
         fs = getattr(m, "checkpoint_meta", {}).get("feature_set", "mfcc") if not isinstance(m, EmotionLSTM) else "mfcc"
+    if mode is not None and not isinstance(m, EmotionLSTM): raise DataError(NO_FRAME_MODES)  # before any file is read
     norm = getattr(m, "checkpoint_meta", {}).get("normalization", "global")
     voiced = getattr(m, "voiced_min_z", None) is not None  # a voiced LSTM: enrolment statistics from voiced frames
     enrolment = enrol(enrol_from, fs, voiced) if enrol_from and norm == "speaker" else None
@@ -156,8 +158,10 @@ def systems_line(records: list[dict], enrolled: bool = False,  # --enrol given
 
 def predict_words(records: list[dict], enrolled: bool = False, shipped: bool = True) -> str:
     "`predict_command`'s records for people: per file its emotion and the two most probable labels, then `systems_line`."
-    rows = [r if "error" in r else {"file": r["file"], "emotion": r["label"], "most probable": r["probabilities"]} for r in records]
-    return "\n".join(s for s in (table(rows), systems_line(records, enrolled, shipped)) if s)
+    flag = lambda r: " (low confidence)" if r.get("low_confidence") else ""
+    rows = [r if "error" in r else {"file": r["file"], "emotion": r["label"] + flag(r), "most probable": r["probabilities"]} for r in records]
+    why = [f"low confidence, {r['file']}: {r['why']}" for r in records if r.get("low_confidence")]
+    return "\n".join(s for s in (table(rows), *why, systems_line(records, enrolled, shipped)) if s)
 
 # %% ../../nbs/34_speech_cli.ipynb #af62663a
 def study_command(data=None, k: int = 5, seeds=(0, 1, 2), out="results/speech.json", figures="results/figures",

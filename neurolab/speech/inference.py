@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from ..core import AudioError, CheckpointError, DataError, DataNotFoundError, assets_dir, load_checkpoint
-from ..data import AUDIO_SUFFIXES, check_usable, load_audio
+from ..data import AUDIO_SUFFIXES, check_usable, load_audio, low_confidence
 from ..speakers import RunningSpeakerNorm, SpeakerNorm
 from .features import (C0_PER_DB, FEATURE_SETS, FRAME, HOP, N_MFCC, SR, VOICED_TOP_DB, FrameMFCC, backend_mfcc, statistics_frames,
                                       extract_features, voiced_frames)
@@ -19,8 +19,9 @@ from .model import EmotionLSTM, LinearEmotionHead, default_model_dir
 from .training import STREAMING_MODES, class_labels, predict_proba
 
 # %% auto #0
-__all__ = ['streaming_model_dir', 'offline_model_dir', 'load_speech_model', 'load_offline_model', 'model_labels', 'check_clip',
-           'audio_files', 'enrol', 'predict_file', 'predict_files', 'StreamingRecognizer', 'export_torchscript']
+__all__ = ['NO_FRAME_MODES', 'streaming_model_dir', 'offline_model_dir', 'load_speech_model', 'load_offline_model',
+           'model_labels', 'check_clip', 'audio_files', 'enrol', 'predict_file', 'predict_files', 'StreamingRecognizer',
+           'export_torchscript']
 
 # %% ../../nbs/33_speech_inference.ipynb #6c6b6ddf
 def streaming_model_dir() -> Path: return default_model_dir() / "streaming"
@@ -77,10 +78,13 @@ def enrol(paths,                   # a folder of one speaker's audio, or a list 
     return SpeakerNorm.fit(feats if FEATURE_SETS[feature_set] == "frames" else np.stack(feats))
 
 # %% ../../nbs/33_speech_inference.ipynb #eb900b78
-def _record(path, probs: np.ndarray, labels: list, system: str, normalization: str) -> dict:
+NO_FRAME_MODES = ("--mode chooses how the streaming LSTM pools its frames; the offline (functionals) model has no frame modes: "
+                  "drop --mode or add --streaming")
+
+def _record(path, probs: np.ndarray, labels: list, system: str, normalization: str, flags: dict | None = None) -> dict:
     k = int(np.argmax(probs))
     return {"file": str(path), "label": labels[k], "probabilities": {l: float(p) for l, p in zip(labels, probs)},
-            "system": system, "normalization": normalization}
+            "system": system, "normalization": normalization, **(flags or {})}
 
 def _voiced_gate(model: EmotionLSTM, normalization: str):
     "The model's pooling gate (`voiced_min_z`), or None; the gate is a speaker z-score, so it needs speaker normalisation."
@@ -97,7 +101,9 @@ def predict_file(path,                        # audio file: any rate and channel
     if model is None or (not isinstance(model, torch.nn.Module) and not (Path(model) / "config.json").exists()) and model is None:
         model = load_offline_model(None, "speaker" if enrolment is not None else "global")
     elif not isinstance(model, torch.nn.Module): model = load_checkpoint(Path(model), family="speech")
+    if mode is not None and isinstance(model, LinearEmotionHead): raise DataError(NO_FRAME_MODES)
     x = check_clip(load_audio(path), Path(path).name)
+    flags = low_confidence(x, SR, path)  # noise, a tone, an 8-bit file: still a label, but flagged
     meta = getattr(model, "checkpoint_meta", {})
     norm = meta.get("normalization", "global")
     if isinstance(model, LinearEmotionHead):
@@ -106,14 +112,14 @@ def predict_file(path,                        # audio file: any rate and channel
         if norm == "speaker":
             if enrolment is None: raise DataError("this offline model expects speaker-normalised features: give enrolment audio (--enrol)")
             feats = enrolment.transform(feats)
-        return _record(path, model.predict_proba(feats[None])[0], model_labels(model), f"linear/{fs}", norm)
+        return _record(path, model.predict_proba(feats[None])[0], model_labels(model), f"linear/{fs}", norm, flags)
     if not isinstance(model, EmotionLSTM): raise CheckpointError(f"cannot predict with a {type(model).__name__}")
     mode = mode or meta.get("predict_mode", "mean")
     feats = backend_mfcc(x)
     voiced = _voiced_gate(model, norm) is not None  # a voiced model: its enrolment should come from `enrol(..., voiced=True)`
     if norm == "speaker": feats = (enrolment or SpeakerNorm.fit([statistics_frames(feats, voiced)],
                                                                 min_count=1)).transform(feats)
-    return _record(path, predict_proba(model, [feats], mode)[0], model_labels(model), "lstm/mfcc", norm)
+    return _record(path, predict_proba(model, [feats], mode)[0], model_labels(model), "lstm/mfcc", norm, flags)
 
 def predict_files(files, model=None, enrolment=None, mode=None) -> list:
     "`predict_file` for each file; a file that fails gives `{'file', 'error'}` and the others still get their records."

@@ -14,8 +14,8 @@ from .model import default_model_dir, embed_for, load_model, truncated_for
 from .trm import PAD as VAD  # EmoBank's V, A, D; neurolab.data (pandas, soundfile, soxr) loads only where EmoBank is read
 
 # %% auto #0
-__all__ = ['DEMO_TEXTS', 'read_emobank', 'train_command', 'eval_command', 'predict_command', 'study_command', 'predict_words',
-           'register', 'demo']
+__all__ = ['DEMO_TEXTS', 'read_emobank', 'train_command', 'eval_command', 'predict_command', 'study_command', 'no_words',
+           'predict_words', 'register', 'demo']
 
 # %% ../../nbs/43_text_cli.ipynb #fe5d26cb
 def read_emobank(path: str | Path | None):  # -> pandas.DataFrame (pandas loads only when EmoBank is read)
@@ -92,8 +92,8 @@ def predict_command(texts, model=None, stdin=None) -> list:
     m = load_model(model)
     X, mm = embed_for(m, texts)
     p, truncated = mm.predict(X), truncated_for(m, texts)  # the model's own output choice (ensemble or last iteration), on 1–5
-    return [dict(text=t, **{d: float(p["pad"][i, j]) for j, d in enumerate(VAD)}, confidence=float(p["confidence"][i]), truncated=bool(truncated[i]))
-            for i, t in enumerate(texts)]
+    return [dict(text=t, **{d: float(p["pad"][i, j]) for j, d in enumerate(VAD)}, confidence=float(p["confidence"][i]), truncated=bool(truncated[i]),
+                 **({"low_confidence": True, "why": why} if why else {})) for i, (t, why) in enumerate(zip(texts, no_words(m, texts)))]
 
 def study_command(out="results/text.json", figures="results/figures", encoder: str = "minilm", versions=None, ks=(1, 2, 3, 5),
                   frozen_ks=(3,), seeds=(0, 1, 2), finetune_seeds=(0,), finetune_epochs: int | None = None, limit: int | None = None,
@@ -107,12 +107,27 @@ def study_command(out="results/text.json", figures="results/figures", encoder: s
     return dict(out=str(out), systems={r["system"]: {f"pearson_{d}": r[f"pearson_{d}"] for d in VAD} for r in res["summary"]},
                 figures=res["figures"], shipped_model=res["shipped_model"], seconds=res["environment"]["stage_seconds"]["total"])
 
+# %% ../../nbs/43_text_cli.ipynb #a11ce044
+def no_words(model, texts: list[str]) -> list[str | None]:
+    "Why each text gives `model` nothing to read (no letters, or only tokens its encoder does not know), else None."
+    from neurolab.text.encoders import get_encoder
+    from neurolab.text.trm import TextRegressor
+    enc = model.encoder if isinstance(model, TextRegressor) else get_encoder(model.encoder)
+    tok = getattr(enc, "tokenizer", None) or getattr(getattr(enc, "module", None), "tokenizer", None)
+    unk = getattr(tok, "unk_token_id", None)
+    ids = tok(list(texts), add_special_tokens=False, verbose=False)["input_ids"] if unk is not None else [None] * len(texts)
+    return ["no words to read: the text has no letters (only emoji, digits or punctuation)" if not any(c.isalpha() for c in t)
+            else "no words to read: every token is unknown to the encoder" if i is not None and all(x == unk for x in i) else None
+            for t, i in zip(texts, ids)]
+
 # %% ../../nbs/43_text_cli.ipynb #4f10871c
 def predict_words(records: list[dict]) -> str:
     "`predict_command`'s records for people: per text V, A, D (1–5), valence and arousal in words, confidence; a cut text is flagged."
     rows = [{"text": r["text"], **{d: r[d] for d in VAD}, "in words": va_words((r["V"] - 3) / 2, (r["A"] - 3) / 2)
-             + (" (only its beginning read)" if r.get("truncated") else ""), "confidence": r["confidence"]} for r in records]
-    return table(rows) + "\nV valence, A arousal, D dominance on EmoBank's 1–5 scale (3 = neutral); --json gives the records"
+             + (" (only its beginning read)" if r.get("truncated") else "") + (" (low confidence)" if r.get("low_confidence") else ""),
+             "confidence": r["confidence"]} for r in records]
+    why = [f"low confidence, {r['text']!r}: {r['why']}" for r in records if r.get("low_confidence")]
+    return "\n".join([table(rows), *why, "V valence, A arousal, D dominance on EmoBank's 1–5 scale (3 = neutral); --json gives the records"])
 
 # %% ../../nbs/43_text_cli.ipynb #1f2a20cc
 def register(subparsers):
