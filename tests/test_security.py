@@ -194,7 +194,8 @@ def test_fit_data_parallel_on_cpu(tmp_path):
 def test_audio_train_refuses_other_settings_and_locked_folders(tmp_path):
     from neurolab.train import lock_folder, run_folder
     out = tmp_path / "run"
-    with run_folder(out, {"seed": 0, "epochs1": 10}): pass          # a previous run with other settings
+    with run_folder(out, {"seed": 0, "epochs1": 10}):               # a previous run with other settings, which trained
+        (out / "work").mkdir(); (out / "work" / "epoch1.txt").write_text("trained")  # (a record alone binds nothing)
     proc = run("audio", "train", "--out", str(out), "--epochs1", "1", "--seed", "1")
     assert proc.returncode == 2 and "holds a run with other settings" in proc.stderr and "--overwrite" in proc.stderr
     with lock_folder(out):                                              # a run in progress
