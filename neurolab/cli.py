@@ -8,7 +8,7 @@ import argparse, importlib, sys
 from pathlib import Path
 
 from .core import NeurolabError, data_dir, write_json
-from .cliutil import FAMILIES, add_common, emit
+from .cliutil import FAMILIES, add_common, check_out_args, emit
 
 # %% auto #0
 __all__ = ['FETCHABLE', 'corpus_summary', 'corpus_words', 'corpus_figure', 'family_module', 'family_modules', 'run_demo',
@@ -192,14 +192,20 @@ def main(argv: list[str] | None = None) -> int:
     "Entry point of the `neurolab` console script; only the family named on the command line is imported."
     argv = sys.argv[1:] if argv is None else list(argv)
     command = next((a for a in argv if not a.startswith("-")), None)
-    parser = build_parser([command] if command in FAMILIES else [])
     try:
+        parser = build_parser([command] if command in FAMILIES else [])
         args = parser.parse_args(argv)   # a malformed --actors is a one-line error too
+        check_out_args(args)             # an --out that would replace an input, a device or the assets: refused before any work
         args.func(args)
     except (NeurolabError, OSError, ValueError) as e:
         # Expected failures (bad input, missing data, a path the OS refuses) get one line, not a traceback.
         print(f"neurolab: error: {e}".splitlines()[0], file=sys.stderr)
         return 2
+    except KeyboardInterrupt as e:
+        # Ctrl-C: one line, and 130 (128 + SIGINT) as shells expect. `fit` raises `Interrupted`, whose line names the epoch a
+        # rerun resumes after; writes are atomic, so no half-written file is left either way.
+        print(f"neurolab: {str(e).splitlines()[0] if str(e) else 'interrupted'}", file=sys.stderr)
+        return 130
     return 0
 
 # %% ../nbs/90_cli.ipynb #d03a677e

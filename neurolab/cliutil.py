@@ -4,23 +4,50 @@
 
 # %% ../nbs/07_cliutil.ipynb #66ee2406
 from __future__ import annotations
-import argparse, json, sys
+import argparse, json, os, sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from .core import NeurolabError, write_json
+from .core import NeurolabError, OutputError, assets_dir, path_kind, write_json
 
 # %% auto #0
 __all__ = ['COMMON_ARGS', 'FAMILIES', 'check_out_file', 'is_probabilities', 'top_labels', 'fmt_value', 'table', 'summary',
            'study_words', 'va_words', 'emit', 'per_file', 'emit_per_file', 'read_texts', 'ActorsArg', 'add_common',
-           'call', 'Family']
+           'check_out_args', 'call', 'Family']
 
 # %% ../nbs/07_cliutil.ipynb #c89036e2
-def check_out_file(out: str | Path | None) -> Path | None:
-    "A `--out` file must not be a folder; checked before the work starts."
-    if out is not None and Path(out).is_dir():
-        raise NeurolabError(f"--out {out} is a directory; give a file name, e.g. {Path(out) / 'result.json'}")
-    return None if out is None else Path(out)
+def _paths(inputs) -> list[Path]:
+    "The input paths in `inputs`: lists flattened, None and '-' (standard input) skipped."
+    if inputs is None or isinstance(inputs, str) and inputs == "-": return []
+    if isinstance(inputs, (list, tuple, set)): return [p for x in inputs for p in _paths(x)]
+    return [Path(inputs)]
+
+def _same_file(a: Path, b: Path) -> bool:
+    "One file under two names: the same inode (hard links, symlinks) or, where one does not exist yet, the same resolved path."
+    try: return os.path.samefile(a, b)
+    except OSError: return os.path.realpath(a) == os.path.realpath(b)
+
+def check_out_file(out: str | Path | None,
+                   inputs=(),             # the command's input paths (files or folders; lists are flattened)
+                   folder: bool = False,  # `--out DIR`: a run folder, not a file
+                   flag: str = "--out",   # how the message names the option
+                   ) -> Path | None:
+    "Refuse, before any work, an output that would replace an input, something other than a regular file (a folder), or the shipped assets."
+    if out is None: return None
+    out, kind = Path(out), path_kind(out)
+    if folder and kind not in (None, "a directory"): raise OutputError(f"{flag} {out} is {kind}, not a folder; give a folder name")
+    if not folder and kind == "a directory": raise OutputError(f"{flag} {out} is a directory; give a file name, e.g. {out / 'result.json'}")
+    if not folder and kind not in (None, "a regular file"): raise OutputError(f"{flag} {out} is {kind}, not a regular file; give a file name")
+    real, assets = Path(os.path.realpath(out)), Path(os.path.realpath(assets_dir()))
+    if real == assets or assets in real.parents:
+        raise OutputError(f"{flag} {out} is inside the shipped assets ({assets}); write it elsewhere")
+    for inp in _paths(inputs):
+        if _same_file(out, inp):
+            also = "" if str(out) == str(inp) else f" ({inp})"
+            raise OutputError(f"{flag} {out} is one of this command's input {'folders' if folder else 'files'}{also}; give another {'folder' if folder else 'file'} name")
+        if kind is not None and not folder and Path(os.path.realpath(inp)) in real.parents and path_kind(inp) == "a directory":
+            raise OutputError(f"{flag} {out} is a file inside {inp}, an input of this command; give another file name")
+    return out
 
 # %% ../nbs/07_cliutil.ipynb #01ed7f40
 def _num(x: float) -> str:
@@ -209,8 +236,9 @@ def add_common(p: argparse.ArgumentParser,   # the (sub)command's parser
                help: dict | None = None,     # {name: text}: a help of the command's own
                required: tuple = (),         # names the command cannot do without
                metavar: dict | None = None,  # {name: METAVAR}, e.g. {'out': 'DIR'} where --out is a folder
+               inputs: tuple = (),           # with "out": the options naming the command's inputs, which --out must not replace
                ):
-    "Add the common arguments `names` to `p`, their help ending in the default (or 'required')."
+    "Add the common arguments `names` to `p`, their help ending in the default (or 'required'); `--out` is checked before the command runs."
     default, says, help = default or {}, says or {}, help or {}
     for name in names:
         if name not in COMMON_ARGS: raise NeurolabError(f"add_common: unknown argument {name!r}; choose from {list(COMMON_ARGS)}")
@@ -226,7 +254,13 @@ def add_common(p: argparse.ArgumentParser,   # the (sub)command's parser
         else: kw["default"] = value
         if name == "actors": kw["action"] = ActorsArg
         p.add_argument(f"--{name}", **kw)
+        if name == "out": p.set_defaults(out_check={"inputs": tuple(inputs), "folder": kw["metavar"] == "DIR"})
     return p
+
+def check_out_args(args: argparse.Namespace):
+    "`check_out_file` for a parsed command line, with the inputs and kind its `add_common` recorded (`main` calls it before the command)."
+    if (spec := getattr(args, "out_check", None)) is not None:
+        check_out_file(getattr(args, "out", None), [getattr(args, n, None) for n in spec["inputs"]], folder=spec["folder"])
 
 # %% ../nbs/07_cliutil.ipynb #c9929902
 def call(fn, args: argparse.Namespace, **extra):

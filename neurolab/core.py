@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #14825811
 from __future__ import annotations
-import contextlib, importlib, inspect, json, math, os, random, re, sys, tempfile
+import contextlib, importlib, inspect, json, math, os, random, re, stat, sys, tempfile
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +13,10 @@ import numpy as np
 
 # %% auto #0
 __all__ = ['MODEL_MODULES', 'WEIGHTS_NAME', 'CONFIG_NAME', 'NeurolabError', 'DataNotFoundError', 'DataError', 'AudioError',
-           'CheckpointError', 'package_dir', 'repo_root', 'data_dir', 'cache_dir', 'assets_dir', 'seed_everything',
-           'default_device', 'atomic_path', 'write_json', 'read_json', 'register_model', 'registered_models',
-           'check_init', 'save_checkpoint', 'read_checkpoint', 'load_checkpoint', 'max_rel_diff', 'assert_close',
-           'run_environment', 'repo_relative']
+           'CheckpointError', 'OutputError', 'Interrupted', 'package_dir', 'repo_root', 'data_dir', 'cache_dir',
+           'assets_dir', 'seed_everything', 'default_device', 'path_kind', 'output_target', 'atomic_path', 'write_json',
+           'read_json', 'register_model', 'registered_models', 'check_init', 'save_checkpoint', 'read_checkpoint',
+           'load_checkpoint', 'max_rel_diff', 'assert_close', 'run_environment', 'repo_relative']
 
 # %% ../nbs/00_core.ipynb #35010f7e
 class NeurolabError(Exception):
@@ -33,6 +33,16 @@ class AudioError(DataError):
 
 class CheckpointError(NeurolabError, ValueError):
     "A checkpoint is missing, malformed, or in a format Neurolab refuses to load (pickle)."
+
+class OutputError(NeurolabError):
+    "A file Neurolab was asked to write would replace something it must not: an input, a device, a folder, the shipped assets."
+
+class Interrupted(KeyboardInterrupt):
+    "Ctrl-C, in one line that says what was kept (`fit`: the last saved epoch); the CLI prints it and exits with status 130."
+    # A KeyboardInterrupt, not a NeurolabError: handlers that catch errors (a failed file, a failed fold) must never swallow Ctrl-C.
+    exit_code = 130
+    def __init__(self, message: str = "interrupted", epoch: int | None = None):
+        super().__init__(message); self.epoch = epoch
 
 # %% ../nbs/00_core.ipynb #4ced0a60
 def package_dir() -> Path:
@@ -83,10 +93,28 @@ def _current_umask() -> int:
     mask = os.umask(0); os.umask(mask)
     return mask
 
+_KINDS = ((stat.S_ISREG, "a regular file"), (stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+          (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+def path_kind(path: str | os.PathLike) -> str | None:
+    "What is at `path` in words, following symlinks ('a regular file', 'a directory', 'a FIFO (named pipe)', ...); None when nothing is."
+    try: mode = os.stat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError): return None
+    return next((words for test, words in _KINDS if test(mode)), "not a regular file")
+
+def output_target(path: str | os.PathLike) -> Path:
+    "The file a write to `path` replaces (a symlink's target; the link stays); `OutputError` when something other than a regular file is there."
+    path = Path(path)
+    try: target = path.resolve() if path.is_symlink() else path
+    except (OSError, RuntimeError): raise OutputError(f"refusing to write {path}: a symlink that does not resolve (a loop)") from None
+    if (kind := path_kind(target)) not in (None, "a regular file"):
+        raise OutputError(f"refusing to write {path}: it is {kind}, not a regular file")
+    return target
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike):
-    "Yield a temporary path next to `path`; on success rename it onto `path`, on error delete it."
-    path = Path(path)
+    "Yield a temporary path next to `path`; on success rename it onto `path`, on error delete it. Only a regular file is replaced."
+    path = output_target(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     # The temporary name ends with the target's own suffix, so writers that go by the extension
     # (np.save appends .npy, Pillow picks GIF from .gif) write the right format under it.
@@ -95,6 +123,7 @@ def atomic_path(path: str | os.PathLike):
     try:
         yield Path(tmp)
         os.chmod(tmp, 0o666 & ~_current_umask())  # mkstemp makes 0600 files; results are meant to be shared
+        output_target(path)  # again: the write may have taken minutes, and a rename swaps whatever is there now
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError): os.unlink(tmp)

@@ -15,8 +15,8 @@ from accelerate.utils import broadcast_object_list, send_to_device
 from safetensors.torch import load_file, save_file
 from tqdm.auto import tqdm
 
-from .core import (CheckpointError, NeurolabError, atomic_path, read_checkpoint, read_json,
-                           save_checkpoint, seed_everything, write_json, _class_path)
+from .core import (CheckpointError, Interrupted, NeurolabError, OutputError, atomic_path, path_kind, read_checkpoint,
+                           read_json, save_checkpoint, seed_everything, write_json, _class_path)
 
 # %% auto #0
 __all__ = ['FitState', 'Callback', 'lock_folder', 'run_folder', 'mean_loss', 'FitResult', 'train_epoch', 'validate', 'track_best',
@@ -91,19 +91,32 @@ def _find_last(out_dir: Path) -> Path | None:
 # %% ../nbs/03_train.ipynb #4a352b6c
 _HELD: dict = {}  # resolved folder -> [fd, depth]: the locks this process holds (re-entrant)
 
-@contextlib.contextmanager
-def lock_folder(folder: str | Path):
-    "Hold an exclusive lock on `folder/.lock` (re-entrant in this process); another process fails fast."
+def _take_lock(path: Path, folder: Path) -> int:
+    "An fd holding the exclusive lock on `path`; a one-line error naming the holder when another process has it."
     import fcntl
-    folder = Path(folder).resolve(); folder.mkdir(parents=True, exist_ok=True)
-    if folder in _HELD: _HELD[folder][1] += 1
-    else:
-        fd = os.open(folder / ".lock", os.O_RDWR | os.O_CREAT, 0o666)
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
         try: fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             holder = os.read(fd, 200).decode(errors="replace").strip() or "another process"
             os.close(fd)
             raise NeurolabError(f"{folder} is in use by another training run ({holder}); wait for it to finish or choose another --out") from None
+        # A releasing holder unlinks the file before unlocking it: a lock on that unlinked file guards nothing, so take the new one.
+        try: current = os.stat(path)
+        except FileNotFoundError: current = None
+        if current is not None and os.path.samestat(os.fstat(fd), current): return fd
+        os.close(fd)
+
+@contextlib.contextmanager
+def lock_folder(folder: str | Path):
+    "Hold an exclusive lock on `folder/.lock` (re-entrant in this process); another process fails fast. Released, no lock file stays."
+    import fcntl
+    folder = Path(folder).resolve()
+    if (kind := path_kind(folder)) not in (None, "a directory"): raise OutputError(f"{folder} is {kind}, not a folder; choose another --out")
+    folder.mkdir(parents=True, exist_ok=True)
+    if folder in _HELD: _HELD[folder][1] += 1
+    else:
+        fd = _take_lock(folder / ".lock", folder)
         os.ftruncate(fd, 0); os.write(fd, f"pid {os.getpid()} on {socket.gethostname()}".encode())
         _HELD[folder] = [fd, 1]
     try: yield folder
@@ -111,10 +124,13 @@ def lock_folder(folder: str | Path):
         _HELD[folder][1] -= 1
         if _HELD[folder][1] == 0:
             fd = _HELD.pop(folder)[0]
-            os.ftruncate(fd, 0); fcntl.flock(fd, fcntl.LOCK_UN); os.close(fd)
+            with contextlib.suppress(FileNotFoundError): os.unlink(folder / ".lock")  # while still held (see _take_lock)
+            fcntl.flock(fd, fcntl.LOCK_UN); os.close(fd)
+            if kind is None:  # this call created the folder: a run refused or failed before writing anything leaves no empty one
+                with contextlib.suppress(OSError): folder.rmdir()
 
 # %% ../nbs/03_train.ipynb #b2cf554e
-_NOT_SETTINGS = {"out", "overwrite", "func", "command", "action", "progress"}
+_NOT_SETTINGS = {"out", "overwrite", "func", "command", "action", "progress", "out_check"}
 
 def _plain(settings) -> dict:
     "Settings as plain JSON: an argparse Namespace becomes its arguments (minus out/overwrite/func)."
@@ -136,6 +152,25 @@ def _differences(old: dict, new: dict) -> str:
     diffs = [f"{k}: {json.dumps(old.get(k))} → {json.dumps(new.get(k))}" for k in keys if old.get(k) != new.get(k)]
     return ", ".join(diffs[:4]) + (f" and {len(diffs) - 4} more" if len(diffs) > 4 else "")
 
+def _is_record(p: Path) -> bool:
+    "A settings record `run_folder` wrote (`{settings, pid}`), whatever its name (run.json, fit.json, ...)."
+    if p.suffix != ".json" or not p.is_file() or p.stat().st_size > 1_000_000: return False
+    try: d = json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, ValueError): return False
+    return isinstance(d, dict) and set(d) == {"settings", "pid"}
+
+def _holds_work(folder: Path) -> bool:
+    "Whether a run left anything under `folder` worth resuming: a file that is neither a lock nor a settings record."
+    return any(p.name != ".lock" and not p.is_dir() and not _is_record(p) for p in folder.rglob("*"))
+
+def _clear_unfinished(folder: Path):
+    "Remove the settings records and empty folders of runs that produced nothing, so they bind no later run."
+    for p in sorted(folder.rglob("*"), key=lambda p: len(p.parts), reverse=True):  # deepest first: folders empty bottom-up
+        if p.is_symlink(): continue
+        if _is_record(p): p.unlink()
+        elif p.is_dir():
+            with contextlib.suppress(OSError): p.rmdir()
+
 @contextlib.contextmanager
 def run_folder(out_dir: str | Path,
                settings,                     # dict (or argparse Namespace) of everything that defines the run
@@ -146,6 +181,7 @@ def run_folder(out_dir: str | Path,
     out, settings = Path(out_dir), _plain(settings)
     with lock_folder(out):
         rec = out / record
+        if rec.exists() and not _holds_work(out): _clear_unfinished(out)  # a run killed before it wrote anything binds nothing
         if rec.exists():
             try: old = read_json(rec).get("settings")
             except NeurolabError: old = None
@@ -158,7 +194,10 @@ def run_folder(out_dir: str | Path,
         elif not adopt and any(p.name != ".lock" for p in out.iterdir()):
             raise NeurolabError(f"{out} is not empty and holds no {record} of a Neurolab run; choose a new or empty folder")
         write_json(rec, {"settings": settings, "pid": os.getpid()})
-        yield out
+        try: yield out
+        except BaseException:  # failed or interrupted (Ctrl-C) before anything resumable: the next run must not be refused
+            if not _holds_work(out): _clear_unfinished(out)
+            raise
 
 # %% ../nbs/03_train.ipynb #27bb0e47
 _OPTIMIZERS = {"adamw": torch.optim.AdamW, "adam": torch.optim.Adam, "sgd": torch.optim.SGD}
@@ -289,6 +328,13 @@ def resume_run(last: Path,                      # a `last/` folder written by `f
     state.stop = saved.get("stopped", False)
 
 # %% ../nbs/03_train.ipynb #250b00b5
+def _interrupted(done: int, saved: int | None) -> str:
+    "The line for Ctrl-C after `done` epochs, `saved` of them in last/ (None: fit has no out_dir)."
+    if saved is None:
+        return (f"interrupted after epoch {done}" if done else "interrupted before the first epoch finished") + "; nothing was saved to resume from"
+    if saved == 0: return "interrupted before the first epoch finished; nothing was saved, so a rerun starts afresh"
+    return f"interrupted after epoch {saved}; rerun the same command to resume"
+
 def fit(model: torch.nn.Module,
         train_dl: Iterable,                      # batches for training (a DataLoader)
         valid_dl: Iterable | None = None,        # batches for validation, or None
@@ -344,25 +390,32 @@ def fit(model: torch.nn.Module,
                     schedule=schedule, min_lr=min_lr, grad_clip=grad_clip, monitor=monitor, mode=mode, patience=patience,
                     seed=seed, train_batches=len(train_dl), processes=accelerator.num_processes)
     main, best_weights = accelerator.is_main_process, None  # in-memory copy of the best weights when there is no out_dir
-    with contextlib.ExitStack() as owned:
-        if out_dir is not None: _own(owned, accelerator, out_dir, settings, overwrite)
-        if out_dir is not None and resume and (last := _find_last(out_dir)) is not None:
-            resume_run(last, raw, opt, sched, state)
+    saved = 0  # epochs whose last/ is on disk: where a rerun resumes
+    try:
+        with contextlib.ExitStack() as owned:
+            if out_dir is not None: _own(owned, accelerator, out_dir, settings, overwrite)
+            if out_dir is not None and resume and (last := _find_last(out_dir)) is not None:
+                resume_run(last, raw, opt, sched, state); saved = state.epoch
 
-        _call(callbacks, "on_fit_start", state)
-        bar = tqdm(total=total_steps, initial=min(state.step, total_steps), disable=not (progress and main), desc="fit", leave=False)
-        while state.epoch < epochs and not state.stop:
-            seed_everything(seed + state.epoch)  # per-epoch seeding makes a resumed run replay the same shuffles and dropout
-            train_loss = train_epoch(model, train_dl, opt, sched, state, loss_fn, accelerator, grad_clip, callbacks, bar)
-            metrics = {"epoch": state.epoch, "train_loss": train_loss, "lr": opt.param_groups[0]["lr"]}
-            if valid_dl is not None: metrics.update(validate(raw, valid_dl, loss_fn, eval_fn))
-            if track_best(state, metrics, monitor, mode, patience):
-                if out_dir is None: best_weights = {k: v.detach().clone() for k, v in raw.state_dict().items()}
-                elif main: save_checkpoint(raw, out_dir / "best", init=init, meta={**(meta or {}), "epoch": state.epoch, monitor: state.best_score})
-            _call(callbacks, "on_epoch_end", state)
-            if out_dir is not None and main: _save_last(out_dir, raw, opt, sched, state, init, meta or {})
-        bar.close()
-        accelerator.wait_for_everyone()  # the best checkpoint is on disk before any process reads it
+            _call(callbacks, "on_fit_start", state)
+            bar = tqdm(total=total_steps, initial=min(state.step, total_steps), disable=not (progress and main), desc="fit", leave=False)
+            owned.callback(bar.close)
+            while state.epoch < epochs and not state.stop:
+                seed_everything(seed + state.epoch)  # per-epoch seeding makes a resumed run replay the same shuffles and dropout
+                train_loss = train_epoch(model, train_dl, opt, sched, state, loss_fn, accelerator, grad_clip, callbacks, bar)
+                metrics = {"epoch": state.epoch, "train_loss": train_loss, "lr": opt.param_groups[0]["lr"]}
+                if valid_dl is not None: metrics.update(validate(raw, valid_dl, loss_fn, eval_fn))
+                if track_best(state, metrics, monitor, mode, patience):
+                    if out_dir is None: best_weights = {k: v.detach().clone() for k, v in raw.state_dict().items()}
+                    elif main: save_checkpoint(raw, out_dir / "best", init=init, meta={**(meta or {}), "epoch": state.epoch, monitor: state.best_score})
+                _call(callbacks, "on_epoch_end", state)
+                if out_dir is not None:
+                    if main: _save_last(out_dir, raw, opt, sched, state, init, meta or {})
+                    saved = state.epoch
+            accelerator.wait_for_everyone()  # the best checkpoint is on disk before any process reads it
+    except KeyboardInterrupt as e:  # Ctrl-C: one line that says where a rerun resumes (the CLI prints it, exit 130)
+        if isinstance(e, Interrupted): raise
+        raise Interrupted(_interrupted(state.epoch, saved if out_dir is not None else None), epoch=saved) from None
     # Leave the model holding its best weights, whichever epoch they came from.
     if out_dir is not None and (out_dir / "best").exists(): raw.load_state_dict(read_checkpoint(out_dir / "best")[0])
     elif best_weights is not None: raw.load_state_dict(best_weights)

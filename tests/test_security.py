@@ -194,7 +194,8 @@ def test_fit_data_parallel_on_cpu(tmp_path):
 def test_audio_train_refuses_other_settings_and_locked_folders(tmp_path):
     from neurolab.train import lock_folder, run_folder
     out = tmp_path / "run"
-    with run_folder(out, {"seed": 0, "epochs1": 10}): pass          # a previous run with other settings
+    with run_folder(out, {"seed": 0, "epochs1": 10}):               # a previous run with other settings, which trained
+        (out / "work").mkdir(); (out / "work" / "epoch1.txt").write_text("trained")  # (a record alone binds nothing)
     proc = run("audio", "train", "--out", str(out), "--epochs1", "1", "--seed", "1")
     assert proc.returncode == 2 and "holds a run with other settings" in proc.stderr and "--overwrite" in proc.stderr
     with lock_folder(out):                                              # a run in progress
@@ -288,3 +289,129 @@ def test_float_weights_at_another_precision_load_cast(tmp_path):
     m = load_checkpoint(d, family="speech")
     assert m.head.weight.dtype == torch.float32
     assert torch.allclose(m.head.weight, full["head.weight"].half().float())
+
+
+# ---- 5. --out never replaces an input, a device, a folder or the shipped assets (issue 33.1) ------------------------
+def out_cases(d: Path) -> list:
+    "(command line, what stderr says); every path under `d`, made here."
+    import stat
+    (d / "v.wav").write_bytes(b"RIFF-audio"); (d / "l.wav").symlink_to(d / "v.wav"); os.link(d / "v.wav", d / "h.wav")
+    (d / "sub").mkdir(); os.mkfifo(d / "pipe"); (d / "model").mkdir(); (d / "model" / "config.json").write_text("{}")
+    (d / "eb.csv").write_text("id,split,V,A,D,text\n")
+    same = "is one of this command's input files"
+    return [(["audio", "predict", "v.wav", "--out", "v.wav"], f"--out v.wav {same}; give another file name"),
+            (["audio", "predict", "v.wav", "--out", "sub/../v.wav"], f"{same} (v.wav)"),
+            (["audio", "predict", "v.wav", "--out", "l.wav"], f"--out l.wav {same} (v.wav)"),           # a symlink to it
+            (["audio", "predict", "v.wav", "--out", "h.wav"], f"--out h.wav {same} (v.wav)"),           # a hard link of it
+            (["audio", "predict", "x.wav", "--enrol", "v.wav", "--out", str(d / "v.wav")], same),
+            (["speech", "predict", "v.wav", "--enrol", "v.wav", "--out", "l.wav"], same),
+            (["speech", "eval", "--model", "model", "--out", "model/config.json"], "is a file inside model, an input of this command"),
+            (["text", "eval", "--csv", "eb.csv", "--out", "eb.csv"], same),
+            (["steer", "eval", "--signals", "v.wav", "--out", "v.wav"], same),
+            (["audio", "predict", "v.wav", "--out", "pipe"], "--out pipe is a FIFO (named pipe), not a regular file; give a file name"),
+            (["text", "predict", "hi", "--out", "sub"], "--out sub is a directory; give a file name"),
+            (["speech", "predict", "v.wav", "--out", "/dev/null"], "--out /dev/null is a character device, not a regular file"),
+            (["text", "predict", "hi", "--out", str(assets_dir("text", "config.json"))], "is inside the shipped assets"),
+            (["audio", "study", "--out", str(assets_dir("audio_lrm.json"))], "is inside the shipped assets"),
+            (["text", "train", "--out", "v.wav"], "--out v.wav is a regular file, not a folder; give a folder name"),
+            (["speech", "train", "--out", "pipe"], "--out pipe is a FIFO (named pipe), not a folder"),
+            (["audio", "train", "--out", str(assets_dir("run"))], "is inside the shipped assets")]
+
+
+def test_out_never_replaces_what_it_must_not(tmp_path, monkeypatch, capsys):
+    # in process: the check runs in `main` before any work, so no model loads and nothing is written
+    import stat
+    from neurolab.cli import main
+    monkeypatch.chdir(tmp_path)
+    for argv, message in out_cases(tmp_path):
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err, (argv, err)
+    assert (tmp_path / "v.wav").read_bytes() == b"RIFF-audio" and os.path.islink(tmp_path / "l.wav")
+    assert stat.S_ISFIFO(os.lstat(tmp_path / "pipe").st_mode) and stat.S_ISCHR(os.stat("/dev/null").st_mode)
+    assert (tmp_path / "model" / "config.json").read_text() == "{}" and not assets_dir("run").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["eb.csv", "h.wav", "l.wav", "model", "pipe", "sub", "v.wav"]
+
+
+def test_predict_onto_its_own_input_through_the_shell(tiny_audio_model, tmp_path):
+    # the issue's case end to end: the audio stays audio
+    import numpy as np, soundfile as sf
+    sf.write(tmp_path / "v.wav", (0.3 * np.sin(np.linspace(0, 200, 16000))).astype(np.float32), 16000)
+    before = (tmp_path / "v.wav").read_bytes()
+    proc = run("audio", "predict", "v.wav", "--model", str(tiny_audio_model), "--out", "v.wav", cwd=tmp_path)
+    assert proc.returncode == 2 and proc.stderr == "neurolab: error: --out v.wav is one of this command's input files; give another file name\n"
+    assert proc.stdout == "" and (tmp_path / "v.wav").read_bytes() == before
+
+
+def test_atomic_writes_replace_only_regular_files(tmp_path):
+    import stat
+    from neurolab.core import OutputError, atomic_path, read_json, write_json
+    os.mkfifo(tmp_path / "pipe"); (tmp_path / "dir").mkdir()
+    for target, kind in ((tmp_path / "pipe", "a FIFO (named pipe)"), (tmp_path / "dir", "a directory"), (Path("/dev/null"), "a character device")):
+        with pytest.raises(OutputError) as refused: write_json(target, {"x": 1})
+        assert str(refused.value) == f"refusing to write {target}: it is {kind}, not a regular file"
+    with pytest.raises(OutputError):
+        with atomic_path("/dev/null") as tmp: pass                     # refused before a temporary file exists
+    assert stat.S_ISFIFO(os.lstat(tmp_path / "pipe").st_mode) and stat.S_ISCHR(os.stat("/dev/null").st_mode)
+    (tmp_path / "real.json").write_text("{}"); (tmp_path / "link.json").symlink_to(tmp_path / "real.json")
+    write_json(tmp_path / "link.json", {"x": 1})                       # a symlink is written through and stays a link
+    assert os.path.islink(tmp_path / "link.json") and read_json(tmp_path / "real.json") == {"x": 1}
+    # a FIFO appearing while the file is written is not replaced either (checked again before the rename)
+    with pytest.raises(OutputError, match="it is a FIFO"):
+        with atomic_path(tmp_path / "late") as tmp:
+            tmp.write_text("data"); os.mkfifo(tmp_path / "late")
+    assert stat.S_ISFIFO(os.lstat(tmp_path / "late").st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dir", "late", "link.json", "pipe", "real.json"]
+
+
+# ---- 6. Ctrl-C is one line and exit 130; a failed run leaves nothing that blocks the next (issue 33.5) ---------------
+CTRL_C_SCRIPT = '''
+import os, signal, sys, torch, torch.nn.functional as F
+from torch.utils.data import DataLoader, TensorDataset
+import neurolab.cli as cli
+from neurolab.train import Callback, fit
+torch.set_num_threads(1)
+
+class CtrlCInEpoch3(Callback):   # a real SIGINT, as the terminal sends it, in the middle of epoch 3
+    def on_step_end(self, state):
+        if state.epoch == 2 and state.step % 4 == 2: os.kill(os.getpid(), signal.SIGINT)
+
+def train(data=None):
+    torch.manual_seed(0)
+    x = torch.randn(64, 3); y = x @ torch.tensor([1., -2., .5])
+    model = torch.nn.Linear(3, 1)
+    fit(model, DataLoader(TensorDataset(x, y), batch_size=16), loss_fn=lambda m, b: F.mse_loss(m(b[0]).squeeze(-1), b[1]),
+        epochs=int(sys.argv[2]), out_dir=sys.argv[1], progress=False, callbacks=[CtrlCInEpoch3()] if sys.argv[3] == "1" else [])
+    return {"trained": True}
+
+cli.corpus_summary = train       # stands in for a training command: `neurolab data summary` runs it through main
+sys.exit(cli.main(["data", "summary", "--json"]))
+'''
+
+
+def test_ctrl_c_during_training_is_one_line_and_resumes(tmp_path):
+    from neurolab.core import read_json
+    script, out = tmp_path / "ctrl_c.py", tmp_path / "run"
+    script.write_text(CTRL_C_SCRIPT)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+    proc = subprocess.run([sys.executable, str(script), str(out), "5", "1"], capture_output=True, text=True, env=env, timeout=240)
+    assert proc.returncode == 130 and proc.stderr == "neurolab: interrupted after epoch 2; rerun the same command to resume\n", proc.stderr
+    assert len(read_json(out / "last" / "trainer_state.json")["history"]) == 2
+    assert [p.name for p in out.rglob(".*")] == []                     # no half-written temporary file, no lock file
+    proc = subprocess.run([sys.executable, str(script), str(out), "5", "0"], capture_output=True, text=True, env=env, timeout=240)
+    assert proc.returncode == 0, proc.stderr
+    assert [h["epoch"] for h in read_json(out / "last" / "trainer_state.json")["history"]] == [1, 2, 3, 4, 5]
+
+
+def test_failed_runs_leave_nothing_that_blocks_the_next(tmp_path):
+    from neurolab.core import DataError, NeurolabError
+    from neurolab.text.cli import train_command
+    from neurolab.audio.cli import train_command as audio_train
+    empty = tmp_path / "eb.csv"; empty.write_text("id,split,V,A,D,text\n")     # no rows: the run fails inside its folder
+    out = tmp_path / "run"
+    for k in (3, 5):                                # other settings the second time: the same data error, not "other settings"
+        with pytest.raises(DataError, match="no rows in split 'train'"): train_command(data=empty, out=out, k=k, quiet=True)
+        assert not out.exists()                     # no run.json, no .lock, no empty folder
+    (tmp_path / "notes").mkdir(); (tmp_path / "notes" / "x.txt").write_text("keep")
+    with pytest.raises(NeurolabError, match="not empty and holds no run.json"): audio_train(out=tmp_path / "notes")
+    assert [p.name for p in (tmp_path / "notes").iterdir()] == ["x.txt"]     # a refused folder keeps no stray .lock

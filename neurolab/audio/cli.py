@@ -148,14 +148,14 @@ def register(subparsers):
 
     e = sub.add_parser("eval", help="per-pass Pearson/CCC/MAE on held-out actors",
                        description="Evaluate on the model's test actors (from its checkpoint meta), or on --actors.")
-    add_common(e, "model", "data", "actors", "out", "json", says={**model_says, "actors": "the model's test actors"})
+    add_common(e, "model", "data", "actors", "out", "json", says={**model_says, "actors": "the model's test actors"}, inputs=("model", "data", "corpus"))
     e.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples for the pass CI (default 1000)")
     e.set_defaults(func=lambda a: emit(call(eval_command, a), a.out, a.json))
 
     p = sub.add_parser("predict", help="valence/arousal of audio files (every pass)",
                        description="Predict valence and arousal (−1…1) for each file; any sample rate, mono or stereo. Prints a table (--json: the records).")
     p.add_argument("files", type=Path, nargs="+", help="audio files (wav, flac, ...)")
-    add_common(p, "model", "out", "json", says=model_says)
+    add_common(p, "model", "out", "json", says=model_says, inputs=("files", "enrol", "model"))
     p.add_argument("--passes", type=int, default=None, help="forward passes (default: the model's)")
     p.add_argument("--enrol", type=Path, nargs="+", default=None,
                    help="unlabelled clips of the same speaker: their statistics normalise a speaker-normalised model's input "
@@ -168,7 +168,7 @@ def register(subparsers):
     s = sub.add_parser("study", help="the full RAVDESS study: train, evaluate, baselines, figures, shipped model",
                        description="Rerunnable (resumes its training): writes results/audio_lrm.json, results/figures/audio_*.png and the "
                                    "model (default: the shipped assets folder). About an hour per seed on one CPU core.")
-    add_common(s, "data", "out", "json", default={"out": Path("results/audio_lrm.json")}, help={"out": "results JSON"})
+    add_common(s, "data", "out", "json", default={"out": Path("results/audio_lrm.json")}, help={"out": "results JSON"}, inputs=("data", "corpus"))
     s.add_argument("--figures", type=Path, default=Path("results/figures"), help="figure folder (default results/figures)")
     s.add_argument("--model-out", type=Path, default=None, help="where to save the model (default: the shipped assets folder)")
     s.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="training seeds (default 0 1 2, as in results/audio_lrm.json; the first is shipped)")

@@ -201,7 +201,7 @@ def register(subparsers):
 
     e = sub.add_parser("eval", help="accuracy, UAR (actor-bootstrap CI), macro-F1 and confusion on a RAVDESS-layout folder",
                        description="Evaluate a model; each actor is normalised with statistics of its own clips.")
-    add_common(e, "model", "data", "actors", "out", "json", says=model_says)
+    add_common(e, "model", "data", "actors", "out", "json", says=model_says, inputs=("model", "data"))
     e.add_argument("--streaming", action="store_true", help="evaluate the streaming LSTM instead of the offline system")
     e.add_argument("--mode", choices=STREAMING_MODES, default=None, help="LSTM clip prediction (default: the model's)")
     e.set_defaults(func=lambda a: emit(call(eval_command, a), a.out, a.json, eval_words))
@@ -209,7 +209,7 @@ def register(subparsers):
     p = sub.add_parser("predict", help="emotion of audio files",
                        description="One row per file: its emotion and most probable labels (--json: records with {label: probability}).")
     p.add_argument("files", nargs="+", type=Path, metavar="FILE", help="audio files (any rate, mono or stereo)")
-    add_common(p, "model", "out", "json", says=model_says)
+    add_common(p, "model", "out", "json", says=model_says, inputs=("files", "enrol_from", "model"))
     p.add_argument("--enrol", dest="enrol_from", nargs="+", type=Path, default=None, metavar="DIR_OR_FILES",
                    help="unlabelled audio of the same speaker (a folder or files) for speaker normalisation")
     p.add_argument("--streaming", action="store_true", help="use the streaming LSTM (contract MFCC) instead of the offline system")
@@ -223,7 +223,7 @@ def register(subparsers):
     add_common(s, "data")
     s.add_argument("--k", type=int, default=5, help="number of actor-disjoint folds")
     s.add_argument("--seeds", nargs="+", default=["0,1,2"], help="seeds of the speaker-normalised LSTM, e.g. 0,1,2 or 0 1 2 (default 0,1,2)")
-    add_common(s, "out", "json", default={"out": Path("results/speech.json")}, help={"out": "results JSON"})
+    add_common(s, "out", "json", default={"out": Path("results/speech.json")}, help={"out": "results JSON"}, inputs=("data",))
     s.add_argument("--figures", type=Path, default=Path("results/figures"), help="folder for speech_*.png")
     s.add_argument("--ship-to", type=Path, default=default_model_dir(), help="where to save the shipped models")
     s.add_argument("--no-ship", dest="ship", action="store_false", help="skip training the shipped models")

@@ -111,7 +111,7 @@ def register(subparsers):
     e.add_argument("--any-weights", dest="check_weights", action="store_false", help="accept signals built from other weights of the same architecture")
     e.add_argument("--raw", dest="calibrated", action="store_false", help="ignore the signal file's calibrated polarity (use the strength's sign as given)")
     e.add_argument("--seed", type=int, default=0, help="seed of the subsample")
-    add_common(e, "out", "json")
+    add_common(e, "out", "json", inputs=("signals", "model", "data"))
     e.set_defaults(func=lambda a: emit(call(eval_command, a), a.out, a.json))
 
     s = sub.add_parser("stats", help="statistics of a signal file, with out-of-range flags",
@@ -125,7 +125,7 @@ def register(subparsers):
                         description="Self-steering accuracy (9/25/49 bins, interpolation; oracle apart) with paired bootstrap CIs, "
                                     "and the steerability sweep over methods × strengths × target bins, with figures.")
     add_common(st, "model", "data", says=model_says)
-    add_common(st, "out", "json", default={"out": Path("results/steering.json")}, help={"out": "results JSON"})
+    add_common(st, "out", "json", default={"out": Path("results/steering.json")}, help={"out": "results JSON"}, inputs=("model", "data", "signals_dir"))
     st.add_argument("--figures", type=Path, default=Path("results/figures"), help="figure folder (default results/figures)")
     st.add_argument("--num-samples", type=int, default=16, help="test clips in the steerability sweep (default 16)")
     st.add_argument("--accuracy-samples", type=int, default=None, help="test clips in the accuracy study (default: all)")

@@ -160,13 +160,13 @@ def register(subparsers):
     p.add_argument("--csv", required=True, help="EmoBank-format CSV (id, split, V, A, D, text)")
     p.add_argument("--split", default="dev", help="split to evaluate (train, dev, test), or 'all' (default dev)")
     p.add_argument("--limit", type=int, default=None, help="only the first N rows of the split")
-    add_common(p, "out", "json")
+    add_common(p, "out", "json", inputs=("csv", "model"))
     p.add_argument("--quiet", **quiet)
     p.set_defaults(func=lambda a: emit(call(eval_command, a), a.out, a.json))
 
     p = sub.add_parser("predict", help="V, A, D (1–5), confidence and a truncation flag for each text", description="Predict PAD for the given texts.")
     p.add_argument("texts", nargs="+", help="one or more texts, or '-' to read one text per line from stdin")
-    add_common(p, "model", "out", "json")
+    add_common(p, "model", "out", "json", inputs=("model",))
     p.set_defaults(func=lambda a: emit(call(predict_command, a), a.out, a.json, predict_words))
 
     p = sub.add_parser("study", help="frozen vs fine-tuned encoder, TRM versions × K, baselines; writes results/text.json",
