@@ -4,7 +4,7 @@
 
 # %% ../nbs/90_cli.ipynb #9b5f8ffa
 from __future__ import annotations
-import argparse, importlib, sys
+import argparse, importlib, sys, warnings
 from pathlib import Path
 
 from .core import NeurolabError, data_dir, write_json
@@ -192,6 +192,8 @@ def main(argv: list[str] | None = None) -> int:
     "Entry point of the `neurolab` console script; only the family named on the command line is imported."
     argv = sys.argv[1:] if argv is None else list(argv)
     command = next((a for a in argv if not a.startswith("-")), None)
+    # a warning (a skipped broken link, a low-confidence input) is one line on the command line, not file:line + source
+    shown, warnings.formatwarning = warnings.formatwarning, lambda message, *rest: f"neurolab: warning: {str(message).splitlines()[0]}\n"
     try:
         parser = build_parser([command] if command in FAMILIES else [])
         args = parser.parse_args(argv)   # a malformed --actors is a one-line error too
@@ -206,6 +208,7 @@ def main(argv: list[str] | None = None) -> int:
         # rerun resumes after; writes are atomic, so no half-written file is left either way.
         print(f"neurolab: {str(e).splitlines()[0] if str(e) else 'interrupted'}", file=sys.stderr)
         return 130
+    finally: warnings.formatwarning = shown
     return 0
 
 # %% ../nbs/90_cli.ipynb #d03a677e

@@ -115,13 +115,15 @@ def study_command(out="results/audio_lrm.json", figures="results/figures", model
 # %% ../../nbs/14_audio_cli.ipynb #28432fd4
 def predict_words(records: list[dict]) -> str:
     "`predict_command`'s records for people: per file, valence and arousal (−1…1, last pass) in numbers and words, and the emotion head's top labels."
-    rows = [r if "error" in r else {"file": r["file"], "valence": r["valence"], "arousal": r["arousal"], "in words": va_words(r["valence"], r["arousal"]),
+    flag = lambda r: " (low confidence)" if r.get("low_confidence") else ""
+    rows = [r if "error" in r else {"file": r["file"], "valence": r["valence"], "arousal": r["arousal"], "in words": va_words(r["valence"], r["arousal"]) + flag(r),
                                     **({"emotion head": r["emotion_probs"]} if "emotion_probs" in r else {})} for r in records]
     ok = [r for r in records if "error" not in r]
     n = len(ok[0]["passes"]) if ok else 0
     rules = sorted({r["speaker_stats"] for r in ok if "speaker_stats" in r})
     said = "".join(f"\nspeaker statistics: {STATS_WORDS[k]}" for k in rules)   # the normalisation rule, printed with the result
-    return table(rows) + (f"\nvalence and arousal on −1…1 after pass {n} of {n} (feedback); --json gives every pass" if ok else "") + said
+    why = "".join(f"\nlow confidence, {r['file']}: {r['why']}" for r in ok if r.get("low_confidence"))
+    return table(rows) + why + (f"\nvalence and arousal on −1…1 after pass {n} of {n} (feedback); --json gives every pass" if ok else "") + said
 
 # %% ../../nbs/14_audio_cli.ipynb #8136b8b9
 def register(subparsers):

@@ -13,7 +13,7 @@ import torch.nn as nn
 from fastcore.basics import patch
 
 from ..core import AudioError, DataError, NeurolabError, register_model
-from ..data import RAVDESS_EMOTIONS, SILENCE_PEAK, check_full_scale, check_usable, load_audio, validate_waveform, resample
+from ..data import RAVDESS_EMOTIONS, SILENCE_PEAK, check_full_scale, check_usable, load_audio, low_confidence, validate_waveform, resample
 from ..speakers import SpeakerNorm, population_prior, speaker_statistics
 from ..lrm import LRM, Steering
 from .features import LogMel, check_frontend
@@ -238,7 +238,8 @@ def predict_file(model: FeatureEmotionRegression_Cnn6_LRM, path: str | os.PathLi
     "Decode `path` (any rate, stereo down-mixed) and predict; errors name the file."
     path = Path(path)
     y = load_audio(path, sr=model.sample_rate)
-    return {"file": str(path), **predict(model, [y], model.sample_rate, [path.name], enrol=enrol, window_seconds=window_seconds)[0]}
+    r = predict(model, [y], model.sample_rate, [path.name], enrol=enrol, window_seconds=window_seconds)[0]
+    return {"file": str(path), **r, **low_confidence(y, model.sample_rate, path)}   # noise, a tone, an 8-bit file: flagged
 
 # %% ../../nbs/12_audio_emotion.ipynb #b0b35948
 def predict_speakers(model: FeatureEmotionRegression_Cnn6_LRM,

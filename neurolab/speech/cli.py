@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..speakers import STATS_WORDS
 from ..cliutil import FAMILIES, ActorsArg, add_common, call, emit, emit_per_file, table, study_words
 from ..core import DataError, DataNotFoundError, NeurolabError, data_dir, read_json, repo_relative, repo_root, save_checkpoint
 from ..data import ravdess_index, ravdess_root, resolve_actors
@@ -161,7 +162,9 @@ def predict_words(records: list[dict], enrolled: bool = False, shipped: bool = T
     flag = lambda r: " (low confidence)" if r.get("low_confidence") else ""
     rows = [r if "error" in r else {"file": r["file"], "emotion": r["label"] + flag(r), "most probable": r["probabilities"]} for r in records]
     why = [f"low confidence, {r['file']}: {r['why']}" for r in records if r.get("low_confidence")]
-    return "\n".join(s for s in (table(rows), *why, systems_line(records, enrolled, shipped)) if s)
+    rules = sorted({r["speaker_stats"] for r in records if "speaker_stats" in r})
+    said = [f"speaker statistics: {STATS_WORDS[k]}" for k in rules]   # the normalisation rule, printed with the result
+    return "\n".join(s for s in (table(rows), *why, systems_line(records, enrolled, shipped), *said) if s)
 
 # %% ../../nbs/34_speech_cli.ipynb #af62663a
 def study_command(data=None, k: int = 5, seeds=(0, 1, 2), out="results/speech.json", figures="results/figures",

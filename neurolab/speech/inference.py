@@ -12,7 +12,7 @@ import torch
 
 from ..core import AudioError, CheckpointError, DataError, DataNotFoundError, assets_dir, load_checkpoint
 from ..data import AUDIO_SUFFIXES, check_usable, load_audio, low_confidence
-from ..speakers import RunningSpeakerNorm, SpeakerNorm
+from ..speakers import RunningSpeakerNorm, SpeakerNorm, speaker_statistics
 from .features import (C0_PER_DB, FEATURE_SETS, FRAME, HOP, N_MFCC, SR, VOICED_TOP_DB, FrameMFCC, backend_mfcc, statistics_frames,
                                       extract_features, voiced_frames)
 from .model import EmotionLSTM, LinearEmotionHead, default_model_dir
@@ -112,13 +112,15 @@ def predict_file(path,                        # audio file: any rate and channel
         if norm == "speaker":
             if enrolment is None: raise DataError("this offline model expects speaker-normalised features: give enrolment audio (--enrol)")
             feats = enrolment.transform(feats)
+            flags = {"speaker_stats": "enrolment", **flags}
         return _record(path, model.predict_proba(feats[None])[0], model_labels(model), f"linear/{fs}", norm, flags)
     if not isinstance(model, EmotionLSTM): raise CheckpointError(f"cannot predict with a {type(model).__name__}")
     mode = mode or meta.get("predict_mode", "mean")
     feats = backend_mfcc(x)
     voiced = _voiced_gate(model, norm) is not None  # a voiced model: its enrolment should come from `enrol(..., voiced=True)`
-    if norm == "speaker": feats = (enrolment or SpeakerNorm.fit([statistics_frames(feats, voiced)],
-                                                                min_count=1)).transform(feats)
+    if norm == "speaker":   # the one rule (neurolab.speakers.speaker_statistics): enrolment, else the training speakers' prior
+        stats, rule = speaker_statistics(enrolment, meta)
+        feats, flags = stats.transform(feats), {"speaker_stats": rule, **flags}
     return _record(path, predict_proba(model, [feats], mode)[0], model_labels(model), "lstm/mfcc", norm, flags)
 
 def predict_files(files, model=None, enrolment=None, mode=None) -> list:
