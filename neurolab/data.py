@@ -295,7 +295,7 @@ FULL_SCALE = 1.0 + 1e-3  # float samples beyond this are not audio at full scale
 
 def check_full_scale(x: np.ndarray, name: str = "audio") -> np.ndarray:
     "Refuse float audio whose samples go beyond full scale (−1…1); returns `x` unchanged."
-    peak = float(np.abs(x).max()) if x.size else 0.0
+    peak = max(float(x.max()), -float(x.min())) if x.size else 0.0   # max |x| without an |x| copy of an hour of audio
     if peak > FULL_SCALE:
         raise AudioError(f"{name}: samples reach {peak:.3g}, beyond full scale (−1…1); normalise the audio (divide by its peak)")
     return x
@@ -307,7 +307,7 @@ def check_usable(y: np.ndarray,                  # validated 1-D waveform at rat
                  ) -> np.ndarray:
     "Refuse silence (peak below −80 dBFS) and clips shorter than `min_samples`; returns `y` unchanged."
     need = int(min_samples) if min_samples is not None else int(np.ceil(MIN_SECONDS * sr))
-    peak = float(np.abs(y).max()) if y.size else 0.0
+    peak = max(float(y.max()), -float(y.min())) if y.size else 0.0
     if peak < SILENCE_PEAK:
         level = f"{20 * np.log10(peak):.0f} dBFS" if peak > 0 else "digital silence"
         raise AudioError(f"{name}: silent audio (peak {level}, below −80 dBFS)")

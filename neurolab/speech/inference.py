@@ -19,8 +19,9 @@ from .model import EmotionLSTM, LinearEmotionHead, default_model_dir
 from .training import STREAMING_MODES, class_labels, predict_proba
 
 # %% auto #0
-__all__ = ['streaming_model_dir', 'offline_model_dir', 'load_speech_model', 'load_offline_model', 'model_labels', 'check_clip',
-           'audio_files', 'enrol', 'predict_file', 'predict_files', 'StreamingRecognizer', 'export_torchscript']
+__all__ = ['LSTM_BLOCK', 'streaming_model_dir', 'offline_model_dir', 'load_speech_model', 'load_offline_model', 'model_labels',
+           'check_clip', 'audio_files', 'enrol', 'predict_file', 'predict_files', 'StreamingRecognizer',
+           'export_torchscript']
 
 # %% ../../nbs/33_speech_inference.ipynb #6c6b6ddf
 def streaming_model_dir() -> Path: return default_model_dir() / "streaming"
@@ -88,6 +89,39 @@ def _voiced_gate(model: EmotionLSTM, normalization: str):
     if gate is not None and normalization != "speaker": raise DataError("this EmotionLSTM gates pooling on speaker-normalised c0, but its checkpoint says normalization=" + repr(normalization))
     return gate
 
+LSTM_BLOCK = 12_000  # frames (2 min of audio): a longer file runs through the LSTM this many frames at a time, its state carried over
+
+@torch.no_grad()
+def _long_clip_probs(model: EmotionLSTM, feats: np.ndarray, mode: str, block: int = LSTM_BLOCK) -> np.ndarray:
+    "`predict_proba(model, [feats], mode)[0]` (to float rounding) in `block`-frame pieces with the LSTM state carried: memory O(block)."
+    from neurolab.speech.training import PREDICT_MODES
+    if mode not in PREDICT_MODES: raise DataError(f"prediction mode must be one of {PREDICT_MODES}, got {mode!r}")
+    model.eval()
+    hidden, last, att = None, None, None
+    sums = {k: torch.zeros(model.head.out_features, dtype=torch.float64) for k in ("kept", "all")}
+    counts = {"kept": 0, "all": 0}
+    for i in range(0, len(feats), block):
+        x = torch.as_tensor(np.asarray(feats[i:i + block], np.float32))[None]
+        out, hidden = model.lstm((x - model.feat_mean) / model.feat_std, hidden)
+        if mode == "attention":  # a running softmax over every frame's score: (max, Σ exp, Σ exp · output)
+            s = model.attn(out)[0, :, 0].double(); m = s.max()
+            top = m if att is None else torch.maximum(att[0], m)
+            w = (s - top).exp()
+            part = (w.sum(), (w[:, None] * out[0].double()).sum(0))
+            att = (top, *part) if att is None else (top, att[1] * (att[0] - top).exp() + part[0], att[2] * (att[0] - top).exp() + part[1])
+            continue
+        logits = model.head(out)[0]
+        last = logits[-1]
+        vals = (logits.softmax(-1) if mode == "mean" else logits).double()
+        keep = x[0, :, 0] >= model.voiced_min_z if model.voiced_min_z is not None else torch.ones(len(vals), dtype=torch.bool)
+        sums["all"] += vals.sum(0); counts["all"] += len(vals)
+        sums["kept"] += vals[keep].sum(0); counts["kept"] += int(keep.sum())
+    if mode == "attention": return model.head((att[2] / att[1]).float()).softmax(-1).numpy()
+    if mode == "last": return last.softmax(-1).numpy()
+    k = "kept" if counts["kept"] else "all"   # `pool_mask`: every frame of a clip where none passes the gate
+    p = sums[k] / counts[k]
+    return (p.softmax(-1) if mode == "mean_logits" else p).float().numpy()
+
 def predict_file(path,                        # audio file: any rate and channel count load_audio reads
                  model=None,                  # LinearEmotionHead / EmotionLSTM, a checkpoint folder, or None: shipped offline
                  enrolment: SpeakerNorm | None = None,  # the speaker's statistics (from `enrol`) for this model's features
@@ -113,7 +147,8 @@ def predict_file(path,                        # audio file: any rate and channel
     voiced = _voiced_gate(model, norm) is not None  # a voiced model: its enrolment should come from `enrol(..., voiced=True)`
     if norm == "speaker": feats = (enrolment or SpeakerNorm.fit([statistics_frames(feats, voiced)],
                                                                 min_count=1)).transform(feats)
-    return _record(path, predict_proba(model, [feats], mode)[0], model_labels(model), "lstm/mfcc", norm)
+    probs = predict_proba(model, [feats], mode)[0] if len(feats) <= LSTM_BLOCK else _long_clip_probs(model, feats, mode)
+    return _record(path, probs, model_labels(model), "lstm/mfcc", norm)
 
 def predict_files(files, model=None, enrolment=None, mode=None) -> list:
     "`predict_file` for each file; a file that fails gives `{'file', 'error'}` and the others still get their records."
