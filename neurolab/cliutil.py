@@ -12,8 +12,8 @@ from .core import NeurolabError, OutputError, assets_dir, path_kind, write_json
 
 # %% auto #0
 __all__ = ['COMMON_ARGS', 'FAMILIES', 'check_out_file', 'is_probabilities', 'top_labels', 'fmt_value', 'table', 'summary',
-           'study_words', 'va_words', 'emit', 'per_file', 'emit_per_file', 'read_texts', 'ActorsArg', 'add_common',
-           'check_out_args', 'call', 'Family']
+           'study_words', 'va_words', 'emit', 'per_file', 'emit_per_file', 'read_texts', 'bounded', 'MaxSecondsArg',
+           'ActorsArg', 'add_common', 'check_out_args', 'call', 'Family']
 
 # %% ../nbs/07_cliutil.ipynb #c89036e2
 def _paths(inputs) -> list[Path]:
@@ -213,6 +213,31 @@ def read_texts(texts, stdin=None) -> list[str]:
     return texts
 
 # %% ../nbs/07_cliutil.ipynb #e3abebdc
+def bounded(kind: type,               # int or float
+            lo=None, hi=None,          # the allowed range, inclusive (None: open on that side)
+            flag: str = "value",       # the option, named in the message
+            hint: str = "",            # how to go further, e.g. "raise neurolab.lrm.MAX_PASSES"
+            ):
+    "An argparse `type`: `kind(text)` within lo…hi, else a one-line `NeurolabError` naming `flag` and the range."
+    import math
+    def parse(text):
+        try: v = kind(text)
+        except (TypeError, ValueError): raise NeurolabError(f"{flag}: {text!r} is not {'an integer' if kind is int else 'a number'}") from None
+        if isinstance(v, float) and not math.isfinite(v): raise NeurolabError(f"{flag}: {text!r} is not a finite number")
+        if (lo is not None and v < lo) or (hi is not None and v > hi):
+            where = f"{lo:g}–{hi:g}" if lo is not None and hi is not None else f"≥ {lo:g}" if lo is not None else f"≤ {hi:g}"
+            raise NeurolabError(f"{flag} {v:g} is outside {where}" + (f"; {hint}" if hint else ""))
+        return v
+    parse.__name__ = kind.__name__   # argparse's own wording, where it names the type
+    return parse
+
+class MaxSecondsArg(argparse.Action):
+    "`--max-seconds S`: sets `neurolab.data.MAX_SECONDS`, the longest audio `load_audio` accepts, for this process's command."
+    def __call__(self, parser, namespace, values, option_string=None):
+        import neurolab.data
+        neurolab.data.MAX_SECONDS = float(values)
+        setattr(namespace, self.dest, float(values))
+
 COMMON_ARGS = {
     "model":  dict(type=Path, metavar="DIR", help="checkpoint folder", says="the shipped model"),
     "data":   dict(type=Path, metavar="DIR", help="data folder holding the corpus, or the corpus folder itself",
@@ -221,6 +246,9 @@ COMMON_ARGS = {
                    says="all actors present"),
     "out":    dict(type=Path, metavar="FILE", help="also write the JSON here", says=None),
     "json":   dict(action="store_true", help="print JSON instead of a summary in words", says=None),
+    "max_seconds": dict(type=bounded(float, 1, 24 * 3600, "--max-seconds"), metavar="S",
+                        help="longest audio per file, in seconds; longer files are refused before decoding",
+                        says="600, neurolab.data.MAX_SECONDS"),
 }
 
 class ActorsArg(argparse.Action):
@@ -253,7 +281,8 @@ def add_common(p: argparse.ArgumentParser,   # the (sub)command's parser
         if name in required: kw["required"] = True
         else: kw["default"] = value
         if name == "actors": kw["action"] = ActorsArg
-        p.add_argument(f"--{name}", **kw)
+        if name == "max_seconds": kw["action"] = MaxSecondsArg
+        p.add_argument(f"--{name.replace('_', '-')}", **kw)
         if name == "out": p.set_defaults(out_check={"inputs": tuple(inputs), "folder": kw["metavar"] == "DIR"})
     return p
 
@@ -261,6 +290,7 @@ def check_out_args(args: argparse.Namespace):
     "`check_out_file` for a parsed command line, with the inputs and kind its `add_common` recorded (`main` calls it before the command)."
     if (spec := getattr(args, "out_check", None)) is not None:
         check_out_file(getattr(args, "out", None), [getattr(args, n, None) for n in spec["inputs"]], folder=spec["folder"])
+
 
 # %% ../nbs/07_cliutil.ipynb #c9929902
 def call(fn, args: argparse.Namespace, **extra):

@@ -17,11 +17,11 @@ from .data import EMO_SOUNDSCAPES, fetch   # the download is an entry of the dat
 
 # %% auto #0
 __all__ = ['SCALES', 'AUDIO_EXTS', 'VA', 'SD', 'LAYOUTS', 'EMO_AUDIO', 'EMO_RATINGS', 'EMO_META', 'EMO_MIX_POLICIES', 'MEL_NAMES',
-           'TARGET_NAMES', 'CORPORA', 'rating_scale', 'to_pm1', 'sd_to_pm1', 'clip_id', 'check_ratings', 'audio_index',
-           'attach_audio', 'group_split', 'DimensionalCorpus', 'make_corpus', 'write_demo_corpus', 'load_rated_folder',
-           'find_emo_soundscapes', 'fetch_emo_soundscapes', 'read_two_column_csv', 'mix_sources',
-           'emo_soundscapes_groups', 'read_emo_ratings', 'emo_audio_index', 'load_emo_soundscapes', 'match_mix_sources',
-           'load_pmemo', 'MelSegments', 'read_mel_hdf5', 'load_corpus']
+           'TARGET_NAMES', 'MAX_HDF5_BYTES', 'CORPORA', 'rating_scale', 'to_pm1', 'sd_to_pm1', 'clip_id',
+           'check_ratings', 'audio_index', 'attach_audio', 'group_split', 'DimensionalCorpus', 'make_corpus',
+           'write_demo_corpus', 'load_rated_folder', 'find_emo_soundscapes', 'fetch_emo_soundscapes',
+           'read_two_column_csv', 'mix_sources', 'emo_soundscapes_groups', 'read_emo_ratings', 'emo_audio_index',
+           'load_emo_soundscapes', 'match_mix_sources', 'load_pmemo', 'MelSegments', 'read_mel_hdf5', 'load_corpus']
 
 # %% ../nbs/06_corpora.ipynb #7a4fe809
 SCALES = {"pm1": (-1.0, 1.0), "unit": (0.0, 1.0), "likert5": (1.0, 5.0), "likert7": (1.0, 7.0), "sam9": (1.0, 9.0)}
@@ -599,6 +599,19 @@ def _pick(h, name, candidates, what, path):
         return name
     return next((c for c in candidates if c in h), None)
 
+MAX_HDF5_BYTES = 2 << 30  # largest dataset read (its uncompressed size, shape × item size): a 2.5 MB file can hold 38 GiB of zeros
+
+def _read(h, name: str, path, max_bytes: int) -> np.ndarray:
+    "Dataset `name` of an open file, read only after checking it is a dataset whose uncompressed size is at most `max_bytes`."
+    import h5py
+    d = h[name]
+    if not isinstance(d, h5py.Dataset): raise DataError(f"{path}: {name!r} is a {type(d).__name__.lower()}, not a dataset")
+    size = int(np.prod(d.shape or (), dtype=object)) * d.dtype.itemsize   # Python ints: no overflow on absurd shapes
+    if size > max_bytes:
+        raise DataError(f"{path}: dataset {name!r} {d.shape} is {size / 2**30:,.1f} GiB uncompressed, above the {max_bytes / 2**30:g} GiB limit "
+                        f"(max_bytes=, neurolab.corpora.MAX_HDF5_BYTES)")
+    return d[()]
+
 def _strings(arr) -> np.ndarray:
     return np.array([a.decode("utf-8", "replace") if isinstance(a, bytes) else str(a) for a in np.asarray(arr).ravel()])
 
@@ -610,6 +623,7 @@ def read_mel_hdf5(path: str | os.PathLike,  # the HDF5 file
                   n_mels: int = 64,  # mel bins, to tell the mel axis from the time axis
                   layout: str | None = None,  # "ntm" (n, T, mels) or "nmt" (n, mels, T); default: detected
                   scale: str | tuple = "pm1",  # scale of the stored targets, mapped to −1…1
+                  max_bytes: int = MAX_HDF5_BYTES,  # largest dataset read, uncompressed (checked before reading)
                  ) -> MelSegments:
     "`MelSegments` from an HDF5 file of log-mel segments with valence/arousal arrays."
     import h5py
@@ -620,7 +634,7 @@ def read_mel_hdf5(path: str | os.PathLike,  # the HDF5 file
     with h:
         m = _pick(h, mels, MEL_NAMES, "segments", path)
         if m is None: raise DataError(f"{path}: no log-mel dataset (looked for {list(MEL_NAMES)}; has {sorted(h.keys())}): pass mels=NAME")
-        X = np.asarray(h[m][()], dtype=np.float32)
+        X = np.asarray(_read(h, m, path, max_bytes), dtype=np.float32)
         layout = layout or h[m].attrs.get("layout", None)
         layout = layout.decode() if isinstance(layout, bytes) else layout
         if X.ndim == 4 and X.shape[1] == 1: X = X[:, 0]
@@ -635,13 +649,13 @@ def read_mel_hdf5(path: str | os.PathLike,  # the HDF5 file
         if not np.isfinite(X).all(): raise DataError(f"{path}: {m} has {int((~np.isfinite(X)).sum())} NaN/inf values")
         t = _pick(h, targets, () if (valence or arousal) else TARGET_NAMES, "targets", path)
         if t is not None:
-            Y = np.asarray(h[t][()], dtype=np.float64)
+            Y = np.asarray(_read(h, t, path, max_bytes), dtype=np.float64)
             if Y.shape != (n, 2): raise DataError(f"{path}: {t} has shape {Y.shape}; expected ({n}, 2) [valence, arousal] for {n} segments")
             names = {"targets": t}
         else:
             v, a = _pick(h, valence, ("valence",), "valence", path), _pick(h, arousal, ("arousal",), "arousal", path)
             if v is None or a is None: raise DataError(f"{path}: no valence/arousal datasets (has {sorted(h.keys())}): pass valence=, arousal= or targets=")
-            cols = [np.asarray(h[k][()], dtype=np.float64).ravel() for k in (v, a)]
+            cols = [np.asarray(_read(h, k, path, max_bytes), dtype=np.float64).ravel() for k in (v, a)]
             for k, c in zip((v, a), cols):
                 if len(c) != n: raise DataError(f"{path}: {k} has {len(c)} values for {n} segments in {m}")
             Y, names = np.stack(cols, 1), {"valence": v, "arousal": a}
@@ -649,7 +663,7 @@ def read_mel_hdf5(path: str | os.PathLike,  # the HDF5 file
         for kind, name in [("ids", ids), ("groups", groups)]:
             k = _pick(h, name, (kind,), kind, path)
             if k is not None:
-                extra[kind] = _strings(h[k][()])
+                extra[kind] = _strings(_read(h, k, path, max_bytes))
                 if len(extra[kind]) != n: raise DataError(f"{path}: {k} has {len(extra[kind])} entries for {n} segments")
                 names[kind] = k
     if not np.isfinite(Y).all(): raise DataError(f"{path}: {int((~np.isfinite(Y)).sum())} non-numeric valence/arousal values")

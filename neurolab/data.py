@@ -18,11 +18,12 @@ from .core import AudioError, DataError, DataNotFoundError, atomic_path, data_di
 # %% auto #0
 __all__ = ['EMOBANK', 'RAVDESS_SPEECH', 'PANNS_CNN6', 'EMO_SOUNDSCAPES', 'SOURCES', 'EMOBANK_COLUMNS', 'EMOBANK_SPLITS', 'VAD',
            'RAVDESS_EMOTIONS', 'AUDIO_SUFFIXES', 'RAVDESS_ACTORS', 'ACTOR_SPLITS', 'VA_NORMS', 'PUBLISHED_VA_NORMS',
-           'SILENCE_PEAK', 'MIN_SECONDS', 'FULL_SCALE', 'LOUD_DB', 'MIN_VOICED', 'MIN_SNR_DB', 'MAX_TONALITY',
-           'PERIODIC', 'LOW_BIT_SUBTYPES', 'Source', 'sha256sum', 'fetch', 'fetch_ravdess', 'fetch_named',
-           'load_emobank', 'parse_ravdess_name', 'ravdess_index', 'ravdess_root', 'parse_actors', 'resolve_actors',
-           'actor_folds', 'actor_split', 'published_va_norms', 'load_va_norms', 'va_targets', 'validate_waveform',
-           'resample', 'check_full_scale', 'check_usable', 'load_audio', 'signal_quality', 'low_confidence']
+           'MIN_SAMPLE_RATE', 'MAX_SAMPLE_RATE', 'SILENCE_PEAK', 'MIN_SECONDS', 'FULL_SCALE', 'MAX_SECONDS',
+           'DECODE_BLOCK', 'LOUD_DB', 'MIN_VOICED', 'MIN_SNR_DB', 'MAX_TONALITY', 'PERIODIC', 'LOW_BIT_SUBTYPES',
+           'Source', 'sha256sum', 'fetch', 'fetch_ravdess', 'fetch_named', 'load_emobank', 'parse_ravdess_name',
+           'ravdess_index', 'ravdess_root', 'parse_actors', 'resolve_actors', 'actor_folds', 'actor_split',
+           'published_va_norms', 'load_va_norms', 'va_targets', 'check_sample_rate', 'validate_waveform', 'resample',
+           'check_full_scale', 'check_usable', 'load_audio', 'signal_quality', 'low_confidence', 'clip_windows']
 
 # %% ../nbs/01_data.ipynb #9b669f17
 @dataclass(frozen=True)
@@ -299,9 +300,21 @@ def va_targets(index: pd.DataFrame, norms: str | pd.DataFrame = "warriner", inte
     return va
 
 # %% ../nbs/01_data.ipynb #3b90c4a8
+MIN_SAMPLE_RATE = 4_000    # below telephone band (8 kHz); lower "rates" are broken headers, and resampling them up explodes
+MAX_SAMPLE_RATE = 384_000  # the highest rate audio interfaces record; above it a header is broken, not hi-fi
+
+def check_sample_rate(sr, name: str = "audio") -> int:
+    "Refuse a sample rate that is not an integer within `MIN_SAMPLE_RATE`–`MAX_SAMPLE_RATE` Hz; returns it as an `int`."
+    if isinstance(sr, bool) or not isinstance(sr, (int, np.integer)) or sr <= 0:
+        raise AudioError(f"{name}: sample rate must be a positive integer, got {sr!r}")
+    if not MIN_SAMPLE_RATE <= sr <= MAX_SAMPLE_RATE:
+        raise AudioError(f"{name}: sample rate {int(sr)} Hz is outside {MIN_SAMPLE_RATE}–{MAX_SAMPLE_RATE} Hz "
+                         "(a broken header, or audio that needs resampling first)")
+    return int(sr)
+
 def validate_waveform(audio, sr: int, name: str = "audio") -> np.ndarray:
-    "Check a waveform already in memory: 1-D (or channels-last 2-D, down-mixed), non-empty, finite, positive rate."
-    if not isinstance(sr, (int, np.integer)) or sr <= 0: raise AudioError(f"{name}: sample rate must be a positive integer, got {sr!r}")
+    "Check a waveform already in memory: 1-D (or channels-last 2-D, down-mixed), non-empty, finite, a sample rate in range."
+    check_sample_rate(sr, name)
     x = np.asarray(audio)
     if x.dtype.kind not in "fiu": raise AudioError(f"{name}: expected numeric samples, got dtype {x.dtype}")
     x = x.astype(np.float32, copy=False)
@@ -312,10 +325,10 @@ def validate_waveform(audio, sr: int, name: str = "audio") -> np.ndarray:
     return x
 
 def resample(audio: np.ndarray, sr: int, target_sr: int) -> np.ndarray:
-    "Resample a 1-D float waveform with soxr (high quality); a no-op when the rates match."
+    "Resample a 1-D float waveform with soxr (high quality); a no-op when the rates match. Both rates must be in range."
     if target_sr is None or sr == target_sr: return audio
-    if target_sr <= 0: raise AudioError(f"target sample rate must be positive, got {target_sr}")
-    return soxr.resample(audio, sr, target_sr, quality="HQ").astype(np.float32)
+    check_sample_rate(sr, "resample: input"); check_sample_rate(target_sr, "resample: target")
+    return soxr.resample(audio, sr, target_sr, quality="HQ").astype(np.float32, copy=False)
 
 # %% ../nbs/01_data.ipynb #dd955708
 SILENCE_PEAK = 1e-4      # −80 dBFS: quieter than this is silence
@@ -324,7 +337,7 @@ FULL_SCALE = 1.0 + 1e-3  # float samples beyond this are not audio at full scale
 
 def check_full_scale(x: np.ndarray, name: str = "audio") -> np.ndarray:
     "Refuse float audio whose samples go beyond full scale (−1…1); returns `x` unchanged."
-    peak = float(np.abs(x).max()) if x.size else 0.0
+    peak = max(float(x.max()), -float(x.min())) if x.size else 0.0   # max |x| without an |x| copy of an hour of audio
     if peak > FULL_SCALE:
         raise AudioError(f"{name}: samples reach {peak:.3g}, beyond full scale (−1…1); normalise the audio (divide by its peak)")
     return x
@@ -336,7 +349,7 @@ def check_usable(y: np.ndarray,                  # validated 1-D waveform at rat
                  ) -> np.ndarray:
     "Refuse silence (peak below −80 dBFS) and clips shorter than `min_samples`; returns `y` unchanged."
     need = int(min_samples) if min_samples is not None else int(np.ceil(MIN_SECONDS * sr))
-    peak = float(np.abs(y).max()) if y.size else 0.0
+    peak = max(float(y.max()), -float(y.min())) if y.size else 0.0
     if peak < SILENCE_PEAK:
         level = f"{20 * np.log10(peak):.0f} dBFS" if peak > 0 else "digital silence"
         raise AudioError(f"{name}: silent audio (peak {level}, below −80 dBFS)")
@@ -346,24 +359,75 @@ def check_usable(y: np.ndarray,                  # validated 1-D waveform at rat
     return y
 
 # %% ../nbs/01_data.ipynb #081209fc
-def load_audio(path: str | os.PathLike, sr: int | None = 16000) -> np.ndarray:
-    "Decode `path` to float32 mono at `sr` Hz (None keeps the file's rate); raises `AudioError` subclasses."
+MAX_SECONDS = 600.0   # longest audio per file (10 min): refused from the header, before decoding; raise with `max_seconds=` / --max-seconds
+DECODE_BLOCK = 1 << 16  # frames decoded, down-mixed and resampled at a time: peak memory is the output plus O(block)
+
+def _check_length(seconds: float, name: str, max_seconds: float):
+    if seconds > max_seconds:
+        raise AudioError(f"{name}: {seconds:,.0f} s of audio is longer than the {max_seconds:,.0f} s limit per file; "
+                         f"raise it with --max-seconds (max_seconds= in Python) if you mean it")
+
+def _mono_blocks(f: sf.SoundFile, name: str, block: int):
+    "Down-mixed float32 blocks of an open file, each checked finite and within full scale (the checks of `load_audio`)."
+    start = 0
+    for b in f.blocks(blocksize=block, dtype="float32", always_2d=True):
+        x = b[:, 0] if b.shape[1] == 1 else b.mean(axis=1)   # the float32 channel mean `validate_waveform` takes
+        if not np.isfinite(x).all(): raise AudioError(f"{name}: NaN/inf samples (first at {(start + int(np.argmin(np.isfinite(x)))) / f.samplerate:.3f} s)")
+        check_full_scale(x, name)
+        start += len(x)
+        yield x
+
+def _decode_blocks(path: Path, f: sf.SoundFile, sr: int | None, block: int) -> np.ndarray:
+    "Decode an open file block by block into one float32 output, resampling each block with a soxr stream."
+    file_sr, name = f.samplerate, path.name
+    if f.frames == 0: raise AudioError(f"{name}: zero-length audio")
+    stream = None if sr is None or sr == file_sr else soxr.ResampleStream(file_sr, sr, 1, dtype="float32", quality="HQ")
+    cap = f.frames if stream is None else int(np.ceil(f.frames * sr / file_sr)) + 16   # soxr's output length, plus slack
+    out, n = np.empty(cap, np.float32), 0
+    def put(y):
+        nonlocal out, n
+        if n + len(y) > len(out): out = np.resize(out, max(2 * len(out), n + len(y)))  # a header that undercounted (rare)
+        out[n:n + len(y)] = y; n += len(y)
+    for x in _mono_blocks(f, name, block): put(x if stream is None else stream.resample_chunk(x, last=False))
+    if stream is not None: put(stream.resample_chunk(np.zeros(0, np.float32), last=True))
+    if n == 0: raise AudioError(f"{name}: zero-length audio")
+    return out[:n] if n == len(out) else out[:n].copy()  # the copy frees the slack
+
+def _decode_fallback(path: Path, sr: int | None, max_seconds: float) -> np.ndarray:
+    "Formats libsndfile does not know (e.g. m4a), through librosa's audioread fallback (whole-file: length checked first where known)."
+    import librosa, warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try: _check_length(float(librosa.get_duration(path=str(path))), path.name, max_seconds)
+        except AudioError: raise
+        except Exception: pass   # no duration from the container: decode and check the length after
+        try: audio, file_sr = librosa.load(str(path), sr=None, mono=False)
+        except Exception: raise AudioError(f"cannot decode {path.name}: not audio or corrupt") from None
+    audio = np.atleast_2d(audio).T
+    file_sr = check_sample_rate(int(file_sr), path.name)
+    _check_length(len(audio) / file_sr, path.name, max_seconds)
+    x = check_full_scale(validate_waveform(audio, file_sr, name=path.name), name=path.name)
+    return resample(x, file_sr, sr)
+
+def load_audio(path: str | os.PathLike,
+               sr: int | None = 16000,            # output rate (None keeps the file's rate)
+               max_seconds: float | None = None,  # longest audio accepted (default `MAX_SECONDS`, read at call time)
+               block: int = DECODE_BLOCK,         # frames decoded at a time
+               ) -> np.ndarray:
+    "Decode `path` to float32 mono at `sr` Hz, block by block; the rate and length are checked from the header first. Raises `AudioError` subclasses."
     path = Path(path)
-    if sr is not None and (not isinstance(sr, (int, np.integer)) or sr <= 0):
-        raise AudioError(f"sample rate must be a positive integer, got {sr!r}")
+    if sr is not None: check_sample_rate(sr, "load_audio: target")
+    max_seconds = MAX_SECONDS if max_seconds is None else float(max_seconds)
+    if not max_seconds > 0: raise AudioError(f"max_seconds must be positive, got {max_seconds}")
     if path.is_dir(): raise AudioError(f"{path} is a directory, not an audio file")
     if not path.is_file(): raise DataNotFoundError(f"audio file not found: {path}")
-    try: audio, file_sr = sf.read(str(path), dtype="float32", always_2d=True)
-    except (sf.LibsndfileError, RuntimeError, TypeError):
-        try:  # formats libsndfile does not know (e.g. m4a) go through librosa's audioread fallback
-            import librosa, warnings
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                audio, file_sr = librosa.load(str(path), sr=None, mono=False)
-            audio = np.atleast_2d(audio).T
-        except Exception: raise AudioError(f"cannot decode {path.name}: not audio or corrupt") from None
-    x = check_full_scale(validate_waveform(audio, int(file_sr), name=path.name), name=path.name)
-    return resample(x, int(file_sr), sr)
+    try: f = sf.SoundFile(str(path))
+    except (sf.LibsndfileError, RuntimeError, TypeError): return _decode_fallback(path, sr, max_seconds)
+    with f:   # the header's rate and length are checked before a single sample is decoded
+        check_sample_rate(f.samplerate, path.name)
+        _check_length(f.frames / f.samplerate, path.name, max_seconds)
+        try: return _decode_blocks(path, f, sr, block)
+        except (sf.LibsndfileError, RuntimeError) as e: raise AudioError(f"cannot decode {path.name}: corrupt ({e})") from None
 
 # %% ../nbs/01_data.ipynb #89d1d992
 LOUD_DB = 20         # frames within 20 dB of the loud level (95th percentile of frame energy) are judged; the rest are pauses
@@ -427,3 +491,13 @@ def low_confidence(y: np.ndarray, sr: int,
     q = signal_quality(y, sr)
     if not q["speech_like"]: why.insert(0, q["why"])
     return {"low_confidence": True, "why": "; ".join(why)} if why else {}
+
+# %% ../nbs/01_data.ipynb #928d87dd
+def clip_windows(n: int,                  # samples in the clip
+                 window: int,             # longest window, in samples
+                 ) -> list[slice]:
+    "Near-equal consecutive windows of at most `window` samples covering `n` (one window when the clip fits)."
+    k = max(1, -(-n // window))
+    edges = np.linspace(0, n, k + 1).round().astype(int)
+    return [slice(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:])]
+

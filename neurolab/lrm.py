@@ -16,7 +16,8 @@ from fastcore.basics import patch
 from .core import NeurolabError
 
 # %% auto #0
-__all__ = ['NORMS', 'STEERING_METHODS', 'AdaptiveFullstackNorm', 'ChannelNorm', 'ModBlock', 'Steering', 'LRM']
+__all__ = ['NORMS', 'STEERING_METHODS', 'MAX_STRENGTH', 'MAX_PASSES', 'AdaptiveFullstackNorm', 'ChannelNorm', 'ModBlock',
+           'Steering', 'LRM']
 
 # %% ../nbs/04_lrm.ipynb #099bce8f
 def _affine_shape(x: Tensor) -> tuple: return (1, x.shape[1]) + (1,) * (x.ndim - 2)
@@ -114,6 +115,7 @@ class ModBlock(nn.Module):
 
 # %% ../nbs/04_lrm.ipynb #4354e151
 STEERING_METHODS = ("lrm", "bypass", "direct", "modulation")
+MAX_STRENGTH = 100.0  # largest |steering strength|: 10× the steering study's largest (10); beyond it the signal swamps the model (raise for experiments)
 
 def _per_sample(v, B: int, name: str) -> Tensor:
     t = torch.as_tensor(v, dtype=torch.float32).detach() if not torch.is_tensor(v) else v.detach().float()
@@ -146,6 +148,9 @@ class Steering:
         if len(set(sizes.values())) != 1: raise NeurolabError(f"Steering: signals disagree on batch size {sizes}")
         self.signals, B = sig, next(iter(sizes.values()))
         self.strength = _per_sample(self.strength, B, "strength")
+        if (self.strength.abs() > MAX_STRENGTH).any():
+            raise NeurolabError(f"Steering: strength {float(self.strength[self.strength.abs().argmax()]):g} is beyond ±{MAX_STRENGTH:g} "
+                                "(neurolab.lrm.MAX_STRENGTH; the steering study sweeps 0–10)")
         self.alpha = _per_sample(self.alpha, B, "alpha")
         if ((self.alpha < 0) | (self.alpha > 1)).any(): raise NeurolabError("Steering: alpha must lie in [0, 1]")
         if not isinstance(self.first_pass, bool): raise NeurolabError("Steering: first_pass must be True or False")
@@ -263,11 +268,14 @@ class LRM(nn.Module):
         return f"enabled={self.enabled}, strength={self.strength}, connections={[(c['source'], c['target']) for c in self.connections]}"
 
 # %% ../nbs/04_lrm.ipynb #1cefe80a
+MAX_PASSES = 10  # most feedback passes per call: the shipped audio model runs 2 and the studies 1–3; more is time without a measured use
+
 @patch
 def run(self: LRM, step: Callable, passes: int, strength=None, steering: Steering | None = None,
         batch_size: int | None = None) -> list:
     "Call `step(p)` for p = 0..passes-1 with feedback between passes; returns the list of outputs."
-    if not isinstance(passes, int) or passes < 1: raise NeurolabError(f"LRM: forward_passes must be an integer ≥ 1, got {passes!r}")
+    if isinstance(passes, bool) or not isinstance(passes, int) or passes < 1: raise NeurolabError(f"LRM: forward_passes must be an integer ≥ 1, got {passes!r}")
+    if passes > MAX_PASSES: raise NeurolabError(f"LRM: forward_passes {passes} is more than {MAX_PASSES} (neurolab.lrm.MAX_PASSES; the models use 1–3)")
     if self._session is not None: raise NeurolabError("LRM.run is not re-entrant (a pass called the model again)")
     if steering is not None: self._check_steering(steering, batch_size)
     self._session = _Session(self.strength if strength is None else _as_pair(strength), steering, batch_size)

@@ -158,7 +158,11 @@ def register(subparsers):
                        description="Predict valence and arousal (−1…1) for each file; any sample rate, mono or stereo. Prints a table (--json: the records).")
     p.add_argument("files", type=Path, nargs="+", help="audio files (wav, flac, ...)")
     add_common(p, "model", "out", "json", says=model_says, inputs=("files", "enrol", "model"))
-    p.add_argument("--passes", type=int, default=None, help="forward passes (default: the model's)")
+    from neurolab.cliutil import bounded
+    from neurolab.lrm import MAX_PASSES
+    p.add_argument("--passes", type=bounded(int, 1, MAX_PASSES, "--passes", "the models use 1–3; neurolab.lrm.MAX_PASSES"), default=None,
+                   help=f"forward passes, 1–{MAX_PASSES} (default: the model's)")
+    add_common(p, "max_seconds")
     p.add_argument("--enrol", type=Path, nargs="+", default=None,
                    help="unlabelled clips of the same speaker: their statistics normalise a speaker-normalised model's input "
                         "(default: the files themselves)")

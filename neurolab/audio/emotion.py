@@ -13,7 +13,7 @@ import torch.nn as nn
 from fastcore.basics import patch
 
 from ..core import AudioError, DataError, NeurolabError, register_model
-from ..data import RAVDESS_EMOTIONS, SILENCE_PEAK, check_full_scale, check_usable, load_audio, low_confidence, validate_waveform, resample
+from ..data import RAVDESS_EMOTIONS, SILENCE_PEAK, check_full_scale, check_usable, clip_windows, load_audio, low_confidence, validate_waveform, resample
 from ..speakers import SpeakerNorm, population_prior, speaker_statistics
 from ..lrm import LRM, Steering
 from .features import LogMel, check_frontend
@@ -21,8 +21,8 @@ from .cnn6 import Cnn6, load_panns_checkpoint
 
 # %% auto #0
 __all__ = ['DEFAULT_CONNECTIONS', 'SCALAR_CONNECTIONS', 'SOURCES', 'WINDOW_SECONDS', 'FeatureEmotionRegression_Cnn6_LRM',
-           'check_clip', 'clip_logmels', 'enrolment', 'model_statistics', 'model_input', 'clip_inputs', 'clip_windows',
-           'predict', 'predict_file', 'predict_speakers']
+           'check_clip', 'clip_logmels', 'enrolment', 'model_statistics', 'model_input', 'clip_inputs', 'predict',
+           'predict_file', 'predict_speakers']
 
 # %% ../../nbs/12_audio_emotion.ipynb #445e4476
 DEFAULT_CONNECTIONS = [dict(source="valence", target="base.conv_block4"), dict(source="valence", target="base.conv_block3"),
@@ -191,14 +191,6 @@ def clip_inputs(model: FeatureEmotionRegression_Cnn6_LRM, clips, sr: int = 16000
     return [model_input(model, y, stats) for y in clips], clips, rule
 
 # %% ../../nbs/12_audio_emotion.ipynb #7daeffff
-def clip_windows(n: int,                  # samples in the clip
-                 window: int,             # longest window, in samples
-                 ) -> list[slice]:
-    "Near-equal consecutive windows of at most `window` samples covering `n` (one window when the clip fits)."
-    k = max(1, -(-n // window))
-    edges = np.linspace(0, n, k + 1).round().astype(int)
-    return [slice(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:])]
-
 @torch.no_grad()
 def predict(model: FeatureEmotionRegression_Cnn6_LRM, clips, sr: int = 16000, names=None,
             enrol: SpeakerNorm | None = None,   # speaker statistics (`enrolment`); default: the model's population prior

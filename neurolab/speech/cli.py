@@ -184,18 +184,19 @@ def register(subparsers):
                                description="openSMILE/MFCC features, speaker normalisation, EmotionLSTM: train, evaluate, predict, study.")
     sub = sp.add_subparsers(dest="action", required=True, metavar="ACTION")
     model_says = {"model": f"the shipped models under {repo_relative(default_model_dir())}"}
+    from neurolab.cliutil import bounded
 
     t = sub.add_parser("train", help="train an EmotionLSTM on all actors present (resumes a killed run)",
                        description="Train on every actor under --data (fixed epochs, or early stopping on --valid-actors).")
     add_common(t, "data", "out", "actors", "json", required=("out",), metavar={"out": "DIR"},
                help={"out": "checkpoint folder to write (rerun the same command to resume)"})
     t.add_argument("--classes", dest="n_classes", type=int, choices=[8, 6], default=8, help="8 emotions, or 6 (calm→neutral, disgust→angry)")
-    t.add_argument("--epochs", type=int, default=STUDY_LSTM.epochs, help="epochs (the maximum with --valid-actors)")
+    t.add_argument("--epochs", type=bounded(int, 1, flag="--epochs"), default=STUDY_LSTM.epochs, help="epochs (the maximum with --valid-actors)")
     t.add_argument("--valid-actors", nargs="+", action=ActorsArg, default=None, metavar="ACTORS",
                    help="actors held out for early stopping on UAR, e.g. 19,20 (default: none, fixed epochs)")
     t.add_argument("--normalization", choices=["speaker", "global"], default=STUDY_LSTM.normalization,
                    help="per-speaker statistics from each actor's clips, or global")
-    t.add_argument("--augment", type=int, default=STUDY_LSTM.n_augment,
+    t.add_argument("--augment", type=bounded(int, 0, 100, "--augment"), default=STUDY_LSTM.n_augment,
                    help="augmented copies per clip (noise / pitch / stretch; default: the study's recipe)")
     t.add_argument("--voiced", action="store_true", help="speaker statistics from voiced frames and clip pooling over them (speaker normalisation only)")
     t.add_argument("--overwrite", action="store_true", help="start afresh when --out holds a run with other settings")
@@ -212,7 +213,7 @@ def register(subparsers):
     p = sub.add_parser("predict", help="emotion of audio files",
                        description="One row per file: its emotion and most probable labels (--json: records with {label: probability}).")
     p.add_argument("files", nargs="+", type=Path, metavar="FILE", help="audio files (any rate, mono or stereo)")
-    add_common(p, "model", "out", "json", says=model_says, inputs=("files", "enrol_from", "model"))
+    add_common(p, "model", "out", "json", "max_seconds", says=model_says, inputs=("files", "enrol_from", "model"))
     p.add_argument("--enrol", dest="enrol_from", nargs="+", type=Path, default=None, metavar="DIR_OR_FILES",
                    help="unlabelled audio of the same speaker (a folder or files) for speaker normalisation")
     p.add_argument("--streaming", action="store_true", help="use the streaming LSTM (contract MFCC) instead of the offline system")
@@ -224,13 +225,13 @@ def register(subparsers):
     s = sub.add_parser("study", help="actor-disjoint CV of every system × normalisation → results/speech.json; ships models",
                        description="Long: k-fold actor-disjoint CV, actor-bootstrap CIs, figures, shipped models.")
     add_common(s, "data")
-    s.add_argument("--k", type=int, default=5, help="number of actor-disjoint folds")
+    s.add_argument("--k", type=bounded(int, 2, 24, "--k"), default=5, help="number of actor-disjoint folds")
     s.add_argument("--seeds", nargs="+", default=["0,1,2"], help="seeds of the speaker-normalised LSTM, e.g. 0,1,2 or 0 1 2 (default 0,1,2)")
     add_common(s, "out", "json", default={"out": Path("results/speech.json")}, help={"out": "results JSON"}, inputs=("data",))
     s.add_argument("--figures", type=Path, default=Path("results/figures"), help="folder for speech_*.png")
     s.add_argument("--ship-to", type=Path, default=default_model_dir(), help="where to save the shipped models")
     s.add_argument("--no-ship", dest="ship", action="store_false", help="skip training the shipped models")
-    s.add_argument("--threads", type=int, default=1, help="torch threads (results record it)")
+    s.add_argument("--threads", type=bounded(int, 1, flag="--threads"), default=1, help="torch threads (results record it)")
     s.add_argument("--check", action="store_true",
                    help="instead of the study: rerun one fold cheaply and compare it with --out (exit 1 if outside the spread)")
     def _study(a):

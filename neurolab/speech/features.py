@@ -17,10 +17,10 @@ from ..core import AudioError, DataError, atomic_path, cache_dir
 from ..data import load_audio, resample, validate_waveform
 
 # %% auto #0
-__all__ = ['SR', 'FRAME', 'HOP', 'N_MFCC', 'FEATURE_SETS', 'MIN_DELTA_FRAMES', 'C0_PER_DB', 'VOICED_TOP_DB', 'VOICED_MIN_Z',
-           'prepare_waveform', 'peak_scale', 'backend_mfcc_reference', 'mfcc_frames', 'frame_signal', 'backend_mfcc',
-           'FrameMFCC', 'spec_key', 'extract_features', 'file_features', 'corpus_feature_set', 'voiced_frames',
-           'statistics_frames']
+__all__ = ['SR', 'FRAME', 'HOP', 'N_MFCC', 'MFCC_BLOCK', 'FEATURE_SETS', 'MIN_DELTA_FRAMES', 'C0_PER_DB', 'VOICED_TOP_DB',
+           'VOICED_MIN_Z', 'prepare_waveform', 'peak_scale', 'backend_mfcc_reference', 'mfcc_frames', 'frame_signal',
+           'backend_mfcc', 'FrameMFCC', 'spec_key', 'extract_features', 'file_features', 'corpus_feature_set',
+           'voiced_frames', 'statistics_frames']
 
 # %% ../../nbs/30_speech_features.ipynb #6f1ab107
 SR, FRAME, HOP, N_MFCC = 16000, 400, 160, 13  # the backend's fixed constants
@@ -69,9 +69,9 @@ def _mfcc_constants():
     mel = scipy.sparse.csr_matrix(librosa.filters.mel(sr=SR, n_fft=2048).astype(np.float64))  # (128, 1025)
     return window, mel
 
-def mfcc_frames(frames: np.ndarray, # (n, 400) peak-scaled frames, one per row
-                ) -> np.ndarray:
-    "`librosa.feature.mfcc(y=frame, sr=16000, n_mfcc=13).mean(1)` for every row at once: (n, 13) float32."
+MFCC_BLOCK = 2048  # frames per block (~20 s of audio): the float64 spectra of one block (~50 MB) exist at a time, never a whole file's
+
+def _mfcc_block(frames: np.ndarray) -> np.ndarray:
     window, mel = _mfcc_constants()
     spec = scipy.fft.rfft(np.asarray(frames, np.float64) * window, n=2048, axis=1)
     power = spec.real ** 2 + spec.imag ** 2                    # (n, 1025)
@@ -80,17 +80,33 @@ def mfcc_frames(frames: np.ndarray, # (n, 400) peak-scaled frames, one per row
     db = np.maximum(db, db.max(axis=1, keepdims=True) - 80.0)  # top_db per frame, as each librosa call does
     return scipy.fft.dct(db, type=2, norm="ortho", axis=1)[:, :N_MFCC].astype(np.float32)
 
+def mfcc_frames(frames: np.ndarray,      # (n, 400) peak-scaled frames, one per row
+                block: int = MFCC_BLOCK,  # rows transformed at a time (every row is independent)
+                ) -> np.ndarray:
+    "`librosa.feature.mfcc(y=frame, sr=16000, n_mfcc=13).mean(1)` for every row, `block` rows at a time: (n, 13) float32."
+    frames = np.asarray(frames)
+    out = np.empty((len(frames), N_MFCC), np.float32)
+    for i in range(0, len(frames), block): out[i:i + block] = _mfcc_block(frames[i:i + block])
+    return out
+
 def frame_signal(x: np.ndarray) -> np.ndarray:
     "Step 2 as rows: (n_frames, 400) view of `x` (400-sample frames every 160 samples)."
     return librosa.util.frame(x, frame_length=FRAME, hop_length=HOP).T
 
-def backend_mfcc(audio,       # 16 kHz mono waveform (other rates: pass `sr`)
+def backend_mfcc(audio,                   # 16 kHz mono waveform (other rates: pass `sr`)
                  sr: int = SR,
+                 block: int = MFCC_BLOCK,  # frames scaled, framed and transformed at a time: memory O(block) beyond the output
                  ) -> np.ndarray:
     "The backend's MFCC pipeline, vectorised: (n_frames_kept, 13) float32; a silent clip gives one zero row."
-    frames = frame_signal(peak_scale(prepare_waveform(audio, sr)))
-    frames = frames[np.any(frames != 0, axis=1)]  # step 4
-    return mfcc_frames(frames) if len(frames) else _silent_row()
+    x = prepare_waveform(audio, sr)
+    peak = max(float(x.max()), -float(x.min()))  # max |x| without an |x| copy of the whole waveform
+    n, parts = 1 + (len(x) - FRAME) // HOP, []
+    for i in range(0, n, block):                  # frames i .. i+block-1 cover samples i·HOP .. (i+block-1)·HOP + FRAME
+        k = min(block, n - i)
+        frames = frame_signal(peak_scale(x[i * HOP:(i + k - 1) * HOP + FRAME], peak))
+        frames = frames[np.any(frames != 0, axis=1)]  # step 4
+        if len(frames): parts.append(_mfcc_block(frames))
+    return np.concatenate(parts) if parts else _silent_row()
 
 # %% ../../nbs/30_speech_features.ipynb #ed7b1517
 @functools.lru_cache(maxsize=1)

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from ..core import AudioError, CheckpointError, DataError, DataNotFoundError, assets_dir, load_checkpoint
-from ..data import AUDIO_SUFFIXES, check_usable, load_audio, low_confidence
+from ..data import AUDIO_SUFFIXES, MIN_SECONDS, SILENCE_PEAK, check_usable, clip_windows, load_audio, low_confidence
 from ..speakers import RunningSpeakerNorm, SpeakerNorm, speaker_statistics
 from .features import (C0_PER_DB, FEATURE_SETS, FRAME, HOP, N_MFCC, SR, VOICED_TOP_DB, FrameMFCC, backend_mfcc, statistics_frames,
                                       extract_features, voiced_frames)
@@ -19,9 +19,9 @@ from .model import EmotionLSTM, LinearEmotionHead, default_model_dir
 from .training import STREAMING_MODES, class_labels, predict_proba
 
 # %% auto #0
-__all__ = ['NO_FRAME_MODES', 'streaming_model_dir', 'offline_model_dir', 'load_speech_model', 'load_offline_model',
-           'model_labels', 'check_clip', 'audio_files', 'enrol', 'predict_file', 'predict_files', 'StreamingRecognizer',
-           'export_torchscript']
+__all__ = ['NO_FRAME_MODES', 'OFFLINE_WINDOW_SECONDS', 'LSTM_BLOCK', 'streaming_model_dir', 'offline_model_dir',
+           'load_speech_model', 'load_offline_model', 'model_labels', 'check_clip', 'audio_files', 'enrol',
+           'predict_file', 'predict_files', 'StreamingRecognizer', 'export_torchscript']
 
 # %% ../../nbs/33_speech_inference.ipynb #6c6b6ddf
 def streaming_model_dir() -> Path: return default_model_dir() / "streaming"
@@ -92,6 +92,40 @@ def _voiced_gate(model: EmotionLSTM, normalization: str):
     if gate is not None and normalization != "speaker": raise DataError("this EmotionLSTM gates pooling on speaker-normalised c0, but its checkpoint says normalization=" + repr(normalization))
     return gate
 
+OFFLINE_WINDOW_SECONDS = 60.0   # the offline system reads a longer file in windows of this length (one window: the whole file)
+LSTM_BLOCK = 12_000  # frames (2 min of audio): a longer file runs through the LSTM this many frames at a time, its state carried over
+
+@torch.no_grad()
+def _long_clip_probs(model: EmotionLSTM, feats: np.ndarray, mode: str, block: int = LSTM_BLOCK) -> np.ndarray:
+    "`predict_proba(model, [feats], mode)[0]` (to float rounding) in `block`-frame pieces with the LSTM state carried: memory O(block)."
+    from neurolab.speech.training import PREDICT_MODES
+    if mode not in PREDICT_MODES: raise DataError(f"prediction mode must be one of {PREDICT_MODES}, got {mode!r}")
+    model.eval()
+    hidden, last, att = None, None, None
+    sums = {k: torch.zeros(model.head.out_features, dtype=torch.float64) for k in ("kept", "all")}
+    counts = {"kept": 0, "all": 0}
+    for i in range(0, len(feats), block):
+        x = torch.as_tensor(np.asarray(feats[i:i + block], np.float32))[None]
+        out, hidden = model.lstm((x - model.feat_mean) / model.feat_std, hidden)
+        if mode == "attention":  # a running softmax over every frame's score: (max, Σ exp, Σ exp · output)
+            s = model.attn(out)[0, :, 0].double(); m = s.max()
+            top = m if att is None else torch.maximum(att[0], m)
+            w = (s - top).exp()
+            part = (w.sum(), (w[:, None] * out[0].double()).sum(0))
+            att = (top, *part) if att is None else (top, att[1] * (att[0] - top).exp() + part[0], att[2] * (att[0] - top).exp() + part[1])
+            continue
+        logits = model.head(out)[0]
+        last = logits[-1]
+        vals = (logits.softmax(-1) if mode == "mean" else logits).double()
+        keep = x[0, :, 0] >= model.voiced_min_z if model.voiced_min_z is not None else torch.ones(len(vals), dtype=torch.bool)
+        sums["all"] += vals.sum(0); counts["all"] += len(vals)
+        sums["kept"] += vals[keep].sum(0); counts["kept"] += int(keep.sum())
+    if mode == "attention": return model.head((att[2] / att[1]).float()).softmax(-1).numpy()
+    if mode == "last": return last.softmax(-1).numpy()
+    k = "kept" if counts["kept"] else "all"   # `pool_mask`: every frame of a clip where none passes the gate
+    p = sums[k] / counts[k]
+    return (p.softmax(-1) if mode == "mean_logits" else p).float().numpy()
+
 def predict_file(path,                        # audio file: any rate and channel count load_audio reads
                  model=None,                  # LinearEmotionHead / EmotionLSTM, a checkpoint folder, or None: shipped offline
                  enrolment: SpeakerNorm | None = None,  # the speaker's statistics (from `enrol`) for this model's features
@@ -108,12 +142,18 @@ def predict_file(path,                        # audio file: any rate and channel
     norm = meta.get("normalization", "global")
     if isinstance(model, LinearEmotionHead):
         fs = meta.get("feature_set", "compare")
-        feats = extract_features(x, fs)
         if norm == "speaker":
             if enrolment is None: raise DataError("this offline model expects speaker-normalised features: give enrolment audio (--enrol)")
-            feats = enrolment.transform(feats)
             flags = {"speaker_stats": "enrolment", **flags}
-        return _record(path, model.predict_proba(feats[None])[0], model_labels(model), f"linear/{fs}", norm, flags)
+        # openSMILE keeps every frame's descriptors of what it is given: a long file goes by windows, averaged by length
+        parts = [w for w in clip_windows(len(x), int(OFFLINE_WINDOW_SECONDS * SR))
+                 if w.stop - w.start >= int(MIN_SECONDS * SR) and np.abs(x[w]).max() >= SILENCE_PEAK]
+        probs = []
+        for w in parts:
+            feats = extract_features(x[w], fs)
+            probs.append(model.predict_proba((enrolment.transform(feats) if norm == "speaker" else feats)[None])[0])
+        if len(parts) > 1: flags = {"windows": len(parts), **flags}
+        return _record(path, np.average(probs, axis=0, weights=[w.stop - w.start for w in parts]), model_labels(model), f"linear/{fs}", norm, flags)
     if not isinstance(model, EmotionLSTM): raise CheckpointError(f"cannot predict with a {type(model).__name__}")
     mode = mode or meta.get("predict_mode", "mean")
     feats = backend_mfcc(x)
@@ -121,7 +161,8 @@ def predict_file(path,                        # audio file: any rate and channel
     if norm == "speaker":   # the one rule (neurolab.speakers.speaker_statistics): enrolment, else the training speakers' prior
         stats, rule = speaker_statistics(enrolment, meta)
         feats, flags = stats.transform(feats), {"speaker_stats": rule, **flags}
-    return _record(path, predict_proba(model, [feats], mode)[0], model_labels(model), "lstm/mfcc", norm, flags)
+    probs = predict_proba(model, [feats], mode)[0] if len(feats) <= LSTM_BLOCK else _long_clip_probs(model, feats, mode)
+    return _record(path, probs, model_labels(model), "lstm/mfcc", norm, flags)
 
 def predict_files(files, model=None, enrolment=None, mode=None) -> list:
     "`predict_file` for each file; a file that fails gives `{'file', 'error'}` and the others still get their records."

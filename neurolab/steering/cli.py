@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..cliutil import FAMILIES, add_common, call, emit, emit_per_file, study_words
+from ..cliutil import FAMILIES, add_common, bounded, call, emit, emit_per_file, study_words
 from ..core import DataError
 from .signals import load_steering_signals, signal_stats
 from .apply import METHODS, STRENGTHS, steerability_sweep
@@ -81,6 +81,10 @@ def register(subparsers):
                               description="Steer the LRM audio model toward emotion-grid targets.")
     sub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
     model_says = {"model": "the shipped audio model, neurolab/assets/audio"}
+    from neurolab.lrm import MAX_STRENGTH
+    strength = bounded(float, -MAX_STRENGTH, MAX_STRENGTH, "--strength", "the study sweeps 0–10; neurolab.lrm.MAX_STRENGTH")
+    count = lambda flag: bounded(int, 1, flag=flag)      # clips, resamples, threads: at least one
+    blend = bounded(float, 0, 1, "--alpha")
 
     b = sub.add_parser("build", help="build steering signals from a model's training actors",
                        description="Per-bin mean 128-d valence/arousal pathway activations of the model on its training actors.")
@@ -91,8 +95,8 @@ def register(subparsers):
     add_common(b, "actors", default={"actors": "train"}, says={"actors": "train, the model's training actors"})
     b.add_argument("--by", choices=["label", "prediction"], default="label", help="bin clips by their label (default) or the model's pass-1 prediction")
     b.add_argument("--no-calibrate", dest="calibrate", action="store_false", help="skip measuring each method's polarity on training clips")
-    b.add_argument("--calibration-clips", type=int, default=CALIBRATION_CLIPS, help=f"clips used to measure polarity (default {CALIBRATION_CLIPS})")
-    b.add_argument("--num-samples", type=int, default=None, help="seeded subsample of this many clips (default: all of --actors)")
+    b.add_argument("--calibration-clips", type=count("--calibration-clips"), default=CALIBRATION_CLIPS, help=f"clips used to measure polarity (default {CALIBRATION_CLIPS})")
+    b.add_argument("--num-samples", type=count("--num-samples"), default=None, help="seeded subsample of this many clips (default: all of --actors)")
     b.set_defaults(func=lambda a: emit(call(build_command, a), as_json=a.json))
 
     e = sub.add_parser("eval", help="steerability of held-out clips for one method and strength",
@@ -102,9 +106,9 @@ def register(subparsers):
     e.add_argument("--signals", type=Path, default=None, help="signal JSON (default: the shipped file for --grid)")
     e.add_argument("--grid", type=int, default=5, help="grid of the default signal file (default 5)")
     e.add_argument("--method", choices=list(METHODS), default="bypass", help="injection method (default bypass)")
-    e.add_argument("--strength", type=float, default=5.0, help="steering strength (default 5)")
-    e.add_argument("--alpha", type=float, default=1.0, help="blend with the model's own activation, 0–1 (default 1)")
-    e.add_argument("--num-samples", type=int, default=None, help="seeded subsample of this many clips (default: all)")
+    e.add_argument("--strength", type=strength, default=5.0, help="steering strength (default 5)")
+    e.add_argument("--alpha", type=blend, default=1.0, help="blend with the model's own activation, 0–1 (default 1)")
+    e.add_argument("--num-samples", type=count("--num-samples"), default=None, help="seeded subsample of this many clips (default: all)")
     e.add_argument("--target", default=None, help="one target bin, e.g. very_positive_strong (default: every bin)")
     add_common(e, "actors", default={"actors": "test"}, says={"actors": "test, the model's held-out actors"})
     e.add_argument("--first-pass", action="store_true", help="also steer pass 1")
@@ -127,20 +131,20 @@ def register(subparsers):
     add_common(st, "model", "data", says=model_says)
     add_common(st, "out", "json", default={"out": Path("results/steering.json")}, help={"out": "results JSON"}, inputs=("model", "data", "signals_dir"))
     st.add_argument("--figures", type=Path, default=Path("results/figures"), help="figure folder (default results/figures)")
-    st.add_argument("--num-samples", type=int, default=16, help="test clips in the steerability sweep (default 16)")
-    st.add_argument("--accuracy-samples", type=int, default=None, help="test clips in the accuracy study (default: all)")
+    st.add_argument("--num-samples", type=count("--num-samples"), default=16, help="test clips in the steerability sweep (default 16)")
+    st.add_argument("--accuracy-samples", type=count("--accuracy-samples"), default=None, help="test clips in the accuracy study (default: all)")
     st.add_argument("--grids", type=int, nargs="+", default=[3, 5, 7], help="grids of the accuracy study (default 3 5 7)")
     st.add_argument("--sweep-grid", type=int, default=3, help="grid whose bins are the sweep's targets (default 3)")
     st.add_argument("--methods", nargs="+", choices=list(METHODS), default=list(METHODS), help="methods to sweep (default all)")
-    st.add_argument("--strengths", type=float, nargs="+", default=list(STRENGTHS), help="strengths to sweep (default 0 0.5 1 2 3 5 10)")
+    st.add_argument("--strengths", type=bounded(float, -MAX_STRENGTH, MAX_STRENGTH, "--strengths"), nargs="+", default=list(STRENGTHS), help="strengths to sweep (default 0 0.5 1 2 3 5 10)")
     st.add_argument("--accuracy-method", choices=list(METHODS), default="lrm", help="method of the self-steering rows (default lrm)")
-    st.add_argument("--accuracy-strength", type=float, default=1.0, help="strength of the self-steering rows (default 1)")
-    st.add_argument("--alpha", type=float, default=1.0, help="blend with the model's own activation (default 1)")
+    st.add_argument("--accuracy-strength", type=bounded(float, -MAX_STRENGTH, MAX_STRENGTH, "--accuracy-strength"), default=1.0, help="strength of the self-steering rows (default 1)")
+    st.add_argument("--alpha", type=blend, default=1.0, help="blend with the model's own activation (default 1)")
     st.add_argument("--signals-dir", type=Path, default=None, help="folder with signals_NxN.json (default: the shipped assets)")
     st.add_argument("--rebuild-signals", action="store_true", help="rebuild signals from the training actors instead of reading files")
-    st.add_argument("--n-boot", type=int, default=2000, help="bootstrap resamples (default 2000)")
+    st.add_argument("--n-boot", type=count("--n-boot"), default=2000, help="bootstrap resamples (default 2000)")
     st.add_argument("--seed", type=int, default=0, help="seed (default 0)")
-    st.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    st.add_argument("--threads", type=count("--threads"), default=None, help="torch CPU threads")
     st.add_argument("--note", default=None, help="a remark stored in the results (e.g. which checkpoint and why)")
     st.set_defaults(func=lambda a: emit(call(study_command, a), as_json=a.json, human=study_words))
 
@@ -150,11 +154,11 @@ def register(subparsers):
                                     "unsteered and steered valence/arousal and the share of the distance closed.")
     tx.add_argument("text", help="the sentence, e.g. \"I can't believe we won!\"")
     tx.add_argument("files", type=Path, nargs="+", help="audio files to steer (wav, flac, ...; any rate, mono or stereo)")
-    add_common(tx, "model", says=model_says)
+    add_common(tx, "model", "max_seconds", says=model_says)
     tx.add_argument("--signals", type=Path, default=None, help="signal JSON (default: the shipped file for --grid)")
     tx.add_argument("--grid", type=int, default=5, help="grid of the default signal file (default 5)")
     tx.add_argument("--method", choices=list(METHODS), default="bypass", help="injection method (default bypass)")
-    tx.add_argument("--strength", type=float, default=3.0, help="steering strength (default 3)")
+    tx.add_argument("--strength", type=strength, default=3.0, help="steering strength (default 3)")
     tx.add_argument("--text-model", type=Path, metavar="DIR", default=None, help="text model folder (default: the shipped text model, neurolab/assets/text)")
     add_common(tx, "json")
     tx.set_defaults(func=_text)

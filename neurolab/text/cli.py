@@ -35,6 +35,11 @@ def _split_rows(df, split: str, source):  # pandas.DataFrame in and out
     if rows.empty: raise DataError(f"{source}: no rows in split {split!r} (splits: {sorted(df['split'].unique())})")
     return rows
 
+def _limit(limit: int) -> int:
+    "`--limit N`: a positive row count (0 or a negative N once meant all rows, or the last rows)."
+    if isinstance(limit, bool) or not isinstance(limit, (int, np.integer)) or limit < 1: raise DataError(f"--limit must be an integer ≥ 1, got {limit!r}")
+    return int(limit)
+
 def train_command(data=None, out=None, version: str = "v6", encoder: str = "minilm", finetune: bool = False, k: int = 3,
                   epochs1: int = 40, epochs2: int = 10, limit: int | None = None, seed: int = 0,
                   overwrite: bool = False, quiet: bool = False) -> dict:
@@ -51,7 +56,7 @@ def _train(data, out: Path, version, encoder, finetune_, k, epochs1, epochs2, li
     from neurolab.core import save_checkpoint
     df = read_emobank(data)
     tr, dv = _split_rows(df, "train", data or "EmoBank"), _split_rows(df, "dev", data or "EmoBank")
-    if limit: tr, dv = tr.iloc[:limit], dv.iloc[:limit]
+    if limit is not None: tr, dv = tr.iloc[:_limit(limit)], dv.iloc[:_limit(limit)]
     fi, vi = train_valid_split(len(tr))
     T = {s: tr["text"].iloc[i].tolist() for s, i in (("fit", fi), ("valid", vi))}
     Y = {s: tr[VAD].to_numpy(np.float32)[i] for s, i in (("fit", fi), ("valid", vi))}
@@ -78,7 +83,7 @@ def eval_command(csv=None, model=None, split: str = "dev", limit: int | None = N
     from neurolab.text.training import evaluate
     df = read_emobank(csv)
     rows = _split_rows(df, split, csv or "EmoBank")
-    if limit: rows = rows.iloc[:limit]
+    if limit is not None: rows = rows.iloc[:_limit(limit)]
     m = load_model(model)
     X, mm = embed_for(m, rows["text"].tolist(), progress=not quiet)
     ev, truncated = evaluate(mm, X, rows[VAD].to_numpy(np.float32)), truncated_for(m, rows["text"].tolist())
@@ -133,6 +138,8 @@ def predict_words(records: list[dict]) -> str:
 def register(subparsers):
     "Add `text` (train / eval / predict / study) to the `neurolab` parser."
     from neurolab.text.trm import HEADS, VERSIONS
+    from neurolab.cliutil import bounded
+    limit = bounded(int, 1, flag="--limit")   # 0 once meant every row and -38 the first 2
     from neurolab.text.encoders import ENCODERS
     t = subparsers.add_parser("text", help=FAMILIES["text"].help,
                               description="Train, evaluate and apply text models for EmoBank V/A/D.")
@@ -149,7 +156,7 @@ def register(subparsers):
     p.add_argument("--k", type=int, default=3, help="outer iterations K of a TRM (default 3)")
     p.add_argument("--epochs1", type=int, default=40, help="phase-1 epochs, or fine-tuning epochs with --finetune (default 40; use 1 with --finetune)")
     p.add_argument("--epochs2", type=int, default=10, help="phase-2 epochs (default 10, early-stopped on the validation slice)")
-    p.add_argument("--limit", type=int, default=None, help="use only the first N sentences of each split (quick runs)")
+    p.add_argument("--limit", type=limit, default=None, help="use only the first N sentences of each split (quick runs)")
     p.add_argument("--seed", type=int, default=0, help="random seed")
     p.add_argument("--overwrite", action="store_true", help="start afresh when --out holds a run with other settings")
     p.add_argument("--quiet", **quiet)
@@ -159,7 +166,7 @@ def register(subparsers):
     add_common(p, "model")
     p.add_argument("--csv", required=True, help="EmoBank-format CSV (id, split, V, A, D, text)")
     p.add_argument("--split", default="dev", help="split to evaluate (train, dev, test), or 'all' (default dev)")
-    p.add_argument("--limit", type=int, default=None, help="only the first N rows of the split")
+    p.add_argument("--limit", type=limit, default=None, help="only the first N rows of the split")
     add_common(p, "out", "json", inputs=("csv", "model"))
     p.add_argument("--quiet", **quiet)
     p.set_defaults(func=lambda a: emit(call(eval_command, a), a.out, a.json))
@@ -180,7 +187,7 @@ def register(subparsers):
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2], help="seeds of every head (default 0 1 2)")
     p.add_argument("--finetune-seeds", nargs="+", type=int, default=[0], help="seeds of the end-to-end fine-tune (default 0)")
     p.add_argument("--finetune-epochs", type=int, default=None, help="override the fine-tuning epochs (default: the study recipe, text.training.FINETUNE)")
-    p.add_argument("--limit", type=int, default=None, help="first N sentences of each split (quick runs)")
+    p.add_argument("--limit", type=limit, default=None, help="first N sentences of each split (quick runs)")
     p.add_argument("--n-boot", type=int, default=2000, help="bootstrap resamples (default 2000)")
     p.add_argument("--jobs", type=int, default=1, help="worker processes for the head grids, one torch thread each (default 1)")
     p.add_argument("--ship", action="store_true", help="save the best fine-tuned system (chosen on the validation slice) as the shipped model")
