@@ -178,3 +178,110 @@ def test_eval_bad_csv_is_one_line(tmp_path, capsys, content, message):
 def test_predict_empty_text_is_refused():
     proc = run("text", "predict", "ok", "")
     assert proc.returncode == 2 and "text 1 is empty" in proc.stderr
+
+
+# ---- issue 33: no code path from data -----------------------------------------------------------------------------------
+def evil_sentence_folder(root, tiny_encoder) -> tuple:
+    "A tiny BERT dressed as a Sentence-Transformers folder whose modules.json names `evil.Pwn`; evil.py writes a marker on import."
+    import shutil
+    from pathlib import Path
+    d, marker = Path(root) / "evil-st", Path(root) / "PWNED"
+    shutil.copytree(tiny_encoder, d)
+    (d / "evil.py").write_text(f"import pathlib\npathlib.Path({str(marker)!r}).write_text('pwned')\nclass Pwn:\n    pass\n")
+    (d / "modules.json").write_text(json.dumps([{"idx": 0, "name": "0", "path": "", "type": "evil.Pwn"}]))
+    (d / "1_Pooling").mkdir()
+    (d / "1_Pooling" / "config.json").write_text(json.dumps({"word_embedding_dimension": 32, "pooling_mode_mean_tokens": True}))
+    return d, marker
+
+
+def test_sentence_folder_naming_code_is_refused_on_every_path(tiny_encoder, tmp_path):
+    from neurolab.core import NeurolabError
+    from neurolab.text.encoders import HFEncoder, SentenceEncoder, get_encoder
+    from neurolab.text.model import embed_for, load_model
+    from neurolab.text.trm import TextRegressor
+    evil, marker = evil_sentence_folder(tmp_path, tiny_encoder)
+    for load in (lambda: SentenceEncoder(evil), lambda: get_encoder(str(evil)), lambda: HFEncoder(str(evil))):
+        with pytest.raises(NeurolabError, match="'evil.Pwn'"): load()
+    # checkpoints that name the folder: a TRM on its embeddings, and a fine-tuned encoder (rebuilt from its config)
+    save_checkpoint(make_trm("v1", in_dim=32, d_model=8, hidden=8, encoder=str(evil)), tmp_path / "trm")
+    with pytest.raises(NeurolabError, match="'evil.Pwn'"): embed_for(load_model(tmp_path / "trm"), ["hi"])
+    save_checkpoint(TextRegressor(tiny_encoder, "linear"), tmp_path / "reg")
+    cfg = json.loads((tmp_path / "reg" / "config.json").read_text())
+    cfg["init"]["encoder"] = str(evil)
+    (tmp_path / "reg" / "config.json").write_text(json.dumps(cfg))
+    with pytest.raises(NeurolabError, match="'evil.Pwn'"): load_checkpoint(tmp_path / "reg")
+    # the shell, run from inside the folder (so `import evil` would even find evil.py on sys.path)
+    for model in ("trm", "reg"):
+        proc = run("text", "predict", "--model", tmp_path / model, "hi", cwd=evil)
+        assert proc.returncode == 2 and "'evil.Pwn'" in proc.stderr and proc.stderr.strip().count("\n") == 0, proc.stderr
+    assert not marker.exists()
+
+
+def test_folder_with_custom_code_or_pickle_weights_is_refused(tiny_encoder, tmp_path):
+    import shutil
+    from neurolab.core import NeurolabError
+    from neurolab.text.encoders import HFEncoder
+    d = tmp_path / "m"; shutil.copytree(tiny_encoder, d)
+    cfg = json.loads((d / "config.json").read_text())
+    (d / "config.json").write_text(json.dumps({**cfg, "auto_map": {"AutoModel": "modeling_evil.Evil"}}))
+    with pytest.raises(NeurolabError, match="custom code"): HFEncoder(str(d))
+    (d / "config.json").write_text(json.dumps({**cfg, "model_type": "evil"}))
+    with pytest.raises(NeurolabError, match="not one Neurolab builds"): HFEncoder(str(d))
+    (d / "config.json").write_text(json.dumps(cfg)); (d / "model.safetensors").rename(d / "pytorch_model.bin")
+    with pytest.raises(NeurolabError, match="no model.safetensors"): HFEncoder(str(d))
+
+
+@pytest.fixture
+def hub_checkpoints(tiny_encoder, tmp_path):
+    "A TRM and a fine-tuned encoder whose checkpoints name the hub id 'some-org/some-model'."
+    from neurolab.text.trm import TextRegressor
+    save_checkpoint(make_trm("v1", in_dim=32, d_model=8, hidden=8, encoder="some-org/some-model"), tmp_path / "trm")
+    save_checkpoint(TextRegressor(tiny_encoder, "linear"), tmp_path / "reg")
+    cfg = json.loads((tmp_path / "reg" / "config.json").read_text())
+    cfg["init"]["encoder"] = "some-org/some-model"
+    (tmp_path / "reg" / "config.json").write_text(json.dumps(cfg))
+    return tmp_path / "trm", tmp_path / "reg"
+
+
+def test_checkpoint_naming_a_hub_id_needs_the_users_word(hub_checkpoints, monkeypatch):
+    import time
+    from neurolab.core import CheckpointError, NeurolabError
+    from neurolab.text.cli import predict_command
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # a hub that never answers (a closed local port), like an offline machine
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    for ckpt in hub_checkpoints:
+        t0 = time.perf_counter()
+        with pytest.raises(CheckpointError, match="pass --encoder some-org/some-model"): predict_command(["hi"], model=ckpt)
+        if ckpt.name == "reg":  # the core loader too: a fine-tuned encoder's tokenizer would come from the hub
+            with pytest.raises(CheckpointError, match="pass --encoder some-org/some-model"): load_checkpoint(ckpt)
+        else:  # a TRM loads nothing but its head; its encoder is refused where texts are embedded
+            with pytest.raises(NeurolabError, match="pass --encoder some-org/some-model"): load_checkpoint(ckpt).predict(["hi"])
+        with pytest.raises(CheckpointError, match="names another"): predict_command(["hi"], model=ckpt, encoder="gpt2")
+        with pytest.raises(NeurolabError, match="did not answer within"): predict_command(["hi"], model=ckpt, encoder="some-org/some-model")
+        assert time.perf_counter() - t0 < 2 * 4  # four loads, each well under 2 s
+
+
+def test_checkpoint_naming_a_hub_id_is_one_line_offline(hub_checkpoints):
+    trm, _ = hub_checkpoints
+    proc = run("text", "predict", "--model", trm, "hi")
+    assert proc.returncode == 2 and "pass --encoder some-org/some-model" in proc.stderr and proc.stderr.strip().count("\n") == 0, proc.stderr
+    proc = run("text", "predict", "--model", trm, "--encoder", "some-org/some-model", "hi", env={"HF_ENDPOINT": "http://127.0.0.1:9"})
+    assert proc.returncode == 2 and "run once online" in proc.stderr and proc.stderr.strip().count("\n") == 0, proc.stderr
+
+
+def test_minilm_read_as_data_equals_sentence_transformers():
+    "The data-only MiniLM computes what SentenceTransformer computes from the same (packaged, trusted) folder, under the same identity."
+    st = pytest.importorskip("sentence_transformers")
+    import subprocess, sys
+    from neurolab.core import assert_close
+    from neurolab.text.encoders import SentenceEncoder, fingerprint, minilm_path
+    texts = ["I am so happy today!", "  This is the worst day of my life. ", "Café déjà vu — naïve résumé", "数字 and emoji 🎉",
+             "word " * 300, "a"]
+    ref = st.SentenceTransformer(str(minilm_path()), device="cpu", local_files_only=True)
+    ref.max_seq_length = 128
+    ours = SentenceEncoder()
+    assert_close(ours.encode(texts), ref.encode(texts, convert_to_numpy=True), rel=1e-4, what="MiniLM embeddings")
+    assert ours.identity == f"all-MiniLM-L6-v2@{fingerprint(ref)}"  # embedding caches and TRM checkpoints stay valid
+    code = "import sys; from neurolab.text.encoders import get_encoder; get_encoder('minilm').encode(['hi']); print('sentence_transformers' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**__import__("os").environ, "OMP_NUM_THREADS": "1"})
+    assert out.stdout.strip() == "False", out.stderr[-2000:]

@@ -45,10 +45,11 @@ def train_command(data=None, out=None, version: str = "v6", encoder: str = "mini
                   overwrite: bool = False, quiet: bool = False) -> dict:
     "Train on 90% of `train`, select on the seeded 10% validation slice, report on `dev`; `out` belongs to this run."
     from neurolab.train import run_folder
+    from neurolab.text.encoders import user_encoder  # a hub id given here is the user's own word (--encoder)
     if out is None: raise DataError("text train: --out DIR is required")
     settings = dict(data=None if data is None else str(data), out=str(out), version=version, encoder=encoder, finetune=finetune,
                     k=k, epochs1=epochs1, epochs2=epochs2, limit=limit, seed=seed)
-    with run_folder(out, settings, overwrite=overwrite):  # locked; the same settings resume, others are refused
+    with run_folder(out, settings, overwrite=overwrite), user_encoder(encoder):  # locked; the same settings resume, others are refused
         return _train(data, Path(out), version, encoder, finetune, k, epochs1, epochs2, limit, seed, quiet)
 
 def _train(data, out: Path, version, encoder, finetune_, k, epochs1, epochs2, limit, seed, quiet) -> dict:
@@ -78,27 +79,31 @@ def _train(data, out: Path, version, encoder, finetune_, k, epochs1, epochs2, li
     return dict(model=str(out / "model"), version=version, encoder=encoder, K=k, finetuned=finetune_, n_fit=len(fi), n_valid=len(vi),
                 n_dev=len(dv), train_seconds=seconds, dev={m: ev[m] for m in ("n", "pearson", "mae", "mse", "r2", "hope", "faith", "love")})
 
-def eval_command(csv=None, model=None, split: str = "dev", limit: int | None = None, quiet: bool = False) -> dict:
-    "Metrics of a model on one split of any EmoBank-format CSV (`test` included)."
+def eval_command(csv=None, model=None, split: str = "dev", limit: int | None = None, quiet: bool = False, encoder: str | None = None) -> dict:
+    "Metrics of a model on one split of any EmoBank-format CSV (`test` included); `encoder`: the hub encoder the model names, in the user's words."
     from neurolab.text.training import evaluate
+    from neurolab.text.encoders import user_encoder
     df = read_emobank(csv)
     rows = _split_rows(df, split, csv or "EmoBank")
     if limit is not None: rows = rows.iloc[:_limit(limit)]
-    m = load_model(model)
-    X, mm = embed_for(m, rows["text"].tolist(), progress=not quiet)
-    ev, truncated = evaluate(mm, X, rows[VAD].to_numpy(np.float32)), truncated_for(m, rows["text"].tolist())
+    with user_encoder(encoder):
+        m = load_model(model, encoder)
+        X, mm = embed_for(m, rows["text"].tolist(), progress=not quiet)
+        ev, truncated = evaluate(mm, X, rows[VAD].to_numpy(np.float32)), truncated_for(m, rows["text"].tolist())
     return dict(model=str(model or default_model_dir()), split=split, **{k: ev[k] for k in ("n", "pearson", "mae", "mse", "r2", "hope", "faith", "love")},
                 last_iteration=dict(pearson=ev["last"]["pearson"]), truncated=int(truncated.sum()))
 
-def predict_command(texts, model=None, stdin=None) -> list:
-    "V, A, D (1–5), confidence and a truncation flag for each text (`['-']`: one text per line of `stdin`)."
-    from neurolab.text.encoders import check_texts
+def predict_command(texts, model=None, stdin=None, encoder: str | None = None) -> list:
+    "V, A, D (1–5), confidence and a truncation flag for each text (`['-']`: one text per line of `stdin`); `encoder` as for `eval_command`."
+    from neurolab.text.encoders import check_texts, user_encoder
     texts = check_texts(read_texts(texts, stdin))  # refuse bad input before loading anything
-    m = load_model(model)
-    X, mm = embed_for(m, texts)
-    p, truncated = mm.predict(X), truncated_for(m, texts)  # the model's own output choice (ensemble or last iteration), on 1–5
+    with user_encoder(encoder):
+        m = load_model(model, encoder)
+        X, mm = embed_for(m, texts)
+        p, truncated = mm.predict(X), truncated_for(m, texts)  # the model's own output choice (ensemble or last iteration), on 1–5
+        unread = no_words(m, texts)
     return [dict(text=t, **{d: float(p["pad"][i, j]) for j, d in enumerate(VAD)}, confidence=float(p["confidence"][i]), truncated=bool(truncated[i]),
-                 **({"low_confidence": True, "why": why} if why else {})) for i, (t, why) in enumerate(zip(texts, no_words(m, texts)))]
+                 **({"low_confidence": True, "why": why} if why else {})) for i, (t, why) in enumerate(zip(texts, unread))]
 
 def study_command(out="results/text.json", figures="results/figures", encoder: str = "minilm", versions=None, ks=(1, 2, 3, 5),
                   frozen_ks=(3,), seeds=(0, 1, 2), finetune_seeds=(0,), finetune_epochs: int | None = None, limit: int | None = None,
@@ -106,9 +111,11 @@ def study_command(out="results/text.json", figures="results/figures", encoder: s
     "The text study (`neurolab.text.study.run_study`); returns where things went and each system's Pearson r."
     from neurolab.text.study import run_study
     from neurolab.text.trm import VERSIONS
-    res = run_study(out, figures, encoder=encoder, versions=list(versions or VERSIONS), ks=list(ks), frozen_ks=list(frozen_ks), seeds=list(seeds),
-                    finetune_seeds=list(finetune_seeds), finetune_cfg=dict(epochs=finetune_epochs) if finetune_epochs else None,
-                    limit_train=limit, limit_dev=limit, n_boot=n_boot, ship_to=default_model_dir() if ship else None, progress=not quiet, jobs=jobs)
+    from neurolab.text.encoders import user_encoder
+    with user_encoder(encoder):
+        res = run_study(out, figures, encoder=encoder, versions=list(versions or VERSIONS), ks=list(ks), frozen_ks=list(frozen_ks), seeds=list(seeds),
+                        finetune_seeds=list(finetune_seeds), finetune_cfg=dict(epochs=finetune_epochs) if finetune_epochs else None,
+                        limit_train=limit, limit_dev=limit, n_boot=n_boot, ship_to=default_model_dir() if ship else None, progress=not quiet, jobs=jobs)
     return dict(out=str(out), systems={r["system"]: {f"pearson_{d}": r[f"pearson_{d}"] for d in VAD} for r in res["summary"]},
                 figures=res["figures"], shipped_model=res["shipped_model"], seconds=res["environment"]["stage_seconds"]["total"])
 
@@ -145,13 +152,14 @@ def register(subparsers):
                               description="Train, evaluate and apply text models for EmoBank V/A/D.")
     sub = t.add_subparsers(dest="action", required=True, metavar="ACTION")
     quiet = dict(action="store_true", help="no progress bars")
+    HUB_HELP = "the Hugging Face hub encoder the model names: a hub id in a checkpoint is loaded only when you repeat it here"
 
     p = sub.add_parser("train", help="train on 90%% of EmoBank train, select on a 10%% validation slice, report dev",
                        description="Train a TRM on fixed embeddings (two phases), or with --finetune an encoder and its head end to end.")
     add_common(p, "data", "out", "json", required=("out",), metavar={"out": "DIR"},
                help={"data": "data folder with emobank/emobank.csv, or the CSV", "out": "output folder (OUT/model is the trained checkpoint; the rest allows resuming)"})
     p.add_argument("--version", default="v6", choices=list(HEADS), help="head: a TRM version, or 'linear' with --finetune (default v6)")
-    p.add_argument("--encoder", default="minilm", help=f"encoder: {', '.join(ENCODERS)}, or any Sentence-Transformers / Hugging Face name or folder (default minilm)")
+    p.add_argument("--encoder", default="minilm", help=f"encoder: {', '.join(ENCODERS)}, a local model folder, or any Hugging Face hub id (default minilm)")
     p.add_argument("--finetune", action="store_true", help="train the encoder end to end with the head (MiniLM: about 2–5 min per epoch on one free CPU thread; see bench/text_finetune.py)")
     p.add_argument("--k", type=int, default=3, help="outer iterations K of a TRM (default 3)")
     p.add_argument("--epochs1", type=int, default=40, help="phase-1 epochs, or fine-tuning epochs with --finetune (default 40; use 1 with --finetune)")
@@ -167,6 +175,7 @@ def register(subparsers):
     p.add_argument("--csv", required=True, help="EmoBank-format CSV (id, split, V, A, D, text)")
     p.add_argument("--split", default="dev", help="split to evaluate (train, dev, test), or 'all' (default dev)")
     p.add_argument("--limit", type=limit, default=None, help="only the first N rows of the split")
+    p.add_argument("--encoder", default=None, help=HUB_HELP)
     add_common(p, "out", "json", inputs=("csv", "model"))
     p.add_argument("--quiet", **quiet)
     p.set_defaults(func=lambda a: emit(call(eval_command, a), a.out, a.json))
@@ -174,6 +183,7 @@ def register(subparsers):
     p = sub.add_parser("predict", help="V, A, D (1–5), confidence and a truncation flag for each text", description="Predict PAD for the given texts.")
     p.add_argument("texts", nargs="+", help="one or more texts, or '-' to read one text per line from stdin")
     add_common(p, "model", "out", "json", inputs=("model",))
+    p.add_argument("--encoder", default=None, help=HUB_HELP)
     p.set_defaults(func=lambda a: emit(call(predict_command, a), a.out, a.json, predict_words))
 
     p = sub.add_parser("study", help="frozen vs fine-tuned encoder, TRM versions × K, baselines; writes results/text.json",

