@@ -154,7 +154,7 @@ def read_json(path: str | os.PathLike) -> Any:
     except RecursionError: raise DataError(f"malformed JSON in {path}: nested too deeply") from None
 
 # %% ../nbs/00_core.ipynb #1d1375d5
-MODEL_MODULES = {"audio": ("neurolab.audio.emotion",),      # family -> the modules that define its checkpoint classes
+MODEL_MODULES = {"audio": ("neurolab.audio.emotion", "neurolab.audio.baseline"),      # family -> the modules that define its checkpoint classes
                  "speech": ("neurolab.speech.model",),
                  "text": ("neurolab.text.trm", "neurolab.text.training")}
 _REGISTRY: dict[str, tuple[str, type]] = {}  # "module.Qualname" (as save_checkpoint writes it) -> (family, class)

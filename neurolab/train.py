@@ -345,7 +345,8 @@ def fit(model: torch.nn.Module,
         lr: float = 1e-3,
         weight_decay: float = 0.0,
         optimizer: str = "adamw",                # adamw, adam or sgd
-        schedule: str = "cosine",                # cosine (to `min_lr` over all steps) or constant
+        schedule: str = "cosine",                # cosine (to `min_lr` over all steps), constant, or onecycle (warm-up to `lr`, then cosine down)
+        warmup: float = 0.2,                     # onecycle: the fraction of all steps spent warming up
         min_lr: float = 0.0,
         grad_clip: float | None = None,          # max gradient norm, or None
         monitor: str | None = None,              # metric for early stopping / best checkpoint
@@ -364,7 +365,8 @@ def fit(model: torch.nn.Module,
         ) -> FitResult:
     "Train `model` in place; keep the best weights by `monitor`; resumable from `out_dir`."
     if mode not in ("min", "max"): raise NeurolabError(f"fit: mode must be 'min' or 'max', got {mode!r}")
-    if schedule not in ("cosine", "constant"): raise NeurolabError(f"fit: unknown schedule {schedule!r}")
+    if schedule not in ("cosine", "constant", "onecycle"): raise NeurolabError(f"fit: unknown schedule {schedule!r}")
+    if schedule == "onecycle" and not 0 < warmup < 1: raise NeurolabError(f"fit: warmup must lie in (0, 1), got {warmup!r}")
     if optimizer not in _OPTIMIZERS: raise NeurolabError(f"fit: unknown optimizer {optimizer!r}; choose from {sorted(_OPTIMIZERS)}")
     monitor = monitor or ("valid_loss" if valid_dl is not None else "train_loss")
     callbacks = list(callbacks)
@@ -379,6 +381,8 @@ def fit(model: torch.nn.Module,
     if valid_dl is not None: valid_dl = _OnDevice(valid_dl, accelerator.device)
     total_steps = max(1, epochs * len(train_dl))
     sched = (torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total_steps, eta_min=min_lr) if schedule == "cosine"
+             else torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=[g["lr"] for g in opt.param_groups], total_steps=total_steps,
+                                                      pct_start=warmup, anneal_strategy="cos") if schedule == "onecycle"
              else torch.optim.lr_scheduler.LambdaLR(opt, lambda _: 1.0))
     raw = accelerator.unwrap_model(model)
     init = init if init is not None else getattr(raw, "init_kwargs", {})
@@ -388,7 +392,10 @@ def fit(model: torch.nn.Module,
     # What makes last/ belong to this call; `epochs` is left out so that asking for more epochs extends a run.
     settings = dict(model=_class_path(raw), init=init, lr=lr, weight_decay=weight_decay, optimizer=optimizer,
                     schedule=schedule, min_lr=min_lr, grad_clip=grad_clip, monitor=monitor, mode=mode, patience=patience,
-                    seed=seed, train_batches=len(train_dl), processes=accelerator.num_processes)
+                    seed=seed, train_batches=len(train_dl), processes=accelerator.num_processes,
+                    # a one-cycle schedule is fixed by its length, so such a run resumes only to the same `epochs` (runs recorded
+                    # before onecycle existed carry neither key and still resume)
+                    **({"warmup": warmup, "epochs": epochs} if schedule == "onecycle" else {}))
     main, best_weights = accelerator.is_main_process, None  # in-memory copy of the best weights when there is no out_dir
     saved = 0  # epochs whose last/ is on disk: where a rerun resumes
     try:
