@@ -22,7 +22,8 @@ from .training import AugmentedCrops, apply_norms, augment_config, whole_clips
 
 # %% auto #0
 __all__ = ['PLAIN_RECIPE', 'PlainCNN', 'category_va', 'va_readout', 'validation_actors', 'audio_folds', 'ce_loss', 'clip_probs',
-           'class_scores', 'train_plain', 'cv_key', 'cross_validate_plain', 'lr_range_test', 'overfit_batch']
+           'class_scores', 'train_plain', 'cv_key', 'cross_validate_plain', 'lr_range_test', 'overfit_batch',
+           'scores_with_ci', 'diagnostics', 'run_baseline_study', 'baseline_figures']
 
 # %% ../../nbs/17_audio_baseline.ipynb #34569dac
 def _double_conv(cin: int, cout: int) -> nn.Sequential:
@@ -232,3 +233,96 @@ def overfit_batch(model: nn.Module, batch, loss_fn, steps: int = 200, lr: float 
         opt.zero_grad(); loss.backward(); opt.step()
         losses.append(float(loss))
     return losses
+
+# %% ../../nbs/17_audio_baseline.ipynb #be8e74de
+def scores_with_ci(probs: np.ndarray, data: dict, n_boot: int = 1000, seed: int = 0) -> dict:
+    "`class_scores` of pooled test posteriors, each with a 95% CI from resampling actors."
+    from neurolab.metrics import group_bootstrap
+    class_va, c, y = category_va(), data["classes"], data["y"]
+    keys = ("uar", "valence_r", "arousal_r", "valence_ccc", "arousal_ccc")
+    return {k: group_bootstrap(data["actors"], lambda r, k=k: class_scores(probs[r], c[r], y[r], class_va)[k], n_boot, seed) for k in keys}
+
+def diagnostics(data: dict, split: dict, recipe: dict | None = None, seed: int = 0, lr_steps: int = 100, batch_steps: int = 200,
+                clips: int = 60, clip_epochs: int = 40) -> dict:
+    "On one fold's train actors: the LR range test, overfitting one batch, and overfitting `clips` clips without augmentation."
+    r = {**PLAIN_RECIPE, **(recipe or {})}
+    tr = _rows(data, split["train"])
+    norms = [data["norms"][i] for i in tr] if data.get("norms") is not None else None
+    plain = dict(trim_db=0.0, shift_frames=0, gain_db=0.0, noise_p=0.0, time_masks=0, freq_masks=0)
+    make = lambda **kw: PlainCNN(mel_bins=data["mels"][0].shape[1], widths=r["widths"], **kw)
+    seed_everything(seed)
+    ds = AugmentedCrops([data["mels"][i] for i in tr], data["y"][tr], data["classes"][tr], norms,
+                        augment_config(crop_frames=r["crop_frames"], **r["augment"]))
+    lrt = lr_range_test(make(dropout=r["dropout"]), DataLoader(ds, batch_size=r["batch_size"], shuffle=True, drop_last=True),
+                        ce_loss(r["label_smoothing"], r["mixup_alpha"]), steps=lr_steps)
+    seed_everything(seed)
+    fixed = AugmentedCrops([data["mels"][i] for i in tr], data["y"][tr], data["classes"][tr], norms, augment_config(crop_frames=r["crop_frames"], **plain))
+    batch = next(iter(DataLoader(fixed, batch_size=r["batch_size"], shuffle=True)))
+    one = overfit_batch(make(dropout=0.0), batch, ce_loss(0.0), steps=batch_steps)
+    pick = np.random.default_rng(seed).choice(tr, size=min(clips, len(tr)), replace=False)
+    small = {**data, "actors": np.where(np.isin(np.arange(len(data["actors"])), pick), -1, data["actors"])}
+    _, hist = train_plain(small, {"train": [-1], "valid": split.get("valid", [])},
+                          {**r, "augment": plain, "mixup_alpha": 0.0, "label_smoothing": 0.0, "dropout": 0.0, "epochs": clip_epochs,
+                           "batch_size": min(r["batch_size"], 16)}, seed=seed)
+    return {"lr_range": lrt.to_dict("list"), "overfit_batch": one, "overfit_clips": {"clips": int(len(pick)), "history": hist}}
+
+def run_baseline_study(out_json: str | Path = "results/audio_baseline.json", data_root=None, seeds=(0,), recipe: dict | None = None,
+                       k: int = 5, n_valid: int = 3, n_boot: int = 1000, run_diagnostics: bool = True, index: pd.DataFrame | None = None,
+                       diagnostics_kw: dict | None = None,   # `diagnostics` sizes (steps, clips, epochs)
+                       log=print) -> dict:
+    "Diagnostics on fold 0 and the plain recipe's actor cross-validation per seed; writes and returns the results."
+    from neurolab.core import run_environment
+    from neurolab.audio.training import load_ravdess, prepare_ravdess
+    t0 = time.time()
+    if index is None: index, norms = load_ravdess(data_root)
+    else: norms = None
+    data = prepare_ravdess(index, norms, speaker_norm=True)
+    folds = audio_folds(index, k, n_valid)
+    r = {**PLAIN_RECIPE, **(recipe or {})}
+    res = {"what": "PlainCNN + the small-data recipe (issue 28's plain CNN), 5-fold actor cross-validation, 3 validation actors per fold",
+           "recipe": {**r, "widths": list(r["widths"])}, "folds": folds, "seeds": list(seeds), "n_clips": int(len(index)),
+           "readout": "valence/arousal = emotion posterior × category norms (warriner)"}
+    if run_diagnostics: res["diagnostics"] = diagnostics(data, folds[0], r, **(diagnostics_kw or {}))
+    runs, probs = {}, []
+    for s in seeds:
+        cv = cross_validate_plain(data, index, r, seed=s, folds=folds, log=log)
+        probs.append(cv["test_probs"])
+        runs[str(s)] = {"test": scores_with_ci(cv["test_probs"], data, n_boot),
+                        "folds": [{k: f[k] for k in ("fold", "train", "valid", "test", "seconds")} | {"test_scores": f["test"],
+                                  "history": f["history"]} for f in cv["folds"]]}
+    res["runs"] = runs
+    res["seed_mean"] = {m: float(np.mean([runs[str(s)]["test"][m]["value"] for s in seeds])) for m in runs[str(seeds[0])]["test"]}
+    res["ensemble"] = scores_with_ci(np.mean(probs, 0), data, n_boot)   # posteriors averaged over seeds
+    res["environment"] = run_environment(seeds=list(seeds), stage_seconds={"total": time.time() - t0})
+    if out_json is not None: write_json(out_json, res)
+    return res
+
+# %% ../../nbs/17_audio_baseline.ipynb #4afa5fe1
+def baseline_figures(res: dict, figures_dir: str | Path = "results/figures", source: str = "results/audio_baseline.json") -> list[str]:
+    "Diagnostics (LR range, one batch, 60 clips) and per-fold learning curves of the first seed; PNG + SVG paths."
+    from neurolab.viz.style import new_figure, save_figure
+    out, figures_dir = [], Path(figures_dir)
+    cmd = "nbs/15_audio_study.ipynb (slow cell: run_baseline_study)"
+    if d := res.get("diagnostics"):
+        fig, (a, b, c) = new_figure(3, title="PlainCNN diagnostics (fold 0 train actors)")
+        a.plot(d["lr_range"]["lr"], d["lr_range"]["smoothed"]); a.set_xscale("log"); a.set_xlabel("learning rate"); a.set_ylabel("loss (smoothed)")
+        a.axvline(res["recipe"]["lr"], ls=":", c="grey"); a.set_title("LR range test")
+        b.plot(d["overfit_batch"]); b.set_xlabel("step"); b.set_title("overfit one batch"); b.set_yscale("log")
+        h = pd.DataFrame(d["overfit_clips"]["history"])
+        c.plot(h["epoch"], h["train_loss"], label="train"); c.set_xlabel("epoch"); c.set_title(f"overfit {d['overfit_clips']['clips']} clips")
+        if "valid_loss" in h: c.plot(h["epoch"], h["valid_loss"], label="validation actors"); c.legend()
+        out += save_figure(fig, figures_dir / "audio_baseline_diagnostics.png", source, cmd)
+    runs = res.get("runs", {})
+    if runs:
+        first = runs[str(res["seeds"][0])]["folds"]
+        fig, axes = new_figure(4, per_row=4, title="PlainCNN learning curves (each fold's validation actors)")
+        for f in first:
+            h = pd.DataFrame(f["history"])
+            axes[0].plot(h["epoch"], h["train_loss"], label=f"fold {f['fold']}")
+            for ax, col in zip(axes[1:], ("valid_ce", "valid_uar", "valid_valence_r")):
+                if col in h: ax.plot(h["epoch"], h[col])
+        for ax, t in zip(axes, ("training loss", "validation cross-entropy", "validation UAR", "validation valence r (read-out)")):
+            ax.set_title(t); ax.set_xlabel("epoch")
+        axes[0].legend(fontsize=6)
+        out += save_figure(fig, figures_dir / "audio_baseline_curves.png", source, cmd)
+    return [p.as_posix() for p in out]
