@@ -45,6 +45,16 @@ def corpus_summary(root: Path | None = None) -> dict:
     else:
         summary["ravdess"] = None
         summary["missing"]["ravdess"] = {"looked_for": str(rv_root / "Actor_*"), "fetch": "neurolab data fetch ravdess"}
+    try:
+        ed = nd.emodb_index(nd.emodb_root(root))
+        summary["emodb"] = {"files": len(ed), "speakers": sorted(int(a) for a in ed["actor"].unique()),
+                            "emotions": ed["label"].value_counts().sort_index().to_dict(),
+                            "shared_with_ravdess": int(ed["emotion"].isin(nd.SHARED_EMOTIONS).sum())}
+        if absent := sorted(set(nd.EMODB_SPEAKERS) - set(summary["emodb"]["speakers"])):
+            summary["notes"].append(f"EmoDB: speakers {', '.join(f'{s:02d}' for s in absent)} absent (the public release has all ten)")
+    except nd.DataNotFoundError:   # (optional: the second corpus for cross-corpus tests, not fetched by the library)
+        summary["emodb"] = None
+        summary["missing"]["emodb"] = {"looked_for": str(root / "emodb"), "fetch": "the release's wav/ folder (emodb.expressive-speech.net) into it"}
     return summary
 
 def _ranges(numbers) -> str:
@@ -62,6 +72,9 @@ def corpus_words(summary: dict) -> str:
     lines = [f"data folder {summary['data_dir']} ($NEUROLAB_DATA, else <repo>/data)"]
     if eb: lines.append(f"  EmoBank: {eb['rows']} sentences (" + ", ".join(f"{k} {v}" for k, v in eb["splits"].items()) + ")")
     if rv: lines.append(f"  RAVDESS: {rv['files']} files, actors {_ranges(rv['actors'])}, valence/arousal norms: {rv['va_norms']}")
+    if ed := summary.get("emodb"):
+        lines.append(f"  EmoDB: {ed['files']} files, speakers {', '.join(f'{s:02d}' for s in ed['speakers'])}, "
+                     f"{ed['shared_with_ravdess']} in the 6 classes shared with RAVDESS (the rest boredom)")
     for name, m in summary.get("missing", {}).items(): lines.append(f"  {name}: not found at {m['looked_for']} -> {m['fetch']}")
     lines += [f"  note: {n}" for n in summary.get("notes", [])]
     return "\n".join(lines)

@@ -17,11 +17,13 @@ from .core import AudioError, DataError, DataNotFoundError, atomic_path, data_di
 
 # %% auto #0
 __all__ = ['EMOBANK', 'RAVDESS_SPEECH', 'PANNS_CNN6', 'EMO_SOUNDSCAPES', 'SOURCES', 'EMOBANK_COLUMNS', 'EMOBANK_SPLITS', 'VAD',
-           'RAVDESS_EMOTIONS', 'AUDIO_SUFFIXES', 'RAVDESS_ACTORS', 'ACTOR_SPLITS', 'VA_NORMS', 'PUBLISHED_VA_NORMS',
-           'MIN_SAMPLE_RATE', 'MAX_SAMPLE_RATE', 'SILENCE_PEAK', 'MIN_SECONDS', 'FULL_SCALE', 'MAX_SECONDS',
-           'DECODE_BLOCK', 'LOUD_DB', 'MIN_VOICED', 'MIN_SNR_DB', 'MAX_TONALITY', 'PERIODIC', 'LOW_BIT_SUBTYPES',
-           'Source', 'sha256sum', 'fetch', 'fetch_ravdess', 'fetch_named', 'load_emobank', 'parse_ravdess_name',
-           'ravdess_index', 'ravdess_root', 'parse_actors', 'resolve_actors', 'actor_folds', 'actor_split',
+           'RAVDESS_EMOTIONS', 'AUDIO_SUFFIXES', 'RAVDESS_ACTORS', 'ACTOR_SPLITS', 'EMODB_EMOTIONS', 'EMODB_SPEAKERS',
+           'SHARED_EMOTIONS', 'CATEGORICAL_CORPORA', 'VA_NORMS', 'PUBLISHED_VA_NORMS', 'MIN_SAMPLE_RATE',
+           'MAX_SAMPLE_RATE', 'SILENCE_PEAK', 'MIN_SECONDS', 'FULL_SCALE', 'MAX_SECONDS', 'DECODE_BLOCK', 'LOUD_DB',
+           'MIN_VOICED', 'MIN_SNR_DB', 'MAX_TONALITY', 'PERIODIC', 'LOW_BIT_SUBTYPES', 'Source', 'sha256sum', 'fetch',
+           'fetch_ravdess', 'fetch_named', 'load_emobank', 'parse_ravdess_name', 'ravdess_index', 'ravdess_root',
+           'parse_emodb_name', 'emodb_index', 'shared_emotions', 'emodb_root', 'corpus_index', 'corpus_of',
+           'is_categorical_corpus', 'parse_actors', 'resolve_actors', 'actor_folds', 'actor_split',
            'published_va_norms', 'load_va_norms', 'va_targets', 'check_sample_rate', 'validate_waveform', 'resample',
            'check_full_scale', 'check_usable', 'load_audio', 'signal_quality', 'low_confidence', 'clip_windows']
 
@@ -211,6 +213,96 @@ def ravdess_root(data: str | os.PathLike | None = None) -> Path:
     for cand in (root, root / "ravdess"):
         if cand.is_dir() and any(cand.glob("Actor_*")): return cand
     raise DataNotFoundError(f"no RAVDESS actors (Actor_NN folders) under {root}; fetch them with `neurolab data fetch ravdess`")
+
+# %% ../nbs/01_data.ipynb #9d57f521
+EMODB_EMOTIONS = {  # letter: (EmoDB's emotion, the German word, the RAVDESS class code or 0 when RAVDESS has none)
+    "W": ("anger", "Wut", 5), "L": ("boredom", "Langeweile", 0), "E": ("disgust", "Ekel", 7), "A": ("fear", "Angst", 6),
+    "F": ("happiness", "Freude", 3), "T": ("sadness", "Trauer", 4), "N": ("neutral", "neutral", 1)}
+EMODB_SPEAKERS = {3: "male", 8: "female", 9: "female", 10: "male", 11: "male", 12: "male", 13: "female", 14: "female",
+                  15: "male", 16: "female"}  # the release's ten speakers and their sex (its documentation)
+SHARED_EMOTIONS = tuple(sorted({code for *_, code in EMODB_EMOTIONS.values() if code}))  # RAVDESS codes of both corpora's classes
+_EMODB_NAME = re.compile(r"^(\d\d)([ab]\d\d)([WLEAFTN])([a-z])$")
+
+def parse_emodb_name(path: str | os.PathLike) -> dict:
+    "Metadata of one EmoDB file name (`03a01Fa.wav`), in `ravdess_index`'s columns; raises `DataError` on another name."
+    path = Path(path)
+    m = _EMODB_NAME.match(path.stem)
+    if m is None or int(m[1]) not in EMODB_SPEAKERS:
+        raise DataError(f"not an EmoDB file name (speaker {'/'.join(f'{s:02d}' for s in EMODB_SPEAKERS)}, text a01-b10, "
+                        f"emotion {''.join(EMODB_EMOTIONS)}, version letter, e.g. 03a01Fa.wav): {path.name}")
+    speaker, text, letter, version = int(m[1]), m[2], m[3], m[4]
+    label, _, code = EMODB_EMOTIONS[letter]
+    return dict(path=str(path), actor=speaker, sex=EMODB_SPEAKERS[speaker], emotion=code,
+                emotion_name=RAVDESS_EMOTIONS.get(code, label), intensity="normal", statement=text, repetition=version,
+                vocal_channel="speech", label=label, corpus="emodb")
+
+def emodb_index(root: str | os.PathLike | None = None) -> pd.DataFrame:
+    """One row per EmoDB audio file under `root` (default `data_dir()/emodb`), sorted by speaker and name.
+
+    Reads the release's `wav/SSTTTEV.wav` and this mirror's FLAC alike. A one-line `DataError` refuses a file that is not
+    an EmoDB name, a clip found twice (any suffix), a folder reached twice; broken symlinks are skipped with a warning."""
+    root = Path(root) if root is not None else data_dir() / "emodb"
+    if not root.is_dir(): raise DataNotFoundError(f"EmoDB folder not found: {root} (the release's wav/ folder, or a folder above it)")
+    files, broken = _walk_audio(root)
+    rel = lambda p: str(p.relative_to(root))
+    if broken:
+        warnings.warn(f"EmoDB index: skipped {len(broken)} broken symlink(s) under {root}: "
+                      + ", ".join(f"{rel(p)} -> {os.readlink(p)}" for p in broken[:3]) + (", …" if len(broken) > 3 else ""), stacklevel=2)
+    if not files: raise DataNotFoundError(f"no EmoDB .wav/.flac files under {root}")
+    rows = [parse_emodb_name(p) for p in files]
+    copies = {}
+    for p in files: copies.setdefault(p.stem, []).append(p)
+    if dups := [v for v in copies.values() if len(v) > 1]:
+        raise DataError(f"EmoDB clip {dups[0][0].stem} is under {root} {len(dups[0])} times ({', '.join(map(rel, dups[0]))}); "
+                        f"{len(dups)} clip(s) in all: keep one copy of each")
+    return pd.DataFrame(rows).sort_values(["actor", "path"]).reset_index(drop=True)
+
+def shared_emotions(index: pd.DataFrame) -> pd.DataFrame:
+    "The rows of an index whose emotion both RAVDESS and EmoDB have (`SHARED_EMOTIONS`): EmoDB without boredom, RAVDESS without calm and surprised."
+    return index[index["emotion"].isin(SHARED_EMOTIONS)].reset_index(drop=True)
+
+# %% ../nbs/01_data.ipynb #ccaf7c1a
+CATEGORICAL_CORPORA = ("ravdess", "emodb")
+
+def _emodb_files_in(folder: Path) -> bool:
+    return folder.is_dir() and any(_EMODB_NAME.match(p.stem) for d in (folder, folder / "wav") if d.is_dir()
+                                   for p in d.iterdir() if p.suffix.lower() in AUDIO_SUFFIXES)
+
+def emodb_root(data: str | os.PathLike | None = None) -> Path:
+    "The EmoDB folder: `data` when it (or its `wav/`) holds EmoDB files, else `data/emodb` (default: `data_dir()/emodb`)."
+    root = Path(data) if data is not None else data_dir()
+    for cand in (root, root / "emodb"):
+        if _emodb_files_in(cand): return cand
+    raise DataNotFoundError(f"no EmoDB files (e.g. 03a01Fa.wav) under {root} or {root / 'emodb'}: "
+                            "put the release's wav/ folder (or the FLAC mirror) there")
+
+def corpus_index(corpus: str | os.PathLike | None = None,  # "ravdess", "emodb", a folder of either, or None: the layout of `data`
+                 data: str | os.PathLike | None = None,    # data folder or corpus folder (default `data_dir()`)
+                 ) -> pd.DataFrame:
+    "The index of a categorical corpus (`ravdess_index` / `emodb_index`), found by name or by the layout of its folder."
+    if corpus is not None and str(corpus).lower() not in CATEGORICAL_CORPORA:
+        if not Path(corpus).is_dir():
+            raise DataError(f"--corpus: {str(corpus)!r} is not one of {', '.join(CATEGORICAL_CORPORA)} nor a folder")
+        data, corpus = corpus, None
+    corpus = None if corpus is None else str(corpus).lower()
+    if corpus == "emodb": return emodb_index(emodb_root(data))
+    if corpus == "ravdess" or data is None: return ravdess_index(ravdess_root(data), download=False)
+    try: return ravdess_index(ravdess_root(data), download=False)
+    except DataNotFoundError: pass
+    try: return emodb_index(emodb_root(data))
+    except DataNotFoundError:
+        raise DataNotFoundError(f"no RAVDESS actors (Actor_NN folders) or EmoDB files (e.g. 03a01Fa.wav) under {data}") from None
+
+def corpus_of(index: pd.DataFrame) -> str:
+    "Which corpus an index came from: 'emodb' or 'ravdess'."
+    return str(index["corpus"].iloc[0]) if "corpus" in index and len(index) else "ravdess"
+
+def is_categorical_corpus(spec) -> bool:
+    "Whether `spec` names a categorical corpus `corpus_index` reads: 'ravdess', 'emodb', or a folder in either layout."
+    if spec is None: return False
+    if str(spec).lower() in CATEGORICAL_CORPORA: return True
+    p = Path(spec)
+    return p.is_dir() and (any(p.glob("Actor_*")) or any(p.glob("ravdess/Actor_*")) or _emodb_files_in(p) or _emodb_files_in(p / "emodb"))
 
 # %% ../nbs/01_data.ipynb #831d1505
 def parse_actors(text) -> list[int] | str | None:

@@ -43,15 +43,23 @@ class SpeakerNorm:
     @classmethod
     def fit(cls, feats,                 # list of [T, F] frame sequences, or an [n_clips, F] array of functionals
             min_count: int | None = None,  # refuse less enrolment than this (default MIN_FRAMES / MIN_CLIPS)
-            eps: float = 1e-6):         # floor on std (constant features are left centred, not blown up)
+            eps: float = 1e-6):         # relative floor on std: a spread under eps·|mean| is rounding, not signal
         "Statistics of a speaker's unlabelled enrolment features."
         x, kind = _pool(feats)
         need = min_count if min_count is not None else (MIN_FRAMES if kind == "frames" else MIN_CLIPS)
         unit = "frames (10 ms each)" if kind == "frames" else "clips"
         if len(x) < need: raise DataError(f"SpeakerNorm: enrolment too short: {len(x)} {unit}, the minimum is {need}")
         if not np.isfinite(x).all(): raise DataError("SpeakerNorm: enrolment features contain NaN/inf")
-        std = x.std(axis=0)
-        return cls(x.mean(axis=0), np.where(std > eps, std, 1.0), len(x), kind)
+        mean, std = x.mean(axis=0), x.std(axis=0)
+        # The floor scales with each feature's own magnitude. openSMILE functionals span 1e-9 (jitter gains) to 1e11
+        # (energies): an absolute floor (1e-6, before issue 31) left the tiny ones un-normalised, a linear head's scaler
+        # then magnified their raw values ~1e8-fold, and a corpus where they are larger (EmoDB) swamped every score.
+        # A feature constant within the speaker (to float32 rounding) is centred and divided by its floor, so its
+        # rounding residue stays small; an all-zero one keeps std 1.
+        floor = eps * np.abs(mean)
+        std = np.where(std > floor, std, np.where(floor > np.finfo(np.float32).tiny, floor, 1.0))
+        std = np.where(std > np.finfo(np.float32).tiny, std, 1.0)   # (what float32 would round to 0)
+        return cls(mean, std, len(x), kind)
 
     @property
     def dim(self) -> int: return len(self.mean)

@@ -33,10 +33,11 @@ def predict_command(files, model=None, passes: int | None = None,
     return per_file(files, lambda f: predict_file(m, f, enrol=stats))
 
 def eval_command(model=None, data=None, actors=None, n_boot: int = 1000,
-                 corpus=None) -> dict:  # a dimensional corpus (name or path) instead of RAVDESS: its recorded test side
+                 corpus=None) -> dict:  # emodb / ravdess (or a folder of either), or a dimensional corpus (name or path): its recorded test side
     "n, per-pass Pearson/CCC/MAE for valence and arousal (and the paired bootstrap of last − pass 1), on the model's test actors or `actors`."
     import torch
-    if corpus is not None:
+    from neurolab.data import SHARED_EMOTIONS, corpus_index, corpus_of, is_categorical_corpus, load_va_norms
+    if corpus is not None and not is_categorical_corpus(corpus):
         from neurolab.audio.training import evaluate_corpus
         return evaluate_corpus(model or default_model_dir(), corpus, n_boot)
     from neurolab.audio.emotion import predict_speakers
@@ -46,23 +47,35 @@ def eval_command(model=None, data=None, actors=None, n_boot: int = 1000,
     m = load_model(model)
     split = model_split(m)
     wanted, which = resolve_actors(actors, split), "--actors"
-    index, norms = load_ravdess(data)
+    other = corpus is not None or (data is not None and is_categorical_corpus(data) and corpus_of(corpus_index(None, data)) != "ravdess")
+    # another corpus (EmoDB): its speakers, every one unless --actors; V/A targets from the category norms of the RAVDESS
+    # class, so only the shared classes are scored (boredom has no norm); every clip still enrols its speaker
+    index, norms = (corpus_index(corpus, data), load_va_norms()) if other else load_ravdess(data)
+    name = corpus_of(index)
     if wanted is None:
-        wanted, which = (split["test"], "test actors of the model") if split.get("test") else (sorted(index.actor.unique()), "all actors")
+        wanted, which = ((split["test"], "test actors of the model") if split.get("test") and name == "ravdess"
+                         else (sorted(index.actor.unique()), "all actors" if name == "ravdess" else f"all {name} speakers"))
     index = index[index.actor.isin(list(wanted))].reset_index(drop=True)
-    if len(index) == 0: raise DataNotFoundError(f"no RAVDESS files of actors {list(wanted)} in the data")
+    if len(index) == 0: raise DataNotFoundError(f"no {name} files of actors {list(wanted)} in the data")
     # the prediction rule of `audio predict --enrol`: each actor enrolled on its own clips (labels never reach the model)
     recs = predict_speakers(m, index["path"], index["actor"].to_numpy())
+    if name != "ravdess":
+        keep = index["emotion"].isin(SHARED_EMOTIONS).to_numpy()
+        index, recs = index[keep].reset_index(drop=True), [r for r, k in zip(recs, keep) if k]
     rep = pass_report(va_targets(index, norms), np.array([[[p["valence"], p["arousal"]] for p in r["passes"]] for r in recs]), n_boot=n_boot)
     if "emotion" in recs[0]:
         from neurolab.metrics import uar
         from neurolab.data import RAVDESS_EMOTIONS
         code = {name: k for k, name in RAVDESS_EMOTIONS.items()}
-        rep["emotion_uar"] = {f"pass{k + 1}": uar(index.emotion.to_numpy(), [code[r["passes"][k]["emotion"]] for r in recs])
-                              for k in range(len(recs[0]["passes"]))}
+        import warnings
+        with warnings.catch_warnings():  # on EmoDB the head may name calm or surprised, which the corpus lacks
+            warnings.simplefilter("ignore", UserWarning)
+            rep["emotion_uar"] = {f"pass{k + 1}": uar(index.emotion.to_numpy(), [code[r["passes"][k]["emotion"]] for r in recs])
+                                  for k in range(len(recs[0]["passes"]))}
     clips = [{"file": repo_relative(r["file"]), "actor": int(a), **{k: r[k] for k in ("valence", "arousal", "emotion") if k in r}}
              for r, a in zip(recs, index["actor"])]
-    return {"model": str(model or "shipped"), "actors": sorted(int(a) for a in index.actor.unique()), "actors_from": which,
+    return {"model": str(model or "shipped"), **({"corpus": name} if name != "ravdess" else {}),
+            "actors": sorted(int(a) for a in index.actor.unique()), "actors_from": which,
             "speaker_norm": bool(m.init_kwargs.get("speaker_norm", False)),
             **({"speaker_stats": STATS_WORDS["enrolment"] + " (each actor's own clips)"} if recs[0].get("speaker_stats") else {}),
             **rep, "clips": clips}
@@ -183,7 +196,8 @@ def register(subparsers):
     s.set_defaults(func=lambda a: emit(call(study_command, a), as_json=a.json, human=study_words))
     for sp in (t, e, s):   # any dimensional corpus instead of RAVDESS (train_command/eval_command/study_command take `corpus`)
         sp.add_argument("--corpus", default=None, metavar="NAME_OR_PATH", help="a dimensional corpus instead of RAVDESS: emo-soundscapes, "
-                        "pmemo, a rated folder (audio + ratings.csv) or an HDF5 file of log-mels (neurolab.corpora.load_corpus)")
+                        "pmemo, a rated folder (audio + ratings.csv) or an HDF5 file of log-mels (neurolab.corpora.load_corpus)"
+                        + ("; or a categorical corpus, emodb (its 6 RAVDESS classes, V/A from the category norms) or ravdess" if sp is e else ""))
 
 # %% ../../nbs/14_audio_cli.ipynb #c2021202
 def demo(out_dir="results/demo") -> dict:

@@ -4,7 +4,7 @@
 
 # %% ../../nbs/34_speech_cli.ipynb #02c9c5e6
 from __future__ import annotations
-import argparse, dataclasses, sys, time
+import argparse, dataclasses, sys, time, warnings
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +13,7 @@ import pandas as pd
 from ..speakers import STATS_WORDS
 from ..cliutil import FAMILIES, ActorsArg, add_common, call, emit, emit_per_file, table, study_words
 from ..core import DataError, DataNotFoundError, NeurolabError, data_dir, read_json, repo_relative, repo_root, save_checkpoint
-from ..data import ravdess_index, ravdess_root, resolve_actors
+from ..data import SHARED_EMOTIONS, corpus_index, corpus_of, ravdess_index, ravdess_root, resolve_actors
 from ..metrics import classification_report, uar
 from ..speakers import SpeakerNorm
 from .features import FEATURE_SETS, backend_mfcc, statistics_frames
@@ -30,9 +30,10 @@ __all__ = ['FEATURE_WORDS', 'load_index', 'train_command', 'eval_command', 'eval
            'systems_line', 'predict_words', 'study_command', 'register', 'demo']
 
 # %% ../../nbs/34_speech_cli.ipynb #5bb5d332
-def load_index(data=None, actors=None) -> pd.DataFrame:
-    "RAVDESS index of `ravdess_root(data)`, optionally restricted to `actors` (numbers, or text such as '21-24')."
-    index = ravdess_index(ravdess_root(data))
+def load_index(data=None, actors=None,
+               corpus=None) -> pd.DataFrame:  # "ravdess", "emodb" or a folder of either; None: the layout of `data`, else RAVDESS
+    "Index of a categorical corpus (`neurolab.data.corpus_index`), optionally restricted to `actors` (numbers, or text such as '21-24')."
+    index = corpus_index(corpus, data)
     actors = resolve_actors(actors)
     if actors:
         index = index[index["actor"].astype(int).isin(actors)].reset_index(drop=True)
@@ -78,11 +79,12 @@ def _train(data, out, actors, cfg: TrainConfig, valid_actors, log) -> dict:
 
 # %% ../../nbs/34_speech_cli.ipynb #0012af71
 def eval_command(model=None, data=None, actors=None, streaming: bool = False, mode: str | None = None,
-                n_boot: int = 1000) -> dict:
-    "Score a model on a RAVDESS-layout folder, each actor normalised from its own clips: metrics, actor-bootstrap CI, overlap."
+                n_boot: int = 1000,
+                corpus=None) -> dict:  # "ravdess", "emodb" or a folder of either (default: the layout of `data`, else RAVDESS)
+    "Score a model on a RAVDESS or EmoDB folder, each speaker normalised from its own clips: metrics, speaker-bootstrap CI, overlap."
     m = load_speech_model(model) if streaming else _any_model(model)   # a missing model is named before the data is read
     if mode is not None and not isinstance(m, EmotionLSTM): raise DataError(NO_FRAME_MODES)
-    index = load_index(data, actors)
+    index = load_index(data, actors, corpus)
     meta = getattr(m, "checkpoint_meta", {})
     norm = meta.get("normalization", "global")
     if isinstance(m, EmotionLSTM):
@@ -93,10 +95,26 @@ def eval_command(model=None, data=None, actors=None, streaming: bool = False, mo
     else:
         probs = m.predict_proba(clip_matrix(index, meta.get("feature_set", "compare"), norm))
         n_classes = m.linear.out_features
-    y, pred = emotion_targets(index, n_classes), probs.argmax(1)
-    rep = classification_report(y, pred, labels=list(range(n_classes)))
-    seen = set(meta.get("trained_on_actors", []))
-    return {**rep, "uar_ci": actor_bootstrap(y, pred, index["actor"].to_numpy(), uar, n_boot), "labels": model_labels(m),
+    # Another corpus (EmoDB): every clip enrols its speaker above (labels unused), only clips of a class the model knows
+    # are scored, and a prediction is the most probable of the classes the corpus has (its label set is known a priori);
+    # `uar_unrestricted` is the argmax over all the model's classes.
+    name, extra = corpus_of(index), {}
+    if name != "ravdess":
+        keep = index["emotion"].isin(SHARED_EMOTIONS).to_numpy()
+        classes = sorted(set(emotion_targets(pd.DataFrame({"emotion": SHARED_EMOTIONS}), n_classes)))
+        dropped = index.loc[~keep, "emotion_name"].value_counts().to_dict()
+        index, probs = index[keep].reset_index(drop=True), probs[keep]
+        y = emotion_targets(index, n_classes)
+        with warnings.catch_warnings():  # the unrestricted argmax may name a class the corpus lacks: that is the point
+            warnings.simplefilter("ignore", UserWarning); unrestricted = uar(y, probs.argmax(1))
+        extra = {"corpus": name, "uar_unrestricted": unrestricted, "excluded": dropped,
+                 "predictions_restricted_to": [model_labels(m)[c] for c in classes]}
+        pred = np.asarray(classes)[probs[:, classes].argmax(1)]
+    else: y, pred = emotion_targets(index, n_classes), probs.argmax(1)
+    with warnings.catch_warnings():  # (classes the corpus lacks have no recall to average; UAR is over those it has)
+        warnings.simplefilter("ignore", UserWarning); rep = classification_report(y, pred, labels=list(range(n_classes)))
+    seen = set(meta.get("trained_on_actors", [])) if name == "ravdess" else set()  # (EmoDB speakers are other people)
+    return {**rep, **extra, "uar_ci": actor_bootstrap(y, pred, index["actor"].to_numpy(), uar, n_boot), "labels": model_labels(m),
             "system": meta.get("system", type(m).__name__), "normalization": norm,
             "actors_seen_in_training": sorted(seen & {int(a) for a in index["actor"].unique()})}
 
@@ -115,6 +133,10 @@ def eval_words(rep: dict) -> str:
     lines = [f"{rep['system']} ({rep['normalization']} normalisation), {rep['n']} clips: UAR {rep['uar']:.3f} [{ci['low']:.3f}, {ci['high']:.3f}] "
              f"(95% CI, {ci.get('resampled', 'actors')} resampled), accuracy {rep['accuracy']:.3f}, macro-F1 {rep['macro_f1']:.3f}"]
     if seen := rep.get("actors_seen_in_training"): lines.append(f"note: evaluated actors the model was trained on: {', '.join(map(str, seen))}")
+    if rep.get("corpus"):
+        lines.append(f"{rep['corpus']}: predictions restricted to its classes ({', '.join(rep['predictions_restricted_to'])}); "
+                     f"UAR over all the model's classes {rep['uar_unrestricted']:.3f}"
+                     + (f"; not scored (no class in the model): {', '.join(f'{k} {v}' for k, v in rep['excluded'].items())}" if rep["excluded"] else ""))
     rows = [{"true \\ predicted": t, **{p[:4]: n for p, n in zip(labels, row)}} for t, row in zip(labels, rep["confusion"])]
     return "\n".join(lines + ["confusion matrix:"] + ["  " + s for s in table(rows).splitlines()])
 
@@ -203,11 +225,13 @@ def register(subparsers):
     t.set_defaults(func=lambda a: emit(call(train_command, a, config=dataclasses.replace(STUDY_LSTM, n_augment=a.augment, voiced=a.voiced,
                                                                                          normalization=a.normalization)), as_json=a.json))
 
-    e = sub.add_parser("eval", help="accuracy, UAR (actor-bootstrap CI), macro-F1 and confusion on a RAVDESS-layout folder",
+    e = sub.add_parser("eval", help="accuracy, UAR (speaker-bootstrap CI), macro-F1 and confusion on RAVDESS or EmoDB",
                        description="Evaluate a model; each actor is normalised with statistics of its own clips.")
     add_common(e, "model", "data", "actors", "out", "json", says=model_says, inputs=("model", "data"))
     e.add_argument("--streaming", action="store_true", help="evaluate the streaming LSTM instead of the offline system")
     e.add_argument("--mode", choices=STREAMING_MODES, default=None, help="LSTM clip prediction (default: the model's)")
+    e.add_argument("--corpus", default=None, metavar="NAME_OR_DIR",
+                   help="ravdess, emodb, or a folder of either (default: the layout of --data, else RAVDESS); on EmoDB the 6 shared classes are scored")
     e.set_defaults(func=lambda a: emit(call(eval_command, a), a.out, a.json, eval_words))
 
     p = sub.add_parser("predict", help="emotion of audio files",

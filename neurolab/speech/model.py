@@ -112,28 +112,43 @@ class LinearEmotionHead(nn.Module):
     "Standardise clip features, then one linear layer: the weights of a fitted scikit-learn linear classifier."
     def __init__(self, n_features: int,        # width of the clip feature vector (e.g. 6373 for ComParE)
                  num_classes: int = 8,
-                 probability: str = "softmax"):  # how scores become probabilities (softmax of the linear scores)
+                 probability: str = "softmax",  # how scores become probabilities (softmax of the linear scores)
+                 clip: bool = False):   # clamp each standardised feature to the range the training clips spanned
         super().__init__()
         if min(n_features, num_classes) < 1: raise ValueError("LinearEmotionHead: sizes must be positive integers")
         self.init_kwargs = dict(n_features=n_features, num_classes=num_classes, probability=probability)
         self.register_buffer("feat_mean", torch.zeros(n_features))
         self.register_buffer("feat_scale", torch.ones(n_features))
+        self.clip = bool(clip)
+        if self.clip:  # (only when set: checkpoints without the range load and score as before)
+            self.init_kwargs["clip"] = True
+            self.register_buffer("feat_low", torch.full((n_features,), -torch.inf))
+            self.register_buffer("feat_high", torch.full((n_features,), torch.inf))
         self.linear = nn.Linear(n_features, num_classes)
 
     def forward(self, x: Tensor) -> Tensor:
         "Linear scores (batch, num_classes) of clip features (batch, n_features)."
-        return self.linear((x - self.feat_mean) / self.feat_scale)
+        z = (x - self.feat_mean) / self.feat_scale
+        # A linear model extrapolates without limit: one feature far outside anything seen in training (another corpus,
+        # another recording chain) would outvote the other 6,000. Clamped to the training range, it counts at most as
+        # much as the most extreme training clip did.
+        if self.clip: z = torch.maximum(torch.minimum(z, self.feat_high), self.feat_low)
+        return self.linear(z)
 
     @classmethod
-    def from_sklearn(cls, pipeline) -> "LinearEmotionHead":
+    def from_sklearn(cls, pipeline,
+                     X=None) -> "LinearEmotionHead":  # the training features: given, scores clamp to their standardised range
         "Copy a fitted `make_pipeline(StandardScaler(), LogisticRegression | LinearSVC)` (multiclass)."
         scaler, clf = pipeline[0], pipeline[-1]
         coef = np.atleast_2d(clf.coef_)
         if coef.shape[0] < 3: raise ValueError("LinearEmotionHead.from_sklearn: expected a multiclass classifier")
-        m = cls(coef.shape[1], coef.shape[0])
+        m = cls(coef.shape[1], coef.shape[0], clip=X is not None)
         with torch.no_grad():
             m.feat_mean.copy_(torch.as_tensor(scaler.mean_)); m.feat_scale.copy_(torch.as_tensor(scaler.scale_))
             m.linear.weight.copy_(torch.as_tensor(coef)); m.linear.bias.copy_(torch.as_tensor(clf.intercept_))
+            if X is not None:  # the range as this module computes it (float32), so every training clip lies inside it
+                z = (torch.as_tensor(np.asarray(X, np.float32)) - m.feat_mean) / m.feat_scale
+                m.feat_low.copy_(z.min(0).values); m.feat_high.copy_(z.max(0).values)
         return m.eval()
 
     @torch.no_grad()

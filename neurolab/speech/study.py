@@ -421,7 +421,8 @@ def ship_models(index: pd.DataFrame, result: dict, ship_to, out, lstm: TrainConf
     for norm in ("speaker", "global"):
         Cs = [c["C"] for c in result["systems"][f"{name}/{norm}"]["chosen_C"]]
         C = max(set(Cs), key=lambda c: (Cs.count(c), -c))  # the value the folds chose most often (ties: smaller)
-        head = LinearEmotionHead.from_sklearn(fit_linear(kind, clip_matrix(index, fs, norm), y, C))
+        X = clip_matrix(index, fs, norm)
+        head = LinearEmotionHead.from_sklearn(fit_linear(kind, X, y, C), X)  # scores clamp to the training range (issue 31)
         meta = {"labels": result["labels"], "feature_set": fs, "classifier": kind, "C": C, "normalization": norm,
                 "system": f"{name}/{norm}", "trained_on_actors": trained_on, "results": repo_relative(out), "seed": 0,
                 "rule": "C chosen most often on the folds' validation actors; refit on all actors"}
