@@ -184,8 +184,8 @@ def build_parser(families: list[str] | None = None,  # families to import and re
     f.add_argument("name", choices=FETCHABLE, help="what to fetch: " + ", ".join(FETCHABLE))
     add_common(f, "data", "json")
     def _fetch(a):
-        from neurolab import data as nd
-        what = nd.fetch_named(a.name, a.data)
+        from neurolab.corpora import fetch_named
+        what = fetch_named(a.name, a.data)
         emit({"name": a.name, "path": str(what)}, as_json=a.json)
     f.set_defaults(func=_fetch)
     demo = sub.add_parser("demo", help="run everything end to end on local defaults", description="Run every family end to end.")

@@ -13,13 +13,13 @@ import pandas as pd
 from sklearn.model_selection import GroupShuffleSplit
 
 from .core import DataError, DataNotFoundError, data_dir
-from .data import EMO_SOUNDSCAPES, fetch   # the download is an entry of the data registry (`neurolab data fetch`)
+from .data import EMO_SOUNDSCAPES, SOURCES, fetch, fetch_ravdess   # the download is an entry of the data registry (`neurolab data fetch`)
 
 # %% auto #0
 __all__ = ['SCALES', 'AUDIO_EXTS', 'VA', 'SD', 'LAYOUTS', 'EMO_AUDIO', 'EMO_RATINGS', 'EMO_META', 'EMO_MIX_POLICIES', 'MEL_NAMES',
            'TARGET_NAMES', 'MAX_HDF5_BYTES', 'CORPORA', 'rating_scale', 'to_pm1', 'sd_to_pm1', 'clip_id',
            'check_ratings', 'audio_index', 'attach_audio', 'group_split', 'DimensionalCorpus', 'make_corpus',
-           'write_demo_corpus', 'load_rated_folder', 'find_emo_soundscapes', 'fetch_emo_soundscapes',
+           'write_demo_corpus', 'load_rated_folder', 'find_emo_soundscapes', 'fetch_emo_soundscapes', 'fetch_named',
            'read_two_column_csv', 'mix_sources', 'emo_soundscapes_groups', 'read_emo_ratings', 'emo_audio_index',
            'load_emo_soundscapes', 'match_mix_sources', 'load_pmemo', 'MelSegments', 'read_mel_hdf5', 'load_corpus']
 
@@ -343,6 +343,14 @@ def fetch_emo_soundscapes(root: str | os.PathLike | None = None, download: bool 
     except zipfile.BadZipFile: raise DataError(f"{archive} is not a valid zip file (a download page instead?); delete it and retry") from None
     except OSError as e: raise DataError(f"cannot unpack {archive} into {folder} ({type(e).__name__}: {e})") from None
     return find_emo_soundscapes(folder)
+
+# %% ../nbs/06_corpora.ipynb #f9372710
+def fetch_named(name: str, root: str | os.PathLike | None = None, download: bool = True) -> Path:
+    "The usable local data of registry entry `name` (`neurolab.data.SOURCES`: a file, or the unpacked folder of a zip), fetched when missing."
+    if name not in SOURCES: raise DataError(f"unknown source {name!r}: choose from {sorted(SOURCES)}")
+    if name == "ravdess": return fetch_ravdess(root, download)
+    if name == "emo-soundscapes": return fetch_emo_soundscapes(root, download)   # unpacks and finds the release's folders
+    return fetch(SOURCES[name], root, download)
 
 # %% ../nbs/06_corpora.ipynb #4093f31f
 def _is_number(s: str) -> bool:

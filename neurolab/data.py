@@ -21,11 +21,11 @@ __all__ = ['EMOBANK', 'RAVDESS_SPEECH', 'PANNS_CNN6', 'EMO_SOUNDSCAPES', 'SOURCE
            'SHARED_EMOTIONS', 'CATEGORICAL_CORPORA', 'VA_NORMS', 'PUBLISHED_VA_NORMS', 'MIN_SAMPLE_RATE',
            'MAX_SAMPLE_RATE', 'SILENCE_PEAK', 'MIN_SECONDS', 'FULL_SCALE', 'MAX_SECONDS', 'DECODE_BLOCK', 'LOUD_DB',
            'MIN_VOICED', 'MIN_SNR_DB', 'MAX_TONALITY', 'PERIODIC', 'LOW_BIT_SUBTYPES', 'Source', 'sha256sum', 'fetch',
-           'fetch_ravdess', 'fetch_named', 'load_emobank', 'parse_ravdess_name', 'ravdess_index', 'ravdess_root',
-           'parse_emodb_name', 'emodb_index', 'shared_emotions', 'emodb_root', 'corpus_index', 'corpus_of',
-           'is_categorical_corpus', 'parse_actors', 'resolve_actors', 'actor_folds', 'actor_split',
-           'published_va_norms', 'load_va_norms', 'va_targets', 'check_sample_rate', 'validate_waveform', 'resample',
-           'check_full_scale', 'check_usable', 'load_audio', 'signal_quality', 'low_confidence', 'clip_windows']
+           'fetch_ravdess', 'load_emobank', 'parse_ravdess_name', 'ravdess_index', 'ravdess_root', 'parse_emodb_name',
+           'emodb_index', 'shared_emotions', 'emodb_root', 'corpus_index', 'corpus_of', 'is_categorical_corpus',
+           'parse_actors', 'resolve_actors', 'actor_folds', 'actor_split', 'published_va_norms', 'load_va_norms',
+           'va_targets', 'check_sample_rate', 'validate_waveform', 'resample', 'check_full_scale', 'check_usable',
+           'load_audio', 'signal_quality', 'low_confidence', 'clip_windows']
 
 # %% ../nbs/01_data.ipynb #9b669f17
 @dataclass(frozen=True)
@@ -96,15 +96,8 @@ def fetch_ravdess(root: str | os.PathLike | None = None, download: bool = True) 
 
 # %% ../nbs/01_data.ipynb #e75816e0
 SOURCES = {"emobank": EMOBANK, "ravdess": RAVDESS_SPEECH, "panns-cnn6": PANNS_CNN6, "emo-soundscapes": EMO_SOUNDSCAPES}
-
-def fetch_named(name: str, root: str | os.PathLike | None = None, download: bool = True) -> Path:
-    "The usable local data of registry entry `name` (a file, or the unpacked folder of a zip), fetched when missing."
-    if name not in SOURCES: raise DataError(f"unknown source {name!r}: choose from {sorted(SOURCES)}")
-    if name == "ravdess": return fetch_ravdess(root, download)
-    if name == "emo-soundscapes":
-        from neurolab.corpora import fetch_emo_soundscapes   # unpacks and finds the release's folders
-        return fetch_emo_soundscapes(root, download)
-    return fetch(SOURCES[name], root, download)
+# `neurolab.corpora.fetch_named` fetches any of them by name: it lives there because Emo-Soundscapes' release has to be
+# unpacked and searched by the corpus readers, and the data layer never imports them (no corpora ⇄ data import circle)
 
 # %% ../nbs/01_data.ipynb #709bd6ef
 EMOBANK_COLUMNS = ["id", "split", "V", "A", "D", "text"]
@@ -564,7 +557,7 @@ def signal_quality(y: np.ndarray,  # 1-D waveform (any level; `check_usable` has
     q = {"voiced_fraction": float(np.mean(periodicity[loud] >= PERIODIC)), "snr_db": float(loud_level - np.percentile(energy, 10)),
          "tonality": float(np.median(tonality[loud])), "active_fraction": float(loud.mean())}
     q = {k: round(v, 3) for k, v in q.items()}
-    why = ("it is silent" if np.abs(x).max() < SILENCE_PEAK
+    why = ("it is silent" if max(float(x.max()), -float(x.min())) < SILENCE_PEAK   # (no |x| copy of an hour of audio)
            else "input looks like a pure tone, not speech" if q["tonality"] > MAX_TONALITY
            else "input looks like noise, not speech (almost no voiced frames)" if q["voiced_fraction"] < MIN_VOICED
            else "input looks like steady noise or hum, not speech (no pauses)" if q["snr_db"] < MIN_SNR_DB else None)
