@@ -214,7 +214,7 @@ def lr_range_test(model: nn.Module, dl, loss_fn, lr_min: float = 1e-5, lr_max: f
         loss = loss_fn(model, batch)
         loss = loss[0] if isinstance(loss, tuple) else loss
         opt.zero_grad(); loss.backward(); opt.step()
-        value = float(loss)
+        value = float(loss.detach())
         avg = value if avg is None else smooth * avg + (1 - smooth) * value
         smoothed = avg / (1 - smooth ** (step + 1)) if step < 50 else avg
         rows.append({"lr": float(lr), "loss": value, "smoothed": smoothed})
@@ -231,7 +231,7 @@ def overfit_batch(model: nn.Module, batch, loss_fn, steps: int = 200, lr: float 
         loss = loss_fn(model, batch)
         loss = loss[0] if isinstance(loss, tuple) else loss
         opt.zero_grad(); loss.backward(); opt.step()
-        losses.append(float(loss))
+        losses.append(float(loss.detach()))
     return losses
 
 # %% ../../nbs/17_audio_baseline.ipynb #be8e74de

@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from ..core import CheckpointError, DataError
 
 # %% auto #0
-__all__ = ['PANNS_IGNORED_PREFIXES', 'ConvBlock5x5', 'SpecAugment', 'Cnn6', 'load_panns_checkpoint']
+__all__ = ['CNN6_CHANNELS', 'PANNS_IGNORED_PREFIXES', 'ConvBlock5x5', 'SpecAugment', 'Cnn6', 'load_panns_checkpoint']
 
 # %% ../../nbs/11_audio_cnn6.ipynb #da96e08f
 class ConvBlock5x5(nn.Module):
@@ -56,19 +56,24 @@ class SpecAugment(nn.Module):
     def extra_repr(self): return f"time(width={self.time[0]}, stripes={self.time[1]}), freq(width={self.freq[0]}, stripes={self.freq[1]})"
 
 # %% ../../nbs/11_audio_cnn6.ipynb #be74c914
+CNN6_CHANNELS = (64, 128, 256, 512)   # PANNs Cnn6's four blocks
+
 class Cnn6(nn.Module):
     "PANNs Cnn6 on log-mels (B, T, mel_bins) -> 512-d embedding (B, 512)."
     def __init__(self, mel_bins: int = 64, embedding_size: int = 512, dropout: float = 0.2,
-                 time_drop_width: int = 32, spec_augment: bool = True):
+                 time_drop_width: int = 32, spec_augment: bool = True,
+                 width: float = 1.0):   # channel multiplier of the four blocks (PANNs: 1; ½ and ¼ for ~1,000 training clips)
         super().__init__()
-        self.mel_bins = mel_bins
+        if not 0 < width <= 1: raise DataError(f"Cnn6: width must lie in (0, 1], got {width!r}")
+        self.mel_bins, self.channels = mel_bins, [max(1, round(c * width)) for c in CNN6_CHANNELS]
         self.spec_augmenter = SpecAugment(time_drop_width=time_drop_width) if spec_augment else nn.Identity()
         self.bn0 = nn.BatchNorm2d(mel_bins)
-        self.conv_block1 = ConvBlock5x5(1, 64)
-        self.conv_block2 = ConvBlock5x5(64, 128)
-        self.conv_block3 = ConvBlock5x5(128, 256)
-        self.conv_block4 = ConvBlock5x5(256, 512)
-        self.fc1 = nn.Linear(512, embedding_size, bias=True)
+        c1, c2, c3, c4 = self.channels
+        self.conv_block1 = ConvBlock5x5(1, c1)
+        self.conv_block2 = ConvBlock5x5(c1, c2)
+        self.conv_block3 = ConvBlock5x5(c2, c3)
+        self.conv_block4 = ConvBlock5x5(c3, c4)
+        self.fc1 = nn.Linear(c4, embedding_size, bias=True)   # the embedding keeps its size, so heads fit every width
         self.dropout = dropout
         nn.init.xavier_uniform_(self.fc1.weight); nn.init.zeros_(self.fc1.bias)
 

@@ -31,7 +31,7 @@ SCALAR_CONNECTIONS = [dict(c, source=c["source"] + "_scalar") for c in DEFAULT_C
 # LRM source name -> (layer of this model, shape per sample)
 SOURCES = {"valence": ("valence_head.3", (128,)), "arousal": ("arousal_head.3", (128,)),
            "valence_scalar": ("valence_head.4", (1,)), "arousal_scalar": ("arousal_head.4", (1,))}
-_BLOCK_CHANNELS = {"base.conv_block1": 64, "base.conv_block2": 128, "base.conv_block3": 256, "base.conv_block4": 512}
+_BLOCK_CHANNELS = {"base.conv_block1": 64, "base.conv_block2": 128, "base.conv_block3": 256, "base.conv_block4": 512}  # at width 1
 
 def _pathway() -> nn.Sequential:
     return nn.Sequential(nn.Linear(512, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 1))
@@ -45,23 +45,25 @@ class FeatureEmotionRegression_Cnn6_LRM(nn.Module):
                  connections: list | None = None,
                  n_classes: int = 0,            # > 0: a categorical emotion head (logits) on the embedding, for multi-task training
                  speaker_norm: bool = False,    # inputs are speaker-normalised log-mels (`predict` then needs enrolment statistics)
-                 spec_augment: bool = True):    # the backbone's own SpecAugment (off when the data pipeline masks instead)
+                 spec_augment: bool = True,     # the backbone's own SpecAugment (off when the data pipeline masks instead)
+                 width: float = 1.0):           # the backbone's channel multiplier (`Cnn6`; PANNs weights fit width 1 only)
         super().__init__()
         connections = [dict(c) for c in (connections or DEFAULT_CONNECTIONS)]
         self.init_kwargs = dict(sample_rate=sample_rate, window_size=window_size, hop_size=hop_size, mel_bins=mel_bins,
                                 fmin=fmin, fmax=fmax, forward_passes=forward_passes, freeze_base=freeze_base,
                                 connections=connections, n_classes=int(n_classes), speaker_norm=bool(speaker_norm),
-                                spec_augment=bool(spec_augment))
+                                spec_augment=bool(spec_augment), **({"width": float(width)} if width != 1 else {}))
         if not isinstance(forward_passes, int) or forward_passes < 1: raise NeurolabError(f"forward_passes must be ≥ 1, got {forward_passes!r}")
         self.forward_passes = forward_passes
         self.logmel = LogMel(sample_rate, window_size, hop_size, mel_bins, fmin, fmax)
-        self.base = Cnn6(mel_bins=mel_bins, spec_augment=spec_augment)
+        self.base = Cnn6(mel_bins=mel_bins, spec_augment=spec_augment, width=width)
+        blocks = dict(zip(_BLOCK_CHANNELS, self.base.channels))   # what each LRM target block carries at this width
         self.valence_head, self.arousal_head = _pathway(), _pathway()
         if n_classes < 0: raise NeurolabError(f"n_classes must be ≥ 0, got {n_classes}")
         self.emotion_head = nn.Linear(512, n_classes) if n_classes else None
         for c in connections:
             if c.get("source") not in SOURCES: raise NeurolabError(f"unknown LRM source {c.get('source')!r}; choose from {sorted(SOURCES)}")
-        targets = {c["target"]: _BLOCK_CHANNELS.get(c["target"]) for c in connections}
+        targets = {c["target"]: blocks.get(c["target"]) for c in connections}
         if missing := [t for t, ch in targets.items() if ch is None]:
             raise NeurolabError(f"unknown LRM target(s) {missing}; choose from {sorted(_BLOCK_CHANNELS)}")
         self.lrm = LRM(connections, {k: v[1] for k, v in SOURCES.items()}, targets,
