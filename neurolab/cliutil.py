@@ -310,6 +310,7 @@ class Family:
     notebooks: str    # the first digit of its notebooks' numbers
     results: str      # the results file its study writes
     study_notebook: str  # the notebook whose `#| slow` cells rerun its pilots and its study (`make results`)
+    more_studies: tuple = ()  # further study notebooks whose `#| slow` cells `make results` runs after it (e.g. cross-corpus)
 
     @property
     def cli(self) -> str: return f"neurolab.{self.package}.cli"
@@ -322,7 +323,7 @@ FAMILIES = {f.command: f for f in [
     Family("steer", "steering", "steering signals, steerability and the steering study", "Steering", "2", "results/steering.json",
            "nbs/24_steering_study.ipynb"),
     Family("speech", "speech", "speech emotion: offline functionals + streaming LSTM (RAVDESS)", "Speech", "3", "results/speech.json",
-           "nbs/35_speech_study.ipynb"),
+           "nbs/35_speech_study.ipynb", ("nbs/36_speech_transfer.ipynb",)),
     Family("text", "text", "PAD (valence/arousal/dominance) from text: fine-tuned encoders and Tiny Recursive Models on EmoBank",
            "Text", "4", "results/text.json", "nbs/44_text_study.ipynb"),
 ]}

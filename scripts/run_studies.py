@@ -5,7 +5,9 @@ results: the pilots that chose its recipe (speech: results/speech_pilots.json, s
 text: text_pilots.json; steering: steering_prior*.json) and then the `neurolab … study` run itself. Running those
 cells (`nbdev_test --flags slow`) is therefore the one rerun recipe, in the order the notebook reads. Finished folds
 and fine-tunes are cached, so a study cell that follows its pilots reuses what they trained. Order across families
-matters too: steering builds on the audio model the audio study ships. Pass family names to run a subset.
+matters too: steering builds on the audio model the audio study ships. A family's `more_studies` notebooks run after its
+study (speech: nbs/36_speech_transfer.ipynb, results/cross_corpus.json, scores the models the speech and audio studies
+ship). Pass family names to run a subset.
 """
 import subprocess, sys
 from pathlib import Path
@@ -19,6 +21,7 @@ if __name__ == "__main__":
     unknown = [c for c in chosen if c not in FAMILIES]
     if unknown: sys.exit(f"unknown studies {unknown}; choose from {list(FAMILIES)}")
     for name in chosen:
-        cmd = [str(Path(sys.executable).parent / "nbdev_test"), "--flags", "slow", "--path", FAMILIES[name].study_notebook]
-        print("$", " ".join(cmd[1:]), flush=True)
-        subprocess.run(cmd, cwd=ROOT, check=True)
+        for nb in (FAMILIES[name].study_notebook, *FAMILIES[name].more_studies):
+            cmd = [str(Path(sys.executable).parent / "nbdev_test"), "--flags", "slow", "--path", nb]
+            print("$", " ".join(cmd[1:]), flush=True)
+            subprocess.run(cmd, cwd=ROOT, check=True)

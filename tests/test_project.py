@@ -86,13 +86,19 @@ def _names(source: str) -> tuple[set, set]:
     return bound, read
 
 
+def _more_studies():
+    from neurolab.cliutil import FAMILIES
+    return [nb for family in FAMILIES.values() for nb in family.more_studies]
+
+
 def test_make_results_runs_every_family_and_writes_every_results_file():
     from neurolab.cliutil import FAMILIES
     notebooks = _study_notebooks()
     slow = {f: [c for c in _code_cells(nb) if c.startswith("#| slow")] for f, nb in notebooks.items()}
     for family, cells in slow.items():  # the study itself is one of the slow cells
         assert any('"study"' in c or "run_study(" in c for c in cells), f"{notebooks[family]} has no slow cell that runs the {family} study"
-    written = "\n".join(c for cells in slow.values() for c in cells)
+    more = [c for nb in _more_studies() for c in _code_cells(nb) if c.startswith("#| slow")]   # run after their family's study
+    written = "\n".join([c for cells in slow.values() for c in cells] + more)
     for path in sorted((ROOT / "results").glob("*.json")):
         if path.name.startswith("bench_") or path.name in {Path(f.results).name for f in FAMILIES.values()}: continue
         assert path.name in written, f"results/{path.name} is written by no study notebook's slow cell: make results cannot rebuild it"
@@ -101,7 +107,7 @@ def test_make_results_runs_every_family_and_writes_every_results_file():
 def test_slow_cells_use_only_names_defined_before_them():
     # `make results` runs these cells top to bottom (nbdev_test --flags slow); a name defined further down fails hours in
     import builtins
-    for nb in _study_notebooks().values():
+    for nb in [*_study_notebooks().values(), *_more_studies()]:
         defined = set(dir(builtins)) | {"get_ipython", "display"}
         for source in _code_cells(nb):
             bound, read = _names(source)
