@@ -126,6 +126,15 @@ def to_nbformat(nb) -> tuple[nbformat.NotebookNode, dict]:
     return book, front
 
 
+FENCE = re.compile(r"^```.*?^```", re.S | re.M)
+MD_LINK = re.compile(r"\[(`?)([^\]`]+)\1\]\([^)\s]+\)")
+
+
+def unlink_code(md: str) -> str:
+    "nbdev's doclinks also link names in a signature's parameter comments; a code block shows them as plain names."
+    return FENCE.sub(lambda m: MD_LINK.sub(lambda l: l.group(2), m.group(0)), md)
+
+
 def _output(o) -> dict:
     o = {k: v for k, v in dict(o).items() if k != "transient"}
     if "text" in o: o["text"] = _text(o["text"])
@@ -135,7 +144,7 @@ def _output(o) -> dict:
             data = {"text/html": f'<img src="data:image/gif;base64,{data["image/gif"].strip()}">'}
         data.pop("application/vnd.jupyter.widget-view+json", None)  # a live widget has no static form
         if "text/markdown" in data:  # show_doc: its markdown, not its repr, without Quarto's link attributes
-            data = {"text/markdown": QUARTO_ATTRS.sub("", data["text/markdown"])}
+            data = {"text/markdown": unlink_code(QUARTO_ATTRS.sub("", data["text/markdown"]))}
         o["data"] = data
         o.setdefault("metadata", {})
     return o
@@ -170,6 +179,7 @@ class Links:
         self.doc_url = self.doc_url.replace("//", "/").replace(":/", "://")
         owner_repo = cfg["git_url"].rstrip("/").split("github.com/")[-1]
         self.colab = f"https://colab.research.google.com/github/{owner_repo}/blob/{cfg.get('branch', 'main')}/"
+        self.source = f"{cfg['git_url'].rstrip('/')}/blob/{cfg.get('branch', 'main')}/"
     def __call__(self, text: str) -> str:
         text = text.replace(self.doc_url, "")          # symbol links: `train.html#fit`, relative to the page
         return re.sub(r"https://colab\.research\.google\.com/github/[^/\s]+/[^/\s]+/blob/[^/\s]+/", self.colab, text)
@@ -179,6 +189,10 @@ def stage(book, front: dict, path: Path, links: Links) -> nbformat.NotebookNode:
     "The page's notebook: a title and subtitle cell first, links rewritten in markdown and outputs."
     head = f"# {page_title(path, front)}"
     if desc := front.get("description"): head += f'\n\n<p class="description">{inline_md(str(desc))}</p>'
+    if path.stem != "index":  # text links, not the badge image: nothing on the page is fetched
+        nb = f"{path.parent.name}/{path.name}"
+        head += (f'\n\n<p class="nb-links"><a href="{links.colab}{nb}">Open in Colab</a> · '
+                 f'<a href="{links.source}{nb}">Notebook source</a></p>')
     book.cells.insert(0, nbformat.from_dict({"cell_type": "markdown", "id": "title", "metadata": {}, "source": head}))
     for cell in book.cells:
         cell.source = links(cell.source)

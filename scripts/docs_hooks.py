@@ -41,7 +41,8 @@ def on_page_content(content, page, config, files):
         if base in seen: seen[base] += 1; new = f"{base}-{seen[base]}"
         else: seen[base] = 0
         renamed.setdefault(old, new); headings.append((int(tag[1]), text, new))
-        inner = ANCHOR_LINK.sub(f'<a class="anchor-link" href="#{new}">¶</a>', inner)
+        # the pilcrow comes from CSS (docs.css), so search results and the table of contents show bare names
+        inner = ANCHOR_LINK.sub(f'<a class="anchor-link" href="#{new}" aria-label="Link to this section"></a>', inner)
         return f'<{tag}{pre} id="{new}"{post}>{inner}</{tag}>'
     content = HEADING.sub(rename, content)
     content = re.sub(r'href="#([^"]+)"', lambda m: f'href="#{renamed.get(html.unescape(m.group(1)), m.group(1))}"', content)
