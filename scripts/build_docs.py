@@ -182,6 +182,8 @@ class Links:
         self.source = f"{cfg['git_url'].rstrip('/')}/blob/{cfg.get('branch', 'main')}/"
     def __call__(self, text: str) -> str:
         text = text.replace(self.doc_url, "")          # symbol links: `train.html#fit`, relative to the page
+        # a notebook named by its path (the README's links, which GitHub follows) is its page here
+        text = re.sub(r"\]\((?:\.\./)?nbs/([\w-]+)\.ipynb", lambda m: f"]({page_name(Path(m.group(1) + '.ipynb'))}.html", text)
         return re.sub(r"https://colab\.research\.google\.com/github/[^/\s]+/[^/\s]+/blob/[^/\s]+/", self.colab, text)
 
 
