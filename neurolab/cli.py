@@ -136,7 +136,8 @@ def _family_line(name: str, r) -> str:
             return f"{len(r['predictions'])} files predicted; e.g. {f}: valence {v['valence']:+.2f}, arousal {v['arousal']:+.2f}"
         if name == "steering":
             return (f"{r['method']} steering at strength {r['strength']:g} toward {len(r['targets'])} corner bins: "
-                    f"success {r['success_rate']:.0%}, figure {r['figure']}")
+                    f"closes {r['distance_closed']:.0%} of the distance, lands in the target bin {r['reach_rate']:.0%} of the time, "
+                    f"figure {r['figure']}")
         if name == "speech":
             f, label = next(iter(r["predictions"].items()))
             st = r["streaming"]

@@ -1,23 +1,29 @@
-"""Offline docs in nbdev's style, without Quarto (`make docs` → `_docs/`).
+"""Offline docs: nbdev-processed notebooks through mkdocs-material (`make docs` → `_docs/`).
 
 Each notebook goes through nbdev's own processors (`nbdev.processors.FilterDefaults`, the
 filter `nbdev_docs` hands to Quarto): `#| hide` and exported cells leave the page, every
 exported definition gets its `show_doc` signature with its documented parameters, and the
 `echo`/`output`/`include` directives are honoured here the way Quarto honours them. The
-processed notebook becomes HTML through nbconvert's plain template, wrapped in one page with
-a sidebar of every page and local CSS: nothing is fetched from a CDN, figures and GIFs are
-embedded.
+processed notebooks are staged with nbdev's page names (`03_train.ipynb` → `train.html`, the
+names nbdev's symbol links use) and built by mkdocs with the mkdocs-material theme (navigation,
+search, code highlighting) and mkdocs-jupyter (notebook cells and outputs); mkdocs.yml holds the
+theme and extensions, this script adds the pages and the navigation. Nothing is fetched from a
+CDN and search works from file://, so the site opens from disk.
+
+Links: nbdev writes symbol links against the online site (`doc_host` + `doc_baseurl` in
+settings.ini); here they become relative links to the generated pages. Source links and the
+Colab badges follow `git_url` (with `branch`), the one setting that names the project's home.
 
 Outputs are the notebooks' committed ones. `--execute` reruns every notebook first,
 nbdev_test style (cells flagged with `tst_flags` in settings.ini are skipped), and exits
 non-zero naming each notebook that failed. Online users with Quarto build the full site with
 `pip install quarto-cli` (it downloads Quarto's binary) and `nbdev_docs`.
 """
-import argparse, base64, configparser, html, json, os, re, sys, time
+import argparse, configparser, html, os, re, shutil, subprocess, sys, tempfile, time
 from pathlib import Path
 
 import nbformat
-from nbconvert import HTMLExporter
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 NBS = ROOT / "nbs"
@@ -28,9 +34,12 @@ SECTIONS = [("0", "Foundation and engines"), *[(f.notebooks, f.title) for f in F
             ("5", "Views"), ("9", "Command line")]
 
 
-def skip_flags() -> set:
-    cfg = configparser.ConfigParser(); cfg.read(ROOT / "settings.ini")
-    return set(cfg["DEFAULT"].get("tst_flags", "").split())
+def settings() -> configparser.SectionProxy:
+    cfg = configparser.ConfigParser(delimiters=["="]); cfg.read(ROOT / "settings.ini", encoding="utf-8")
+    return cfg["DEFAULT"]
+
+
+def skip_flags() -> set: return set(settings().get("tst_flags", "").split())
 
 
 def execute(path: Path):
@@ -95,7 +104,6 @@ def _text(v) -> str: return "".join(v) if isinstance(v, list) else (v or "")
 
 def to_nbformat(nb) -> tuple[nbformat.NotebookNode, dict]:
     "Quarto's share of the work: frontmatter, echo/output/include directives, GIFs; returns (notebook, frontmatter)."
-    import yaml
     front, cells = {}, []
     for cell in nb.cells:
         if "source" not in cell: continue  # removed by nbdev's processors (hidden, exported)
@@ -118,6 +126,15 @@ def to_nbformat(nb) -> tuple[nbformat.NotebookNode, dict]:
     return book, front
 
 
+FENCE = re.compile(r"^```.*?^```", re.S | re.M)
+MD_LINK = re.compile(r"\[(`?)([^\]`]+)\1\]\([^)\s]+\)")
+
+
+def unlink_code(md: str) -> str:
+    "nbdev's doclinks also link names in a signature's parameter comments; a code block shows them as plain names."
+    return FENCE.sub(lambda m: MD_LINK.sub(lambda l: l.group(2), m.group(0)), md)
+
+
 def _output(o) -> dict:
     o = {k: v for k, v in dict(o).items() if k != "transient"}
     if "text" in o: o["text"] = _text(o["text"])
@@ -127,50 +144,109 @@ def _output(o) -> dict:
             data = {"text/html": f'<img src="data:image/gif;base64,{data["image/gif"].strip()}">'}
         data.pop("application/vnd.jupyter.widget-view+json", None)  # a live widget has no static form
         if "text/markdown" in data:  # show_doc: its markdown, not its repr, without Quarto's link attributes
-            data = {"text/markdown": QUARTO_ATTRS.sub("", data["text/markdown"])}
+            data = {"text/markdown": unlink_code(QUARTO_ATTRS.sub("", data["text/markdown"]))}
         o["data"] = data
         o.setdefault("metadata", {})
     return o
 
 
-PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title} – Neurolab</title><style>{css}</style></head>
-<body><nav class="sidebar"><a class="brand" href="index.html">Neurolab</a>{sidebar}</nav>
-<main><header><h1>{title}</h1>{description}</header>{body}</main></body></html>
-"""
-CSS = """
-body{margin:0;display:flex;font:16px/1.55 system-ui,-apple-system,"Segoe UI",sans-serif;color:#1d2330}
-.sidebar{position:sticky;top:0;height:100vh;overflow:auto;flex:0 0 15rem;padding:1.2rem;background:#f5f6f8;border-right:1px solid #e1e4e8;font-size:.92rem}
-.sidebar .brand{display:block;font-weight:700;font-size:1.2rem;margin-bottom:1rem;color:#1d2330;text-decoration:none}
-.sidebar h4{margin:1rem 0 .3rem;font-size:.78rem;text-transform:uppercase;letter-spacing:.05em;color:#6a737d}
-.sidebar a{display:block;padding:.12rem .4rem;border-radius:4px;color:#24527a;text-decoration:none}
-.sidebar a.current{background:#dbe7f3;font-weight:600}
-main{flex:1;max-width:60rem;padding:1.5rem 2.5rem 4rem}
-header .description{font-size:1.1rem;color:#57606a;margin-top:-.4rem}
-pre{background:#f6f8fa;padding:.7rem .9rem;border-radius:6px;overflow:auto;font-size:.85rem}
-code{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.88em}
-.jp-InputArea pre{border-left:3px solid #9ab7d3}
-.jp-OutputArea pre{background:#fff;border:1px solid #eaecef}
-table{border-collapse:collapse;margin:.6rem 0;font-size:.9rem}th,td{border:1px solid #dfe2e5;padding:.25rem .6rem}th{background:#f6f8fa}
-img{max-width:100%;height:auto}
-.prompt{display:none}.celltag_remove_input .input{display:none}
-blockquote{margin:.4rem 0;padding:.3rem .9rem;border-left:4px solid #d0d7de;color:#444;background:#fafbfc}
-hr{border:0;border-top:1px solid #e1e4e8;margin:1.5rem 0}
-"""
+def page_name(path: Path) -> str:
+    "nbdev's page name for a notebook (`03_train.ipynb` → `train`), the one its symbol links use."
+    from nbdev.doclinks import _nbpath2html
+    return Path(_nbpath2html(Path(path.name))).stem
+
+
+def nav_label(path: Path, front: dict) -> str:
+    """The sidebar's name for a page: the module a notebook exports (`steering.study`), "Home" for the
+    index, and "<family> results" for a study notebook that exports nothing, so no two read alike."""
+    if path.stem == "index": return "Home"
+    src = path.read_text(encoding="utf-8")
+    if m := re.search(r"#\|\s*default_exp\s+([\w.]+)", src): return m.group(1)
+    return f"{page_name(path).split('_')[0]} results"
+
+
+def inline_md(text: str) -> str:
+    "A one-line description as HTML: `code` spans and *emphasis*, nothing else (no raw backticks)."
+    t = html.escape(text, quote=False)
+    t = re.sub(r"`([^`]+)`", r"<code>\1</code>", t)
+    return re.sub(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])", r"<em>\1</em>", t)
+
+
+class Links:
+    "Point nbdev's online links at the offline pages, and every home-URL link at `git_url`."
+    def __init__(self, cfg):
+        self.doc_url = cfg["doc_host"].rstrip("/") + "/" + cfg.get("doc_baseurl", "").strip("/") + "/"
+        self.doc_url = self.doc_url.replace("//", "/").replace(":/", "://")
+        owner_repo = cfg["git_url"].rstrip("/").split("github.com/")[-1]
+        self.colab = f"https://colab.research.google.com/github/{owner_repo}/blob/{cfg.get('branch', 'main')}/"
+        self.source = f"{cfg['git_url'].rstrip('/')}/blob/{cfg.get('branch', 'main')}/"
+    def __call__(self, text: str) -> str:
+        text = text.replace(self.doc_url, "")          # symbol links: `train.html#fit`, relative to the page
+        # a notebook named by its path (the README's links, which GitHub follows) is its page here
+        text = re.sub(r"\]\((?:\.\./)?nbs/([\w-]+)\.ipynb", lambda m: f"]({page_name(Path(m.group(1) + '.ipynb'))}.html", text)
+        return re.sub(r"https://colab\.research\.google\.com/github/[^/\s]+/[^/\s]+/blob/[^/\s]+/", self.colab, text)
+
+
+def stage(book, front: dict, path: Path, links: Links) -> nbformat.NotebookNode:
+    "The page's notebook: a title and subtitle cell first, links rewritten in markdown and outputs."
+    head = f"# {page_title(path, front)}"
+    if desc := front.get("description"): head += f'\n\n<p class="description">{inline_md(str(desc))}</p>'
+    if path.stem != "index":  # text links, not the badge image: nothing on the page is fetched
+        nb = f"{path.parent.name}/{path.name}"
+        head += (f'\n\n<p class="nb-links"><a href="{links.colab}{nb}">Open in Colab</a> · '
+                 f'<a href="{links.source}{nb}">Notebook source</a></p>')
+    book.cells.insert(0, nbformat.from_dict({"cell_type": "markdown", "id": "title", "metadata": {}, "source": head}))
+    for cell in book.cells:
+        cell.source = links(cell.source)
+        for o in cell.get("outputs", []):
+            for k, v in o.get("data", {}).items():
+                if isinstance(v, str) and k.startswith("text/"): o["data"][k] = links(v)
+    return book
 
 
 def page_title(path: Path, front: dict) -> str:
     return "Neurolab" if path.stem == "index" else str(front.get("title") or path.stem)
 
 
-def sidebar(pages: list, current: str) -> str:
-    parts = []
-    for prefix, name in SECTIONS:
-        links = [f'<a href="{stem}.html"{" class=current" if stem == current else ""}>{html.escape(title)}</a>'
-                 for stem, title in pages if stem[:1] == prefix]
-        if links: parts.append(f"<h4>{name}</h4>" + "".join(links))
-    return "".join(parts)
+REMOTE_SCRIPT = re.compile(r'<script[^>]+src="https?://[^"]*"[^>]*>\s*</script>')
+
+
+def postprocess(site: Path):
+    """What mkdocs-jupyter adds for live notebooks goes: its MathJax, Mermaid and require.js loaders are
+    fetched from CDNs (the pages need none of them; the site must open offline)."""
+    for page in site.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        new = REMOTE_SCRIPT.sub("", text)
+        if new != text: page.write_text(new, encoding="utf-8")
+
+
+def build_site(rendered: list, out: Path):
+    "Stage the processed notebooks and build them with mkdocs into `out`."
+    cfg, links = settings(), None
+    links = Links(cfg)
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    with tempfile.TemporaryDirectory(prefix="neurolab-docs-") as tmp:
+        docs = Path(tmp) / "docs"; docs.mkdir()
+        shutil.copy(ROOT / "scripts" / "docs.css", docs / "neurolab.css")
+        sections = {name: [] for _, name in SECTIONS}
+        nav = []
+        for path, book, front in rendered:
+            name = page_name(path) + ".ipynb"
+            nbformat.write(stage(book, front, path, links), docs / name)
+            entry = {nav_label(path, front): name}
+            if path.stem == "index": nav.insert(0, entry); continue
+            for prefix, section in SECTIONS:
+                if path.stem[:1] == prefix: sections[section].append(entry); break
+            else: nav.append(entry)
+        nav += [{s: pages} for s, pages in sections.items() if pages]
+        config.update(docs_dir=str(docs), site_dir=str(out.resolve()), nav=nav, hooks=[str(ROOT / "scripts" / "docs_hooks.py")],
+                      site_description=cfg["description"], repo_url=cfg["git_url"], edit_uri="",
+                      copyright=f"© {cfg['copyright']}")
+        (Path(tmp) / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
+        proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--clean", "--quiet", "-f", str(Path(tmp) / "mkdocs.yml")],
+                              capture_output=True, text=True, cwd=tmp)
+        if proc.returncode: sys.exit(f"make docs: mkdocs build failed:\n{proc.stdout[-3000:]}{proc.stderr[-3000:]}")
+    postprocess(out)
 
 
 def main():
@@ -186,26 +262,13 @@ def main():
         except Exception as e:
             failed.append(path.name); print(f"{path.name}: execution FAILED ({type(e).__name__}: {e})", file=sys.stderr)
             nb = read_nb(path)
-        t0 = time.perf_counter()
         try: book, front = to_nbformat(nbdev_process(nb))
         except Exception as e:
             failed.append(path.name); print(f"{path.name}: nbdev processing FAILED ({type(e).__name__}: {e})", file=sys.stderr)
             continue
-        rendered.append((path, book, front)); print(f"{path.name}: {time.perf_counter() - t0:.1f} s", flush=True)
-    pages = [(p.stem, page_title(p, f)) for p, _, f in rendered]
-    from traitlets.config import Config
-    config = Config()
-    config.TagRemovePreprocessor.enabled = True
-    config.TagRemovePreprocessor.remove_input_tags = {"remove_input"}
-    config.TagRemovePreprocessor.remove_all_outputs_tags = {"remove_output"}
-    exporter = HTMLExporter(config=config, template_name="basic")
-    args.out.mkdir(parents=True, exist_ok=True)
-    for path, book, front in rendered:
-        body, _ = exporter.from_notebook_node(book)
-        desc = front.get("description")
-        page = PAGE.format(title=html.escape(page_title(path, front)), css=CSS, sidebar=sidebar(pages, path.stem), body=body,
-                           description=f'<p class="description">{html.escape(str(desc))}</p>' if desc else "")
-        (args.out / f"{path.stem}.html").write_text(page, encoding="utf-8")
+        rendered.append((path, book, front))
+    print(f"{len(rendered)} notebooks processed ({time.perf_counter() - start:.0f} s); building the site", flush=True)
+    build_site(rendered, args.out)
     print(f"{len(rendered)} pages in {args.out} ({time.perf_counter() - start:.0f} s); open {args.out / 'index.html'}")
     if failed: sys.exit(f"make docs: {len(failed)} notebook(s) failed: {', '.join(failed)}")
 

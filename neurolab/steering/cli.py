@@ -180,5 +180,8 @@ def demo(out_dir: str | Path = "results/demo") -> dict:
                     title="demo: bypass steering, strength 3, to the four corners", path=fig,
                     source=default_signals_path(5), command="neurolab demo")
     r = sw["summary"][0]
+    from neurolab.steering.study import clip_steering  # the study's headline metrics, so the demo reports what the README reports
+    per_clip = clip_steering(sw["after"]["bypass"][0], sw["before"], sw["aims"], grid=sig.grid)
     return {"clips": [Path(p).name for p in rows["path"]], "targets": corners, "method": "bypass", "strength": 3.0,
-            **{k: r[k] for k in ("n", "success_rate", "mean_shift", "off_target_drift")}, "figure": str(fig)}
+            "distance_closed": float(per_clip["distance_closed"].mean()), "reach_rate": float(per_clip["reach_rate"].mean()),
+            **{k: r[k] for k in ("n", "mean_shift", "off_target_drift", "success_rate")}, "figure": str(fig)}
