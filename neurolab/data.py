@@ -21,11 +21,11 @@ __all__ = ['EMOBANK', 'RAVDESS_SPEECH', 'PANNS_CNN6', 'EMO_SOUNDSCAPES', 'SOURCE
            'SHARED_EMOTIONS', 'CATEGORICAL_CORPORA', 'VA_NORMS', 'PUBLISHED_VA_NORMS', 'MIN_SAMPLE_RATE',
            'MAX_SAMPLE_RATE', 'SILENCE_PEAK', 'MIN_SECONDS', 'FULL_SCALE', 'MAX_SECONDS', 'DECODE_BLOCK', 'LOUD_DB',
            'MIN_VOICED', 'MIN_SNR_DB', 'MAX_TONALITY', 'PERIODIC', 'LOW_BIT_SUBTYPES', 'Source', 'sha256sum', 'fetch',
-           'fetch_ravdess', 'load_emobank', 'parse_ravdess_name', 'ravdess_index', 'ravdess_root', 'parse_emodb_name',
-           'emodb_index', 'shared_emotions', 'emodb_root', 'corpus_index', 'corpus_of', 'is_categorical_corpus',
-           'parse_actors', 'resolve_actors', 'actor_folds', 'actor_split', 'published_va_norms', 'load_va_norms',
-           'va_targets', 'check_sample_rate', 'validate_waveform', 'resample', 'check_full_scale', 'check_usable',
-           'load_audio', 'signal_quality', 'low_confidence', 'clip_windows']
+           'fetch_ravdess', 'load_emobank', 'parse_ravdess_name', 'corpus_files', 'ravdess_index', 'ravdess_root',
+           'parse_emodb_name', 'emodb_index', 'shared_emotions', 'emodb_root', 'corpus_index', 'corpus_of',
+           'is_categorical_corpus', 'parse_actors', 'resolve_actors', 'actor_folds', 'actor_split',
+           'published_va_norms', 'load_va_norms', 'va_targets', 'check_sample_rate', 'validate_waveform', 'resample',
+           'check_full_scale', 'check_usable', 'load_audio', 'signal_quality', 'low_confidence', 'clip_windows']
 
 # %% ../nbs/01_data.ipynb #9b669f17
 @dataclass(frozen=True)
@@ -168,6 +168,21 @@ def _actor_folder(rel: Path) -> int | None:
     "The actor number of the innermost `Actor_NN` folder on a path relative to the root (None outside any)."
     return next((int(m[1]) for part in reversed(rel.parts[:-1]) if (m := _ACTOR_DIR.match(part))), None)
 
+def corpus_files(root: Path, corpus: str) -> list[Path]:
+    "A corpus's audio files under `root`, each clip once: broken links warned about; none, or a clip found twice, a one-line error."
+    files, broken = _walk_audio(root)
+    rel = lambda p: str(p.relative_to(root))
+    if broken:
+        warnings.warn(f"{corpus} index: skipped {len(broken)} broken symlink(s) under {root}: "
+                      + ", ".join(f"{rel(p)} -> {os.readlink(p)}" for p in broken[:3]) + (", …" if len(broken) > 3 else ""), stacklevel=3)
+    if not files: raise DataNotFoundError(f"no {corpus} .wav/.flac files under {root}")
+    copies = {}
+    for p in files: copies.setdefault(p.stem, []).append(p)
+    if dups := [v for v in copies.values() if len(v) > 1]:   # a backup copy under the root would count its clips twice
+        raise DataError(f"{corpus} clip {dups[0][0].stem} is under {root} {len(dups[0])} times ({', '.join(map(rel, dups[0]))}); "
+                        f"{len(dups)} clip(s) in all: keep one copy of each (move backups out of the {corpus} folder)")
+    return files
+
 def ravdess_index(root: str | os.PathLike | None = None, download: bool = True) -> pd.DataFrame:
     """One row per RAVDESS audio file under `root` (default: the data folder), sorted by actor and name.
 
@@ -176,18 +191,9 @@ def ravdess_index(root: str | os.PathLike | None = None, download: bool = True) 
     twice (symlink loop) or unreadable. Broken symlinks are skipped with a one-line warning."""
     root = Path(root) if root is not None else fetch_ravdess(download=download)
     if not root.is_dir(): raise DataNotFoundError(f"RAVDESS folder not found: {root}")
-    files, broken = _walk_audio(root)
+    files = corpus_files(root, "RAVDESS")
     rel = lambda p: str(p.relative_to(root))
-    if broken:
-        warnings.warn(f"RAVDESS index: skipped {len(broken)} broken symlink(s) under {root}: "
-                      + ", ".join(f"{rel(p)} -> {os.readlink(p)}" for p in broken[:3]) + (", …" if len(broken) > 3 else ""), stacklevel=2)
-    if not files: raise DataNotFoundError(f"no RAVDESS .wav/.flac files under {root}")
     rows = [parse_ravdess_name(p) for p in files]
-    copies = {}
-    for p in files: copies.setdefault(p.stem, []).append(p)
-    if dups := [v for v in copies.values() if len(v) > 1]:
-        raise DataError(f"RAVDESS clip {dups[0][0].stem} is under {root} {len(dups[0])} times ({', '.join(map(rel, dups[0]))}); "
-                        f"{len(dups)} clip(s) in all: keep one copy of each (move backups out of the RAVDESS folder)")
     moved = [(p, f, r["actor"]) for p, r in zip(files, rows) if (f := _actor_folder(p.relative_to(root))) not in (None, r["actor"])]
     if moved:
         p, folder, actor = moved[0]
@@ -236,18 +242,7 @@ def emodb_index(root: str | os.PathLike | None = None) -> pd.DataFrame:
     an EmoDB name, a clip found twice (any suffix), a folder reached twice; broken symlinks are skipped with a warning."""
     root = Path(root) if root is not None else data_dir() / "emodb"
     if not root.is_dir(): raise DataNotFoundError(f"EmoDB folder not found: {root} (the release's wav/ folder, or a folder above it)")
-    files, broken = _walk_audio(root)
-    rel = lambda p: str(p.relative_to(root))
-    if broken:
-        warnings.warn(f"EmoDB index: skipped {len(broken)} broken symlink(s) under {root}: "
-                      + ", ".join(f"{rel(p)} -> {os.readlink(p)}" for p in broken[:3]) + (", …" if len(broken) > 3 else ""), stacklevel=2)
-    if not files: raise DataNotFoundError(f"no EmoDB .wav/.flac files under {root}")
-    rows = [parse_emodb_name(p) for p in files]
-    copies = {}
-    for p in files: copies.setdefault(p.stem, []).append(p)
-    if dups := [v for v in copies.values() if len(v) > 1]:
-        raise DataError(f"EmoDB clip {dups[0][0].stem} is under {root} {len(dups[0])} times ({', '.join(map(rel, dups[0]))}); "
-                        f"{len(dups)} clip(s) in all: keep one copy of each")
+    rows = [parse_emodb_name(p) for p in corpus_files(root, "EmoDB")]
     return pd.DataFrame(rows).sort_values(["actor", "path"]).reset_index(drop=True)
 
 def shared_emotions(index: pd.DataFrame) -> pd.DataFrame:
