@@ -21,9 +21,9 @@ from ..train import fit
 from .training import AugmentedCrops, apply_norms, augment_config, whole_clips
 
 # %% auto #0
-__all__ = ['PLAIN_RECIPE', 'PlainCNN', 'category_va', 'va_readout', 'validation_actors', 'audio_folds', 'ce_loss', 'clip_probs',
-           'class_scores', 'train_plain', 'cv_key', 'cross_validate_plain', 'lr_range_test', 'overfit_batch',
-           'scores_with_ci', 'diagnostics', 'run_baseline_study', 'baseline_figures']
+__all__ = ['PLAIN_RECIPE', 'ARCHS', 'PlainCNN', 'category_va', 'va_readout', 'validation_actors', 'audio_folds', 'ce_loss',
+           'clip_probs', 'class_scores', 'recipe_model', 'train_plain', 'cv_key', 'cross_validate_plain',
+           'lr_range_test', 'overfit_batch', 'scores_with_ci', 'diagnostics', 'run_baseline_study', 'baseline_figures']
 
 # %% ../../nbs/17_audio_baseline.ipynb #34569dac
 def _double_conv(cin: int, cout: int) -> nn.Sequential:
@@ -137,6 +137,18 @@ def _inputs(data: dict, rows) -> list:
     mels = [data["mels"][i] for i in rows]
     return apply_norms(mels, [data["norms"][i] for i in rows] if data.get("norms") is not None else None)
 
+ARCHS = ("plain", "cnn6")   # a recipe's `arch`: PlainCNN (the default), or the Cnn6 backbone of the LRM model, feed-forward
+
+def recipe_model(recipe: dict, n_classes: int = 8, mel_bins: int = 64) -> nn.Module:
+    "The model a recipe trains: `PlainCNN(widths, dropout)`, or with `arch='cnn6'` a one-pass Cnn6 + heads at `width` (its stage 1)."
+    arch = recipe.get("arch", "plain")   # absent from PLAIN_RECIPE, so the plain recipe's cache keys stay as they were
+    if arch not in ARCHS: raise NeurolabError(f"unknown arch {arch!r}; choose from {ARCHS}")
+    if arch == "plain": return PlainCNN(n_classes=n_classes, mel_bins=mel_bins, widths=recipe["widths"], dropout=recipe["dropout"])
+    from neurolab.audio.emotion import FeatureEmotionRegression_Cnn6_LRM
+    from neurolab.audio.features import RAVDESS_FRONTEND
+    return FeatureEmotionRegression_Cnn6_LRM(**{**RAVDESS_FRONTEND, "mel_bins": mel_bins}, forward_passes=1, freeze_base=False,
+                                             n_classes=n_classes, speaker_norm=True, spec_augment=False, width=recipe.get("width", 1.0))
+
 def train_plain(data: dict,                    # `neurolab.audio.training.prepare_ravdess` output (speaker-normalised)
                 split: dict,                   # {'train': actors, 'valid': actors}; 'test' is never read here
                 recipe: dict | None = None,    # `PLAIN_RECIPE` overrides
@@ -158,8 +170,7 @@ def train_plain(data: dict,                    # `neurolab.audio.training.prepar
         probs = clip_probs(model, [b[0][0].numpy() for b in valid])
         s = class_scores(probs, np.array([int(b[2]) for b in valid]), np.concatenate([b[1].numpy() for b in valid]), class_va)
         return {f"valid_{k}": v for k, v in s.items()} | {"valid_loss": s["ce"]}
-    model = PlainCNN(n_classes=int(data["classes"].max()) + 1 if len(data["classes"]) else 8, mel_bins=data["mels"][0].shape[1],
-                     widths=r["widths"], dropout=r["dropout"])
+    model = recipe_model(r, n_classes=int(data["classes"].max()) + 1, mel_bins=data["mels"][0].shape[1])
     res = fit(model, dl, valid, loss_fn=ce_loss(r["label_smoothing"], r["mixup_alpha"]), eval_fn=eval_fn if valid else None,
               epochs=r["epochs"], lr=r["lr"], weight_decay=r["weight_decay"], schedule="onecycle", warmup=r["warmup"],
               monitor="epoch", mode="max", out_dir=work_dir, seed=seed, progress=progress)
