@@ -9,11 +9,13 @@ STAMP   := .venv/.installed
 setup: $(STAMP)
 
 # torch is pinned here, not in setup.py: 2.13.0 takes the local CPU wheel, and Colab brings its own torch.
+# setuptools prints a UserWarning banner on every editable install of a flat layout (a notice, not a fault): the
+# package install hides UserWarnings so a first `make demo` shows only its own output; deprecations still show.
 $(STAMP): setup.py settings.ini
 	test -x $(PY) || python3 -m venv .venv
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -e ".[dev]"
+	PYTHONWARNINGS=ignore::UserWarning $(PY) -m pip install -q -e ".[dev]"
 	touch $(STAMP)
 
 demo: $(STAMP)          ## the main job: everything end to end on local defaults

@@ -1,0 +1,1 @@
+/work/main/neurolab/__init__.py

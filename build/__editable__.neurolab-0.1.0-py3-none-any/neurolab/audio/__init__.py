@@ -1,0 +1,1 @@
+/work/main/neurolab/audio/__init__.py

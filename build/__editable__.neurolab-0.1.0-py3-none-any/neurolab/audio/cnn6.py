@@ -1,0 +1,1 @@
+/work/main/neurolab/audio/cnn6.py

@@ -1,0 +1,1 @@
+/work/main/neurolab/speech/__init__.py

@@ -1,0 +1,1 @@
+/work/main/neurolab/text/__init__.py

@@ -1,0 +1,1 @@
+/work/main/neurolab/viz/style.py
