@@ -23,7 +23,7 @@ __all__ = ['EMOBANK', 'RAVDESS_SPEECH', 'PANNS_CNN6', 'EMO_SOUNDSCAPES', 'SOURCE
            'MIN_VOICED', 'MIN_SNR_DB', 'MAX_TONALITY', 'PERIODIC', 'LOW_BIT_SUBTYPES', 'Source', 'sha256sum', 'fetch',
            'fetch_ravdess', 'load_emobank', 'parse_ravdess_name', 'corpus_files', 'ravdess_index', 'ravdess_root',
            'parse_emodb_name', 'emodb_index', 'shared_emotions', 'emodb_root', 'corpus_index', 'corpus_of',
-           'is_categorical_corpus', 'parse_actors', 'resolve_actors', 'actor_folds', 'actor_split',
+           'is_categorical_corpus', 'parse_actors', 'resolve_actors', 'actor_folds', 'actor_split', 'validation_actors',
            'published_va_norms', 'load_va_norms', 'va_targets', 'check_sample_rate', 'validate_waveform', 'resample',
            'check_full_scale', 'check_usable', 'load_audio', 'signal_quality', 'low_confidence', 'clip_windows']
 
@@ -334,6 +334,21 @@ def actor_split(index: pd.DataFrame, valid_actors) -> tuple[np.ndarray, np.ndarr
     valid = index["actor"].isin(list(valid_actors)).to_numpy()
     if not valid.any() or valid.all(): raise DataError(f"actor_split: {list(valid_actors)} leaves an empty side")
     return np.flatnonzero(~valid), np.flatnonzero(valid)
+
+def validation_actors(actors,            # a fold's training actors
+                      fold: int,         # the fold's number: each fold draws its own
+                      n_valid: int = 3,
+                      ) -> list[int]:
+    "`n_valid` of `actors` to validate on (choose epochs and settings), sexes alternating (odd RAVDESS actors are male), a seeded pick per fold."
+    actors = [int(a) for a in actors]
+    rng = np.random.default_rng(1000 + fold)
+    pools = [list(rng.permutation([a for a in actors if a % 2 == 1])), list(rng.permutation([a for a in actors if a % 2 == 0]))]
+    picked = []
+    for i in range(min(n_valid, len(actors) - 1)):   # leave at least one actor to train on
+        pool = pools[i % 2] or pools[(i + 1) % 2]    # one sex only: take from the other
+        picked.append(int(pool.pop()))
+    if not picked: raise DataError("a fold needs at least two training actors (one to validate on)")
+    return picked
 
 # %% ../nbs/01_data.ipynb #8af91c2e
 VA_NORMS = {"warriner": ("warriner_v_pm1", "warriner_a_pm1"), "nrc": ("nrc_v_pm1", "nrc_a_pm1")}

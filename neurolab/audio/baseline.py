@@ -15,15 +15,15 @@ import torch.nn.functional as F
 from torch.utils.data import DataLoader
 
 from ..core import DataError, NeurolabError, cache_dir, read_json, register_model, seed_everything, write_json
-from ..data import RAVDESS_EMOTIONS, actor_folds, load_va_norms
+from ..data import RAVDESS_EMOTIONS, actor_folds, load_va_norms, validation_actors
 from ..metrics import ccc, pearson, uar
 from ..train import fit
 from .training import AugmentedCrops, apply_norms, augment_config, whole_clips
 
 # %% auto #0
-__all__ = ['PLAIN_RECIPE', 'ARCHS', 'PlainCNN', 'category_va', 'va_readout', 'validation_actors', 'audio_folds', 'ce_loss',
-           'clip_probs', 'class_scores', 'recipe_model', 'train_plain', 'cv_key', 'cross_validate_plain',
-           'lr_range_test', 'overfit_batch', 'scores_with_ci', 'diagnostics', 'run_baseline_study', 'baseline_figures']
+__all__ = ['PLAIN_RECIPE', 'ARCHS', 'PlainCNN', 'category_va', 'va_readout', 'audio_folds', 'ce_loss', 'clip_probs',
+           'class_scores', 'recipe_model', 'train_plain', 'cv_key', 'cross_validate_plain', 'lr_range_test',
+           'overfit_batch', 'scores_with_ci', 'diagnostics', 'run_baseline_study', 'baseline_figures']
 
 # %% ../../nbs/17_audio_baseline.ipynb #34569dac
 def _double_conv(cin: int, cout: int) -> nn.Sequential:
@@ -71,24 +71,12 @@ def va_readout(probs: np.ndarray, class_va: np.ndarray) -> np.ndarray:
     return probs @ class_va
 
 # %% ../../nbs/17_audio_baseline.ipynb #f376051a
-def validation_actors(actors, fold: int, n_valid: int = 3) -> list[int]:
-    "`n_valid` of `actors` to validate on in fold `fold`: sexes alternating (odd actors male), a seeded pick per fold."
-    actors = [int(a) for a in actors]
-    rng = np.random.default_rng(1000 + fold)
-    pools = [list(rng.permutation([a for a in actors if a % 2 == 1])), list(rng.permutation([a for a in actors if a % 2 == 0]))]
-    picked = []
-    for i in range(min(n_valid, len(actors) - 1)):   # leave at least one actor to train on
-        pool = pools[i % 2] or pools[(i + 1) % 2]
-        picked.append(int(pool.pop()))
-    if not picked: raise DataError("validation_actors: a fold needs at least two training actors (one to validate on)")
-    return sorted(picked)
-
 def audio_folds(index: pd.DataFrame, k: int = 5, n_valid: int = 3) -> list[dict]:
     "`k` folds of {'train', 'valid', 'test'} actor lists: test actors from `actor_folds`, `n_valid` validation actors from the rest."
     folds = []
     for f, (tr, te) in enumerate(actor_folds(index, k)):
         rest = sorted(int(a) for a in index["actor"].iloc[tr].unique())
-        valid = validation_actors(rest, f, n_valid)
+        valid = sorted(validation_actors(rest, f, n_valid))
         folds.append({"train": [a for a in rest if a not in valid], "valid": valid,
                       "test": sorted(int(a) for a in index["actor"].iloc[te].unique())})
     return folds

@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from torch.utils.data import DataLoader, Dataset
 
 from ..core import DataError, atomic_path, cache_dir, read_json, save_checkpoint, seed_everything, write_json
-from ..data import RAVDESS_EMOTIONS, actor_folds, load_audio
+from ..data import RAVDESS_EMOTIONS, actor_folds, load_audio, validation_actors
 from ..speakers import SpeakerNorm
 from ..metrics import accuracy, classification_report, uar
 from ..train import fit
@@ -274,16 +274,7 @@ def train_model(feats: list, labels, cfg: TrainConfig,
     return model.eval(), result
 
 # %% ../../nbs/32_speech_train.ipynb #ad8f6d1b
-def _valid_actors(actors: np.ndarray, fold: int, n_valid: int = 2) -> list:
-    # alternate sexes (odd actors are male) so validation is not single-sex; vary the pick by fold
-    rng = np.random.default_rng(1000 + fold)
-    male = [a for a in actors if int(a) % 2 == 1]; female = [a for a in actors if int(a) % 2 == 0]
-    pools, picked = [list(rng.permutation(male)), list(rng.permutation(female))], []
-    for i in range(min(n_valid, len(actors) - 1)):  # leave at least one actor to train on
-        pool = pools[i % 2] or pools[(i + 1) % 2]    # one sex only: take from the other
-        picked.append(pool.pop())
-    if not picked: raise DataError("cross_validate: a fold needs at least two training actors (one for validation)")
-    return picked
+_valid_actors = validation_actors   # the one rule for validation actors (`neurolab.data`), shared with the audio family
 
 def speaker_normalize(index: pd.DataFrame, feats: list, augmented: list | None = None,
                       voiced: bool = False):  # fit on each original clip's `voiced_frames` (VOICED_TOP_DB) only
