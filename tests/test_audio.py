@@ -179,3 +179,22 @@ def test_eval_on_a_folder_of_unseen_actors(tiny_sn_model, tmp_path):
     res = json.loads(proc.stdout)
     assert res["actors"] == [19, 20] and res["speaker_norm"] is True and set(res["emotion_uar"]) == {"pass1", "pass2"}
     assert run("audio", "eval", "--model", tiny_sn_model, "--data", tmp_path, "--actors", "7").returncode == 2   # no such actor: one line
+
+
+@needs_data
+@needs_model
+def test_one_clip_without_enrolment_lands_near_its_enrolled_prediction():
+    "The shipped model on clips of one of its test actors: each clip alone (population statistics) against the actor enrolled."
+    from neurolab.audio.emotion import predict_file, predict_speakers
+    from neurolab.audio.model import load_model
+    torch.set_num_threads(1)
+    model = load_model()
+    clips = sorted(RAVDESS.glob("Actor_20/*.flac"))[::3]          # 20 clips of a test actor of the shipped model
+    enrolled = predict_speakers(model, clips, [20] * len(clips))
+    alone = [predict_file(model, c) for c in clips]
+    assert {r["speaker_stats"] for r in enrolled} == {"enrolment"} and {r["speaker_stats"] for r in alone} == {"population"}
+    for dim in ("valence", "arousal"):
+        e, a = np.array([r[dim] for r in enrolled]), np.array([r[dim] for r in alone])
+        # measured on actors 17-20 (240 clips): mean |alone - enrolled| .010 (V) / .021 (A); tolerance scaled to the spread
+        assert np.abs(a - e).mean() < 0.25 * e.std() + 0.02, (dim, np.abs(a - e).mean(), e.std())
+        assert np.corrcoef(a, e)[0, 1] > 0.8, (dim, np.corrcoef(a, e)[0, 1])

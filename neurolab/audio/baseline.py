@@ -204,7 +204,7 @@ def lr_range_test(model: nn.Module, dl, loss_fn, lr_min: float = 1e-5, lr_max: f
     "Loss (raw and exponentially smoothed) per step while the learning rate grows from `lr_min` to `lr_max`; stops when the loss explodes."
     model.train()
     opt = torch.optim.AdamW(model.parameters(), lr=lr_min, weight_decay=weight_decay)
-    rates, rows, avg, best = np.geomspace(lr_min, lr_max, steps), [], None, np.inf
+    rates, rows, avg, best = np.geomspace(lr_min, lr_max, steps), [], 0.0, np.inf
     batches = iter(())
     for step, lr in enumerate(rates):
         try: batch = next(batches)
@@ -214,8 +214,8 @@ def lr_range_test(model: nn.Module, dl, loss_fn, lr_min: float = 1e-5, lr_max: f
         loss = loss[0] if isinstance(loss, tuple) else loss
         opt.zero_grad(); loss.backward(); opt.step()
         value = float(loss.detach())
-        avg = value if avg is None else smooth * avg + (1 - smooth) * value
-        smoothed = avg / (1 - smooth ** (step + 1)) if step < 50 else avg
+        avg = smooth * avg + (1 - smooth) * value          # an exponential average started at 0 ...
+        smoothed = avg / (1 - smooth ** (step + 1))        # ... and debiased, so its first steps are not pulled to 0
         rows.append({"lr": float(lr), "loss": value, "smoothed": smoothed})
         best = min(best, smoothed)
         if not np.isfinite(value) or smoothed > 4 * best: break

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..cliutil import FAMILIES, add_common, call, check_out_file, emit, emit_per_file, per_file, table, va_words, study_words
+from ..cliutil import FAMILIES, add_common, call, emit, emit_per_file, per_file, table, va_words, study_words
 from ..core import DataNotFoundError, NeurolabError, data_dir, repo_relative, write_json
 from ..data import resolve_actors
 from ..speakers import STATS_WORDS
@@ -179,10 +179,7 @@ def register(subparsers):
     p.add_argument("--enrol", type=Path, nargs="+", default=None,
                    help="unlabelled clips of the same speaker: their statistics normalise a speaker-normalised model's input "
                         "(default: the files themselves)")
-    def _predict(a):
-        check_out_file(a.out)  # before any work: a folder given as --out is one line, not a traceback at the end
-        emit_per_file(call(predict_command, a), a.out, a.json, predict_words)
-    p.set_defaults(func=_predict)
+    p.set_defaults(func=lambda a: emit_per_file(call(predict_command, a), a.out, a.json, predict_words))   # --out checked by main
 
     s = sub.add_parser("study", help="the full RAVDESS study: train, evaluate, baselines, figures, shipped model",
                        description="Rerunnable (resumes its training): writes results/audio_lrm.json, results/figures/audio_*.png and the "

@@ -19,8 +19,8 @@ from ..data import load_audio, resample, validate_waveform
 # %% auto #0
 __all__ = ['SR', 'FRAME', 'HOP', 'N_MFCC', 'MFCC_BLOCK', 'FEATURE_SETS', 'MIN_DELTA_FRAMES', 'C0_PER_DB', 'VOICED_TOP_DB',
            'VOICED_MIN_Z', 'prepare_waveform', 'peak_scale', 'backend_mfcc_reference', 'mfcc_frames', 'frame_signal',
-           'backend_mfcc', 'FrameMFCC', 'spec_key', 'extract_features', 'file_features', 'corpus_feature_set',
-           'voiced_frames', 'statistics_frames']
+           'backend_mfcc', 'FrameMFCC', 'spec_key', 'extract_features', 'cached_file_array', 'file_features',
+           'corpus_feature_set', 'voiced_frames', 'statistics_frames']
 
 # %% ../../nbs/30_speech_features.ipynb #6f1ab107
 SR, FRAME, HOP, N_MFCC = 16000, 400, 160, 13  # the backend's fixed constants
@@ -207,6 +207,14 @@ def extract_features(audio,             # 16 kHz mono waveform (other rates: pas
 def _content_key(path: Path) -> str:
     return hashlib.sha1(path.read_bytes()).hexdigest()[:20]
 
+def cached_file_array(path: Path, kind: str, compute) -> np.ndarray:
+    "`compute(path)`, an array, cached as `.cache/speech/features/<kind>/<file content hash>.npy` (an edited file is a new key)."
+    file = cache_dir("speech", "features", kind) / f"{_content_key(path)}.npy"
+    if file.exists(): return np.load(file, allow_pickle=False)
+    value = compute(path)
+    with atomic_path(file) as tmp: np.save(tmp, value)
+    return value
+
 def file_features(path,                # audio file (any rate/channels `load_audio` reads)
                   name: str = "mfcc",  # one of FEATURE_SETS
                   cache: bool = True) -> np.ndarray:
@@ -214,11 +222,7 @@ def file_features(path,                # audio file (any rate/channels `load_aud
     _check_set(name)
     path = Path(path)
     if not cache or not path.is_file(): return extract_features(load_audio(path), name)
-    file = cache_dir("speech", "features", f"{name}-{spec_key(name)}") / f"{_content_key(path)}.npy"
-    if file.exists(): return np.load(file, allow_pickle=False)
-    feats = extract_features(load_audio(path), name)
-    with atomic_path(file) as tmp: np.save(tmp, feats)
-    return feats
+    return cached_file_array(path, f"{name}-{spec_key(name)}", lambda p: extract_features(load_audio(p), name))
 
 def corpus_feature_set(paths, name: str = "mfcc"):
     "`file_features` for many files: a list of [T, F] arrays (frame sets) or an [n, F] array (clip sets)."

@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..core import DataError, atomic_path, cache_dir, read_json, repo_relative, repo_root, run_environment, write_json
+from ..core import DataError, read_json, repo_relative, repo_root, run_environment, write_json
 from ..data import RAVDESS_EMOTIONS, SHARED_EMOTIONS, corpus_of, load_audio, shared_emotions
 from ..metrics import group_bootstrap, pearson, uar
 from ..speakers import SpeakerNorm, normalize_by_speaker
-from .features import SR, corpus_feature_set, prepare_waveform, spec_key
+from .features import SR, cached_file_array, corpus_feature_set, prepare_waveform, spec_key
 from .inference import load_offline_model, load_speech_model
 from .study import _cached_linear, actor_bootstrap, c_grid, cv_linear, fit_linear, study_folds
 from .training import corpus_features, emotion_targets, predict_proba, speaker_normalize
@@ -94,14 +94,8 @@ def clipnorm_features(paths) -> np.ndarray:
     import opensmile
     spec = hashlib.sha1(json.dumps({"lld": "ComParE_2016+deltas", "opensmile": opensmile.__version__, "sr": SR,
                                     "functionals": CLIPNORM_FUNCTIONALS, "v": 1}).encode()).hexdigest()[:12]
-    folder, out = cache_dir("speech", "features", f"clipnorm-{spec}"), []
-    for p in map(Path, paths):
-        file = folder / f"{hashlib.sha1(p.read_bytes()).hexdigest()[:20]}.npy"
-        if file.exists(): out.append(np.load(file, allow_pickle=False)); continue
-        v = clipnorm_functionals(clip_lld(load_audio(p)))
-        with atomic_path(file) as tmp: np.save(tmp, v)
-        out.append(v)
-    return np.stack(out)
+    compute = lambda p: clipnorm_functionals(clip_lld(load_audio(p)))
+    return np.stack([cached_file_array(Path(p), f"clipnorm-{spec}", compute) for p in paths])
 
 # %% ../../nbs/36_speech_transfer.ipynb #4fe210a2
 def _in_domain(speech_json, audio_json) -> dict:
