@@ -18,11 +18,12 @@ from ..core import DataError, NeurolabError, cache_dir, read_json, register_mode
 from ..data import RAVDESS_EMOTIONS, actor_folds, load_va_norms, validation_actors
 from ..metrics import ccc, pearson, uar
 from ..train import fit
-from .training import AugmentedCrops, apply_norms, augment_config, whole_clips
+from .training import AugmentedCrops, apply_norms, augment_config, ccc_torch, predict_all, train_two_stage, whole_clips
 
 # %% auto #0
-__all__ = ['PLAIN_RECIPE', 'ARCHS', 'PlainCNN', 'category_va', 'va_readout', 'audio_folds', 'ce_loss', 'clip_probs',
-           'class_scores', 'recipe_model', 'train_plain', 'cv_key', 'cross_validate_plain', 'lr_range_test',
+__all__ = ['PLAIN_RECIPE', 'ARCHS', 'FEEDBACK_RECIPE', 'PlainCNN', 'category_va', 'va_readout', 'audio_folds', 'ce_loss',
+           'clip_outputs', 'clip_probs', 'class_scores', 'recipe_model', 'train_plain', 'cv_key',
+           'cross_validate_plain', 'train_feedback', 'pass_outputs', 'cross_validate_feedback', 'lr_range_test',
            'overfit_batch', 'scores_with_ci', 'diagnostics', 'run_baseline_study', 'baseline_figures']
 
 # %% ../../nbs/17_audio_baseline.ipynb #34569dac
@@ -88,34 +89,53 @@ PLAIN_RECIPE = dict(epochs=40, lr=2e-3, warmup=0.2, weight_decay=1e-2, batch_siz
                     augment=dict(trim_db=0.0, shift_frames=0, gain_db=0.0, noise_p=0.0, time_masks=1, freq_masks=1),
                     widths=(24, 48, 96, 192), dropout=0.3)
 
-def ce_loss(label_smoothing: float = 0.1, mixup_alpha: float = 0.0):
+def ce_loss(label_smoothing: float = 0.1, mixup_alpha: float = 0.0,
+            va_weight: float = 0.0):   # > 0: the V/A heads learn too (models that have them): va_weight · (MSE + 1 − CCC)
     "`fit` loss: cross-entropy of the emotion head with label smoothing; in training, mixup of inputs and labels (λ ~ Beta(α, α))."
     def loss_fn(model, batch):
-        x, _, c = batch
-        logits_of = lambda x: model(x)["emotion_logits"]
+        x, t, c = batch
+        lam, perm = 1.0, None
         if mixup_alpha > 0 and model.training:
             lam = float(torch.distributions.Beta(mixup_alpha, mixup_alpha).sample())
             perm = torch.randperm(len(x))
-            logits = logits_of(lam * x + (1 - lam) * x[perm])
-            return (lam * F.cross_entropy(logits, c, label_smoothing=label_smoothing)
-                    + (1 - lam) * F.cross_entropy(logits, c[perm], label_smoothing=label_smoothing))
-        return F.cross_entropy(logits_of(x), c, label_smoothing=label_smoothing)
+            x = lam * x + (1 - lam) * x[perm]
+        out = model(x)
+        ce = lambda target: F.cross_entropy(out["emotion_logits"], target, label_smoothing=label_smoothing)
+        loss = ce(c) if perm is None else lam * ce(c) + (1 - lam) * ce(c[perm])
+        if va_weight > 0:
+            if "valence" not in out: raise NeurolabError("ce_loss: va_weight > 0 needs a model with valence/arousal heads (arch 'cnn6')")
+            t = t if perm is None else lam * t + (1 - lam) * t[perm]     # the targets mixed like the inputs
+            p = torch.stack([out["valence"], out["arousal"]], 1)
+            loss = loss + va_weight * (F.mse_loss(p, t) + (1 - ccc_torch(p, t)).mean())
+        return loss
     return loss_fn
 
 @torch.no_grad()
-def clip_probs(model: nn.Module, mels: list) -> np.ndarray:
-    "(n, classes) softmax of each whole clip (one at a time: clips differ in length), in eval mode."
+def clip_outputs(model: nn.Module, mels: list) -> dict:
+    "Whole clips one at a time (they differ in length), eval mode: 'probs' (n, classes) softmax; 'va' (n, 2) from V/A heads, when the model has them."
     model.eval()
-    return np.stack([torch.softmax(model(torch.as_tensor(np.asarray(m, np.float32))[None])["emotion_logits"][0].double(), 0).numpy()
-                     for m in mels])
+    outs = [model(torch.as_tensor(np.asarray(m, np.float32))[None]) for m in mels]
+    res = {"probs": np.stack([torch.softmax(o["emotion_logits"][0].double(), 0).numpy() for o in outs])}
+    if outs and "valence" in outs[0]: res["va"] = np.array([[float(o["valence"][0]), float(o["arousal"][0])] for o in outs])
+    return res
 
-def class_scores(probs: np.ndarray, classes: np.ndarray, y_va: np.ndarray, class_va: np.ndarray) -> dict:
+def clip_probs(model: nn.Module, mels: list) -> np.ndarray:
+    "(n, classes) softmax of each whole clip, in eval mode."
+    return clip_outputs(model, mels)["probs"]
+
+def class_scores(probs: np.ndarray, classes: np.ndarray, y_va: np.ndarray, class_va: np.ndarray,
+                 va: np.ndarray | None = None) -> dict:   # (n, 2) V/A heads' predictions: scored as 'head_*' beside the read-out
     "UAR, cross-entropy, and the read-out's valence/arousal Pearson r and CCC for clips with known classes and V/A targets."
-    va = va_readout(probs, class_va)
+    ro = va_readout(probs, class_va)
     nll = float(-np.mean(np.log(np.clip(probs[np.arange(len(classes)), classes], 1e-12, None))))
-    return {"uar": uar(classes, probs.argmax(1)), "ce": nll,
-            "valence_r": pearson(y_va[:, 0], va[:, 0]), "arousal_r": pearson(y_va[:, 1], va[:, 1]),
-            "valence_ccc": ccc(y_va[:, 0], va[:, 0]), "arousal_ccc": ccc(y_va[:, 1], va[:, 1])}
+    out = {"uar": uar(classes, probs.argmax(1)), "ce": nll,
+           "valence_r": pearson(y_va[:, 0], ro[:, 0]), "arousal_r": pearson(y_va[:, 1], ro[:, 1]),
+           "valence_ccc": ccc(y_va[:, 0], ro[:, 0]), "arousal_ccc": ccc(y_va[:, 1], ro[:, 1])}
+    if va is not None:
+        out |= {"head_valence_r": pearson(y_va[:, 0], va[:, 0]), "head_arousal_r": pearson(y_va[:, 1], va[:, 1]),
+                "head_valence_ccc": ccc(y_va[:, 0], va[:, 0]), "head_arousal_ccc": ccc(y_va[:, 1], va[:, 1])}
+    return out
+
 
 # %% ../../nbs/17_audio_baseline.ipynb #4069749f
 def _rows(data: dict, actors) -> np.ndarray: return np.flatnonzero(np.isin(data["actors"], list(actors)))
@@ -155,11 +175,11 @@ def train_plain(data: dict,                    # `neurolab.audio.training.prepar
     class_va = category_va()
     valid = whole_clips(_inputs(data, va), data["y"][va], data["classes"][va]) if len(va) else None
     def eval_fn(model, valid):
-        probs = clip_probs(model, [b[0][0].numpy() for b in valid])
-        s = class_scores(probs, np.array([int(b[2]) for b in valid]), np.concatenate([b[1].numpy() for b in valid]), class_va)
+        out = clip_outputs(model, [b[0][0].numpy() for b in valid])
+        s = class_scores(out["probs"], np.array([int(b[2]) for b in valid]), np.concatenate([b[1].numpy() for b in valid]), class_va, out.get("va"))
         return {f"valid_{k}": v for k, v in s.items()} | {"valid_loss": s["ce"]}
     model = recipe_model(r, n_classes=int(data["classes"].max()) + 1, mel_bins=data["mels"][0].shape[1])
-    res = fit(model, dl, valid, loss_fn=ce_loss(r["label_smoothing"], r["mixup_alpha"]), eval_fn=eval_fn if valid else None,
+    res = fit(model, dl, valid, loss_fn=ce_loss(r["label_smoothing"], r["mixup_alpha"], r.get("va_weight", 0.0)), eval_fn=eval_fn if valid else None,
               epochs=r["epochs"], lr=r["lr"], weight_decay=r["weight_decay"], schedule="onecycle", warmup=r["warmup"],
               monitor="epoch", mode="max", out_dir=work_dir, seed=seed, progress=progress)
     return model.eval(), res.history
@@ -180,6 +200,7 @@ def cross_validate_plain(data: dict, index: pd.DataFrame, recipe: dict | None = 
     root = Path(work_root) if work_root is not None else cache_dir("audio", f"cv_{cv_key(r, seed, folds)}")
     class_va, out = category_va(), []
     probs = np.full((len(index), int(data["classes"].max()) + 1), np.nan)
+    va = np.full((len(index), 2), np.nan)
     for f, split in enumerate(folds):
         done = root / f"fold{f}.json"
         if done.is_file(): rec = read_json(done)
@@ -187,16 +208,83 @@ def cross_validate_plain(data: dict, index: pd.DataFrame, recipe: dict | None = 
             t0 = time.time()
             model, hist = train_plain(data, split, r, seed=seed + 100 * f, work_dir=root / f"fold{f}", progress=progress)
             te = _rows(data, split["test"])
-            p = clip_probs(model, _inputs(data, te))
-            rec = {"fold": f, **split, "history": hist, "test_rows": te.tolist(), "test_probs": p.round(6).tolist(),
-                   "test": class_scores(p, data["classes"][te], data["y"][te], class_va), "seconds": round(time.time() - t0, 1)}
+            o = clip_outputs(model, _inputs(data, te))
+            rec = {"fold": f, **split, "history": hist, "test_rows": te.tolist(), "test_probs": o["probs"].round(6).tolist(),
+                   "test": class_scores(o["probs"], data["classes"][te], data["y"][te], class_va, o.get("va")),
+                   "seconds": round(time.time() - t0, 1)}
+            if "va" in o: rec["test_va"] = o["va"].round(6).tolist()
             write_json(done, rec)
         probs[rec["test_rows"]] = rec["test_probs"]
+        if "test_va" in rec: va[rec["test_rows"]] = rec["test_va"]
         if log: log(f"fold {f}: test UAR {rec['test']['uar']:.3f}, V r {rec['test']['valence_r']:.3f}, A r {rec['test']['arousal_r']:.3f}")
         out.append(rec)
     if np.isnan(probs).any(): raise NeurolabError("cross_validate_plain: some clips were in no fold's test actors")
-    return {"recipe": r, "seed": seed, "folds": out, "test_probs": probs,
-            "pooled": class_scores(probs, data["classes"], data["y"], class_va)}
+    va = None if np.isnan(va).any() else va
+    return {"recipe": r, "seed": seed, "folds": out, "test_probs": probs, "test_va": va,
+            "pooled": class_scores(probs, data["classes"], data["y"], class_va, va)}
+
+# %% ../../nbs/17_audio_baseline.ipynb #09528ea4
+FEEDBACK_RECIPE = dict(epochs=10, lr=1e-3, patience=None, passes=2)   # stage 2: best epoch by validation CCC is kept
+
+def train_feedback(data: dict, split: dict, stage1: nn.Module, recipe: dict | None = None, feedback: dict | None = None,
+                   seed: int = 0, work_dir: str | Path | None = None, progress: bool = False) -> tuple[nn.Module, dict]:
+    "Stage 2 (`train_two_stage`) on a recipe-trained Cnn6: frozen backbone, LRM feedback + heads over `passes` passes; (model, info)."
+    r, fb = {**PLAIN_RECIPE, **(recipe or {})}, {**FEEDBACK_RECIPE, **(feedback or {})}
+    if not hasattr(stage1, "lrm"): raise NeurolabError("train_feedback: the stage-1 model has no feedback (train it with arch='cnn6')")
+    tr, va = _rows(data, split["train"]), _rows(data, split["valid"])
+    take = lambda rows, key: None if data.get(key) is None else [data[key][i] for i in rows]
+    from neurolab.audio.features import RAVDESS_FRONTEND
+    model, info, _ = train_two_stage(take(tr, "mels"), data["y"][tr], take(va, "mels"), data["y"][va],
+                                     train_classes=data["classes"][tr], valid_classes=data["classes"][va],
+                                     train_norms=take(tr, "norms"), valid_norms=take(va, "norms"), frontend=RAVDESS_FRONTEND,
+                                     epochs2=fb["epochs"], patience2=fb["patience"], lr2=fb["lr"], batch_size=r["batch_size"],
+                                     crop_frames=r["crop_frames"], augment={**r["augment"], "mixup_alpha": r["mixup_alpha"]},
+                                     n_classes=int(data["classes"].max()) + 1, forward_passes=fb["passes"], work_dir=work_dir,
+                                     seed=seed, progress=progress, stage1_model=stage1)
+    model.forward_passes = model.init_kwargs["forward_passes"] = fb["passes"]
+    return model, info
+
+def pass_outputs(model: nn.Module, mels: list, passes: int) -> dict:
+    "Whole-clip outputs per pass: 'probs' (n, passes, classes) and 'va' (n, passes, 2) of the V/A heads."
+    out = predict_all(model, mels, passes)
+    logits = torch.as_tensor(out["logits"], dtype=torch.float64)
+    return {"probs": torch.softmax(logits, -1).numpy(), "va": out["va"].astype(np.float64)}
+
+def cross_validate_feedback(data: dict, index: pd.DataFrame, recipe: dict | None = None, feedback: dict | None = None,
+                            seed: int = 0, folds: list | None = None, k: int = 5, n_valid: int = 3,
+                            work_root: str | Path | None = None, log=print) -> dict:
+    "Per fold: stage 1 by `cross_validate_plain` (cached), stage 2 by `train_feedback`; test outputs and scores of every pass."
+    r = {**PLAIN_RECIPE, **(recipe or {})}
+    r = {**r, "widths": [int(w) for w in r["widths"]]}
+    if r.get("arch", "plain") != "cnn6": raise NeurolabError("cross_validate_feedback: the recipe must train arch 'cnn6' (the LRM backbone)")
+    fb = {**FEEDBACK_RECIPE, **(feedback or {})}
+    folds = folds or audio_folds(index, k, n_valid)
+    root = Path(work_root) if work_root is not None else cache_dir("audio", f"cv_{cv_key(r, seed, folds)}")
+    cross_validate_plain(data, index, r, seed=seed, folds=folds, work_root=root, log=None)   # stage 1 of every fold, cached
+    root2 = root / f"feedback_{cv_key(fb, seed, folds)}"
+    class_va, n_classes, out = category_va(), int(data["classes"].max()) + 1, []
+    probs, va = np.full((len(index), fb["passes"], n_classes), np.nan), np.full((len(index), fb["passes"], 2), np.nan)
+    for f, split in enumerate(folds):
+        done = root2 / f"fold{f}.json"
+        if done.is_file(): rec = read_json(done)
+        else:
+            t0 = time.time()
+            stage1, _ = train_plain(data, split, r, seed=seed + 100 * f, work_dir=root / f"fold{f}")   # the finished run: no training
+            model, info = train_feedback(data, split, stage1, r, fb, seed=seed + 100 * f, work_dir=root2 / f"fold{f}")
+            te = _rows(data, split["test"])
+            o = pass_outputs(model, _inputs(data, te), fb["passes"])
+            rec = {"fold": f, **split, "history": info["stage2"]["history"], "best_epoch": info["stage2"]["best_epoch"],
+                   "test_rows": te.tolist(), "test_probs": o["probs"].round(6).tolist(), "test_va": o["va"].round(6).tolist(),
+                   "test": [class_scores(o["probs"][:, p], data["classes"][te], data["y"][te], class_va, o["va"][:, p])
+                            for p in range(fb["passes"])], "seconds": round(time.time() - t0, 1)}
+            write_json(done, rec)
+        probs[rec["test_rows"]], va[rec["test_rows"]] = rec["test_probs"], rec["test_va"]
+        if log: log(f"fold {f}: " + "; ".join(f"pass {p + 1} UAR {s['uar']:.3f}, V r {s['head_valence_r']:.3f}, A r {s['head_arousal_r']:.3f}"
+                                          for p, s in enumerate(rec["test"])))
+        out.append(rec)
+    if np.isnan(probs).any(): raise NeurolabError("cross_validate_feedback: some clips were in no fold's test actors")
+    return {"recipe": r, "feedback": fb, "seed": seed, "folds": out, "test_probs": probs, "test_va": va,
+            "pooled": [class_scores(probs[:, p], data["classes"], data["y"], class_va, va[:, p]) for p in range(fb["passes"])]}
 
 # %% ../../nbs/17_audio_baseline.ipynb #02486451
 def lr_range_test(model: nn.Module, dl, loss_fn, lr_min: float = 1e-5, lr_max: float = 1.0, steps: int = 100,
