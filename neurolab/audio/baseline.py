@@ -17,14 +17,16 @@ from torch.utils.data import DataLoader
 from ..core import DataError, NeurolabError, cache_dir, read_json, register_model, seed_everything, write_json
 from ..data import RAVDESS_EMOTIONS, actor_folds, load_va_norms, validation_actors
 from ..metrics import ccc, pearson, uar
+from ..speakers import normalize_by_speaker
 from ..train import fit
 from .training import AugmentedCrops, apply_norms, augment_config, ccc_torch, predict_all, train_two_stage, whole_clips
 
 # %% auto #0
-__all__ = ['PLAIN_RECIPE', 'ARCHS', 'FEEDBACK_RECIPE', 'PlainCNN', 'category_va', 'va_readout', 'audio_folds', 'ce_loss',
-           'clip_outputs', 'clip_probs', 'class_scores', 'recipe_model', 'train_plain', 'cv_key',
-           'cross_validate_plain', 'train_feedback', 'pass_outputs', 'cross_validate_feedback', 'lr_range_test',
-           'overfit_batch', 'scores_with_ci', 'diagnostics', 'run_baseline_study', 'baseline_figures']
+__all__ = ['PLAIN_RECIPE', 'ARCHS', 'FEEDBACK_RECIPE', 'TEACHER', 'PlainCNN', 'category_va', 'va_readout', 'audio_folds',
+           'ce_loss', 'clip_outputs', 'clip_probs', 'class_scores', 'recipe_model', 'train_plain', 'cv_key',
+           'cross_validate_plain', 'train_feedback', 'pass_outputs', 'cross_validate_feedback', 'linear_features',
+           'fit_teacher', 'teacher_outputs', 'cross_fitted_targets', 'lr_range_test', 'overfit_batch', 'scores_with_ci',
+           'diagnostics', 'run_baseline_study', 'baseline_figures']
 
 # %% ../../nbs/17_audio_baseline.ipynb #34569dac
 def _double_conv(cin: int, cout: int) -> nn.Sequential:
@@ -90,7 +92,9 @@ PLAIN_RECIPE = dict(epochs=40, lr=2e-3, warmup=0.2, weight_decay=1e-2, batch_siz
                     widths=(24, 48, 96, 192), dropout=0.3)
 
 def ce_loss(label_smoothing: float = 0.1, mixup_alpha: float = 0.0,
-            va_weight: float = 0.0):   # > 0: the V/A heads learn too (models that have them): va_weight · (MSE + 1 − CCC)
+            va_weight: float = 0.0,   # > 0: the V/A heads learn too (models that have them): va_weight · (MSE + 1 − CCC)
+            distill: float = 0.0):    # > 0: targets carry a teacher's [V, A, class posteriors] after the labels' [V, A]:
+                                      # + distill · (cross-entropy to the teacher's posteriors + the heads' MSE to its V/A)
     "`fit` loss: cross-entropy of the emotion head with label smoothing; in training, mixup of inputs and labels (λ ~ Beta(α, α))."
     def loss_fn(model, batch):
         x, t, c = batch
@@ -98,15 +102,20 @@ def ce_loss(label_smoothing: float = 0.1, mixup_alpha: float = 0.0,
         if mixup_alpha > 0 and model.training:
             lam = float(torch.distributions.Beta(mixup_alpha, mixup_alpha).sample())
             perm = torch.randperm(len(x))
-            x = lam * x + (1 - lam) * x[perm]
+            x, t = lam * x + (1 - lam) * x[perm], lam * t + (1 - lam) * t[perm]   # targets (and a teacher's) mixed like the inputs
         out = model(x)
         ce = lambda target: F.cross_entropy(out["emotion_logits"], target, label_smoothing=label_smoothing)
         loss = ce(c) if perm is None else lam * ce(c) + (1 - lam) * ce(c[perm])
+        heads = torch.stack([out["valence"], out["arousal"]], 1) if "valence" in out else None
         if va_weight > 0:
-            if "valence" not in out: raise NeurolabError("ce_loss: va_weight > 0 needs a model with valence/arousal heads (arch 'cnn6')")
-            t = t if perm is None else lam * t + (1 - lam) * t[perm]     # the targets mixed like the inputs
-            p = torch.stack([out["valence"], out["arousal"]], 1)
-            loss = loss + va_weight * (F.mse_loss(p, t) + (1 - ccc_torch(p, t)).mean())
+            if heads is None: raise NeurolabError("ce_loss: va_weight > 0 needs a model with valence/arousal heads (arch 'cnn6')")
+            loss = loss + va_weight * (F.mse_loss(heads, t[:, :2]) + (1 - ccc_torch(heads, t[:, :2])).mean())
+        if distill > 0 and model.training:
+            if t.shape[1] < 5: raise NeurolabError("ce_loss: distill > 0 needs teacher targets after the labels' [V, A]")
+            teacher_va, teacher_p = t[:, 2:4], t[:, 4:]
+            kd = -(teacher_p * F.log_softmax(out["emotion_logits"], 1)).sum(1).mean()
+            if heads is not None: kd = kd + F.mse_loss(heads, teacher_va)
+            loss = loss + distill * kd
         return loss
     return loss_fn
 
@@ -169,7 +178,12 @@ def train_plain(data: dict,                    # `neurolab.audio.training.prepar
     tr, va = _rows(data, split["train"]), _rows(data, split.get("valid", []))
     if len(tr) == 0: raise DataError(f"train_plain: no clips of the train actors {split['train']}")
     norms = [data["norms"][i] for i in tr] if data.get("norms") is not None else None
-    ds = AugmentedCrops([data["mels"][i] for i in tr], data["y"][tr], data["classes"][tr], norms,
+    targets = data["y"][tr]
+    if r.get("distill", 0) > 0:   # cross-fitted teachers on the train actors only (regularisation by the validation actors)
+        if data.get("linear") is None: raise DataError("train_plain: distillation needs data['linear'] (`linear_features`) for its teachers")
+        cf = cross_fitted_targets(data["linear"], data["y"], data["classes"], data["actors"], split["train"], va, r.get("teacher"), seed)
+        targets = np.concatenate([targets, cf["va"], cf["probs"]], 1)
+    ds = AugmentedCrops([data["mels"][i] for i in tr], targets, data["classes"][tr], norms,
                         augment_config(crop_frames=r["crop_frames"], **r["augment"]))
     dl = DataLoader(ds, batch_size=r["batch_size"], shuffle=True, drop_last=len(tr) > r["batch_size"])
     class_va = category_va()
@@ -179,7 +193,7 @@ def train_plain(data: dict,                    # `neurolab.audio.training.prepar
         s = class_scores(out["probs"], np.array([int(b[2]) for b in valid]), np.concatenate([b[1].numpy() for b in valid]), class_va, out.get("va"))
         return {f"valid_{k}": v for k, v in s.items()} | {"valid_loss": s["ce"]}
     model = recipe_model(r, n_classes=int(data["classes"].max()) + 1, mel_bins=data["mels"][0].shape[1])
-    res = fit(model, dl, valid, loss_fn=ce_loss(r["label_smoothing"], r["mixup_alpha"], r.get("va_weight", 0.0)), eval_fn=eval_fn if valid else None,
+    res = fit(model, dl, valid, loss_fn=ce_loss(r["label_smoothing"], r["mixup_alpha"], r.get("va_weight", 0.0), r.get("distill", 0.0)), eval_fn=eval_fn if valid else None,
               epochs=r["epochs"], lr=r["lr"], weight_decay=r["weight_decay"], schedule="onecycle", warmup=r["warmup"],
               monitor="epoch", mode="max", out_dir=work_dir, seed=seed, progress=progress)
     return model.eval(), res.history
@@ -285,6 +299,59 @@ def cross_validate_feedback(data: dict, index: pd.DataFrame, recipe: dict | None
     if np.isnan(probs).any(): raise NeurolabError("cross_validate_feedback: some clips were in no fold's test actors")
     return {"recipe": r, "feedback": fb, "seed": seed, "folds": out, "test_probs": probs, "test_va": va,
             "pooled": [class_scores(probs[:, p], data["classes"], data["y"], class_va, va[:, p]) for p in range(fb["passes"])]}
+
+# %% ../../nbs/17_audio_baseline.ipynb #75bc5d7c
+TEACHER = dict(features="compare",                          # openSMILE functionals (the speech family's cached sets)
+               alphas=(1.0, 10.0, 100.0, 1e3, 1e4, 1e5),   # ridge (V/A): chosen by validation MSE
+               cs=(1e-3, 1e-2, 1e-1, 1.0),                 # logistic regression (classes): chosen by validation cross-entropy
+               groups=4)                                    # cross-fitting: the train actors in this many groups
+
+def linear_features(index: pd.DataFrame, name: str = "compare") -> np.ndarray:
+    "openSMILE functionals of RAVDESS `index` rows, each actor z-scored on its own clips (enrolment: no labels)."
+    from neurolab.audio.study import opensmile_functionals
+    x = opensmile_functionals(index["path"], name)
+    if isinstance(x, str): raise NeurolabError(f"linear teachers need openSMILE {name} functionals: {x}")
+    return normalize_by_speaker(x, index["actor"].to_numpy())
+
+def fit_teacher(x: np.ndarray, y: np.ndarray, classes: np.ndarray, train_rows, valid_rows, cfg: dict | None = None) -> dict:
+    "Standardised ridge (V/A) and logistic regression (classes) on `train_rows`, each regularisation chosen on `valid_rows`."
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from neurolab.audio.study import fit_ridge
+    c = {**TEACHER, **(cfg or {})}
+    ridge = fit_ridge(x[train_rows], y[train_rows], x[valid_rows], y[valid_rows], c["alphas"])
+    best = None
+    for C in c["cs"]:
+        clf = make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=3000)).fit(x[train_rows], classes[train_rows])
+        p = clf.predict_proba(x[valid_rows])
+        ce = -np.mean(np.log(np.clip(p[np.arange(len(valid_rows)), np.searchsorted(clf.classes_, classes[valid_rows])], 1e-12, None)))
+        if best is None or ce < best[0]: best = (ce, C, clf)
+    return {"ridge": ridge, "alpha": float(ridge.alpha_), "logistic": best[2], "C": float(best[1])}
+
+def teacher_outputs(teacher: dict, x: np.ndarray, n_classes: int = 8) -> dict:
+    "'va' (n, 2) from the ridge and 'probs' (n, n_classes) from the logistic regression (classes it never saw get 0)."
+    probs = np.zeros((len(x), n_classes))
+    probs[:, teacher["logistic"].classes_] = teacher["logistic"].predict_proba(x)
+    return {"va": teacher["ridge"].predict(x), "probs": probs}
+
+def cross_fitted_targets(x: np.ndarray, y: np.ndarray, classes: np.ndarray, actors: np.ndarray, train_actors, valid_rows,
+                         cfg: dict | None = None, seed: int = 0) -> dict:
+    "Teacher V/A and class posteriors for every row of `train_actors`, each from teachers fitted without that row's actor group."
+    c = {**TEACHER, **(cfg or {})}
+    train_actors = sorted(int(a) for a in train_actors)
+    if len(train_actors) < c["groups"]: raise DataError(f"cross-fitting needs ≥ {c['groups']} train actors, got {len(train_actors)}")
+    rows = np.flatnonzero(np.isin(actors, train_actors))
+    full = fit_teacher(x, y, classes, rows, valid_rows, c)    # the regularisation every group's teacher then uses
+    fixed = {**c, "alphas": (full["alpha"],), "cs": (full["C"],)}
+    n_classes = int(classes.max()) + 1
+    va, probs = np.zeros((len(x), 2)), np.zeros((len(x), n_classes))
+    for group in np.array_split(np.random.default_rng(seed).permutation(train_actors), c["groups"]):
+        held = np.flatnonzero(np.isin(actors, group))
+        t = fit_teacher(x, y, classes, np.setdiff1d(rows, held), valid_rows, fixed)
+        o = teacher_outputs(t, x[held], n_classes)
+        va[held], probs[held] = o["va"], o["probs"]
+    return {"rows": rows, "va": va[rows], "probs": probs[rows], "alpha": full["alpha"], "C": full["C"]}
 
 # %% ../../nbs/17_audio_baseline.ipynb #02486451
 def lr_range_test(model: nn.Module, dl, loss_fn, lr_min: float = 1e-5, lr_max: float = 1.0, steps: int = 100,
