@@ -193,6 +193,11 @@ def train_plain(data: dict,                    # `neurolab.audio.training.prepar
         s = class_scores(out["probs"], np.array([int(b[2]) for b in valid]), np.concatenate([b[1].numpy() for b in valid]), class_va, out.get("va"))
         return {f"valid_{k}": v for k, v in s.items()} | {"valid_loss": s["ce"]}
     model = recipe_model(r, n_classes=int(data["classes"].max()) + 1, mel_bins=data["mels"][0].shape[1])
+    if r.get("pretext") is not None:   # PASE-style: the trunk first learns openSMILE's descriptors of the train actors' clips
+        if not hasattr(model, "base"): raise NeurolabError("train_plain: pretext pretraining needs arch 'cnn6' (a Cnn6 trunk)")
+        from neurolab.audio.pretext import pretrain
+        pretrain(model.base, data, tr, r["pretext"], r["augment"], r["crop_frames"], seed,
+                 Path(work_dir) / "pretext" if work_dir is not None else None)   # trains model.base in place
     res = fit(model, dl, valid, loss_fn=ce_loss(r["label_smoothing"], r["mixup_alpha"], r.get("va_weight", 0.0), r.get("distill", 0.0)), eval_fn=eval_fn if valid else None,
               epochs=r["epochs"], lr=r["lr"], weight_decay=r["weight_decay"], schedule="onecycle", warmup=r["warmup"],
               monitor="epoch", mode="max", out_dir=work_dir, seed=seed, progress=progress)

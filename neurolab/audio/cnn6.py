@@ -77,7 +77,8 @@ class Cnn6(nn.Module):
         self.dropout = dropout
         nn.init.xavier_uniform_(self.fc1.weight); nn.init.zeros_(self.fc1.bias)
 
-    def forward(self, logmel: torch.Tensor) -> torch.Tensor:
+    def feature_map(self, logmel: torch.Tensor) -> torch.Tensor:
+        "Log-mels (B, T, mel_bins) -> the last block's map averaged over frequency (B, channels, T / 16): one vector per 320 ms at 20-ms frames."
         if logmel.ndim != 3 or logmel.shape[-1] != self.mel_bins:
             raise DataError(f"Cnn6 expects log-mels (batch, frames, {self.mel_bins}), got shape {tuple(logmel.shape)}")
         if logmel.shape[1] < 16: raise DataError(f"Cnn6 needs at least 16 frames, got {logmel.shape[1]}")
@@ -86,10 +87,17 @@ class Cnn6(nn.Module):
         x = self.spec_augmenter(x)
         for block in (self.conv_block1, self.conv_block2, self.conv_block3, self.conv_block4):
             x = F.dropout(block(x), p=self.dropout, training=self.training)
-        x = x.mean(dim=3)                                    # mean over frequency -> (B, C, T')
-        x = x.max(dim=2).values + x.mean(dim=2)              # max + mean over time -> (B, C)
+        return x.mean(dim=3)                                 # mean over frequency -> (B, C, T')
+
+    def embed(self, fmap: torch.Tensor) -> torch.Tensor:
+        "A `feature_map` (B, C, T') -> the embedding (B, 512): max + mean over time, dropout, fc1."
+        x = fmap.max(dim=2).values + fmap.mean(dim=2)
         x = F.dropout(x, p=0.5, training=self.training)
         return F.relu(self.fc1(x))
+
+    def forward(self, logmel: torch.Tensor) -> torch.Tensor:
+        return self.embed(self.feature_map(logmel))
+
 
 # %% ../../nbs/11_audio_cnn6.ipynb #f043983d
 PANNS_IGNORED_PREFIXES = ("fc_audioset.", "spectrogram_extractor.", "logmel_extractor.")

@@ -182,16 +182,20 @@ class AugmentedCrops(Dataset):
             x.narrow(dim, s, min(w, x.shape[dim] - s)).fill_(fill)
         return x
 
-    def __getitem__(self, i):   # all randomness from torch's RNG, which `fit` seeds per epoch
+    def crop(self, m: torch.Tensor) -> tuple[torch.Tensor, int]:
+        "A random `crop_frames` crop of raw dB log-mels (trimmed to the sentence, shifted, padded with silence) and its start in the padded clip."
         c = self.cfg; crop = c["crop_frames"]
-        m = torch.from_numpy(np.asarray(self.mels[i], np.float32))
         if c["trim_db"]:   # RAVDESS clips hold ~1 s of silence around the sentence: crop the sentence, not the silence
             e = m.mean(1); on = torch.nonzero(e >= e.max() - c["trim_db"])[:, 0]
             m = m[int(on[0]):int(on[-1]) + 1]
         pad = c["shift_frames"]
         m = F.pad(m, (0, 0, pad, pad + max(0, crop - len(m) - 2 * pad)), value=SILENCE_DB)
         start = int(torch.randint(0, len(m) - crop + 1, ()))
-        x = m[start:start + crop].clone()
+        return m[start:start + crop].clone(), start
+
+    def augment(self, x: torch.Tensor, i: int) -> torch.Tensor:
+        "Gain, noise, clip `i`'s speaker normalisation and SpecAugment masks on a crop."
+        c = self.cfg
         if c["gain_db"]: x += (torch.rand(()) * 2 - 1) * c["gain_db"]
         if c["noise_p"] and torch.rand(()) < c["noise_p"]:
             lo, hi = c["noise_snr_db"]
@@ -202,8 +206,12 @@ class AugmentedCrops(Dataset):
         if self.norms is not None:
             n = self.norms[i]; x = (x - torch.from_numpy(n.mean)) / torch.from_numpy(n.std)
         x = self._masks(x, 0, c["time_masks"], c["time_mask_frames"])
-        x = self._masks(x, 1, c["freq_masks"], c["freq_mask_bins"])
-        return x.float(), torch.from_numpy(self.targets[i]), torch.tensor(self.classes[i])
+        return self._masks(x, 1, c["freq_masks"], c["freq_mask_bins"])
+
+    def __getitem__(self, i):   # all randomness from torch's RNG, which `fit` seeds per epoch
+        x, _ = self.crop(torch.from_numpy(np.asarray(self.mels[i], np.float32)))
+        return self.augment(x, i).float(), torch.from_numpy(self.targets[i]), torch.tensor(self.classes[i])
+
 
 # %% ../../nbs/13_audio_train.ipynb #c9d5386d
 @torch.no_grad()

@@ -163,8 +163,9 @@ class FrameMFCC:
         return out
 
 # %% ../../nbs/30_speech_features.ipynb #76051896
-FEATURE_SETS = {"mfcc": "frames", "mfcc_deltas": "frames", "egemaps": "clip", "compare": "clip"}
-_OPENSMILE = {"egemaps": "eGeMAPSv02", "compare": "ComParE_2016"}
+FEATURE_SETS = {"mfcc": "frames", "mfcc_deltas": "frames", "egemaps": "clip", "compare": "clip",
+                "egemaps_lld": "frames"}   # eGeMAPS' 25 low-level descriptors every 10 ms (the audio family's pretext targets)
+_OPENSMILE = {"egemaps": "eGeMAPSv02", "compare": "ComParE_2016", "egemaps_lld": "eGeMAPSv02"}
 MIN_DELTA_FRAMES = 9  # librosa.feature.delta's window
 
 def _check_set(name: str) -> str:
@@ -176,8 +177,8 @@ def _smile(name: str):
     try: import opensmile
     except ImportError: raise ImportError(f"feature set {name!r} needs openSMILE: pip install 'neurolab[opensmile]' "
                                           "(free for research, not for commercial use)") from None
-    return opensmile.Smile(feature_set=getattr(opensmile.FeatureSet, _OPENSMILE[name]),
-                           feature_level=opensmile.FeatureLevel.Functionals)
+    level = opensmile.FeatureLevel.LowLevelDescriptors if FEATURE_SETS[name] == "frames" else opensmile.FeatureLevel.Functionals
+    return opensmile.Smile(feature_set=getattr(opensmile.FeatureSet, _OPENSMILE[name]), feature_level=level)
 
 def spec_key(name: str) -> str:
     "Hash of everything that defines a feature set's numbers (set, version, openSMILE version, rate)."
@@ -191,7 +192,7 @@ def spec_key(name: str) -> str:
 def extract_features(audio,             # 16 kHz mono waveform (other rates: pass `sr`)
                      name: str = "mfcc",  # one of FEATURE_SETS
                      sr: int = SR) -> np.ndarray:
-    "One feature set of a waveform: [T, F] frames for `mfcc*`, an [F] vector for the openSMILE functionals."
+    "One feature set of a waveform: [T, F] frames for `mfcc*` and `egemaps_lld`, an [F] vector for the openSMILE functionals."
     _check_set(name)
     if name == "mfcc": return backend_mfcc(audio, sr)
     if name == "mfcc_deltas":
@@ -201,7 +202,8 @@ def extract_features(audio,             # 16 kHz mono waveform (other rates: pas
         d2 = librosa.feature.delta(m.T, width=MIN_DELTA_FRAMES, order=2, mode="nearest").T
         return np.concatenate([m, d1, d2], axis=1).astype(np.float32)
     x = prepare_waveform(audio, sr)
-    return _smile(name).process_signal(x, SR).to_numpy()[0].astype(np.float32)
+    out = _smile(name).process_signal(x, SR).to_numpy().astype(np.float32)
+    return out if FEATURE_SETS[name] == "frames" else out[0]
 
 # %% ../../nbs/30_speech_features.ipynb #3815f97c
 def _content_key(path: Path) -> str:
