@@ -323,7 +323,8 @@ def resume_run(last: Path,                      # a `last/` folder written by `f
     model.load_state_dict(weights)
     saved = read_json(last / "trainer_state.json")
     optimizer.load_state_dict(_unflatten_optimizer(load_file(str(last / "optimizer.safetensors")), saved["optimizer"]))
-    if isinstance(scheduler, torch.optim.lr_scheduler.CosineAnnealingLR): scheduler.load_state_dict(saved["scheduler"])
+    # every schedule but the constant one keeps its position (a one-cycle restarted from step 0 would warm up a second time)
+    if not isinstance(scheduler, torch.optim.lr_scheduler.LambdaLR): scheduler.load_state_dict(saved["scheduler"])
     for k in ("epoch", "step", "history", "best_score", "best_epoch", "bad_epochs"): setattr(state, k, saved[k])
     state.stop = saved.get("stopped", False)
 
