@@ -285,3 +285,65 @@ def test_minilm_read_as_data_equals_sentence_transformers():
     code = "import sys; from neurolab.text.encoders import get_encoder; get_encoder('minilm').encode(['hi']); print('sentence_transformers' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**__import__("os").environ, "OMP_NUM_THREADS": "1"})
     assert out.stdout.strip() == "False", out.stderr[-2000:]
+
+
+# ---- issue 30: the plain fine-tune ------------------------------------------------------------------------------------------
+def _toy_texts(n=40, seed=0):
+    rng = np.random.default_rng(seed)
+    texts = [f"sentence number {i} " + "word " * int(rng.integers(1, 20)) for i in range(n)]
+    return texts, rng.uniform(1.5, 4.5, size=(n, 3)).astype(np.float32)
+
+
+def test_plain_finetune_resumes_its_one_cycle_after_ctrl_c(tiny_encoder, tmp_path):
+    "Ctrl-C in epoch 2, then the same call: the same history and weights as an uninterrupted run (the schedule keeps its place)."
+    from neurolab.core import Interrupted, assert_close
+    from neurolab.text.training import finetune_plain
+    from neurolab.train import Callback
+    texts, Y = _toy_texts()
+    kw = dict(encoder=tiny_encoder, recipe=dict(epochs=2, batch_size=8), progress=False)
+    whole, info = finetune_plain(texts[:32], Y[:32], texts[32:], Y[32:], out_dir=tmp_path / "whole", **kw)
+
+    class CtrlC(Callback):
+        def on_step_end(self, state):
+            if state.epoch == 1 and state.step == 6: raise KeyboardInterrupt
+    with pytest.raises(Interrupted, match="interrupted after epoch 1"):
+        finetune_plain(texts[:32], Y[:32], texts[32:], Y[32:], out_dir=tmp_path / "cut", callbacks=[CtrlC()], **kw)
+    cut, again = finetune_plain(texts[:32], Y[:32], texts[32:], Y[32:], out_dir=tmp_path / "cut", **kw)
+    assert [h["lr"] for h in again["history"]] == [h["lr"] for h in info["history"]]
+    for a, b in zip(again["history"], info["history"]):
+        assert_close(a["train_loss"], b["train_loss"], rel=1e-4, what="train loss after resume")
+    a, b = cut.predict(texts[32:])["pad"], whole.predict(texts[32:])["pad"]
+    assert_close(a, b, rel=1e-4, what="predictions after resume")
+
+
+def test_plain_study_split_ignores_test_rows():
+    "A full EmoBank release (with its test split) gives the same fit / validation / dev texts as the mirror; test is never read."
+    import pandas as pd
+    from neurolab.text.study import study_texts
+    rows = [dict(id=f"{s}{i}", split=s, V=3.0, A=3.0, D=3.0, text=f"{s} sentence {i}") for s, n in (("train", 30), ("dev", 10), ("test", 10))
+            for i in range(n)]
+    full = pd.DataFrame(rows)
+    T, Y = study_texts(df=full)
+    T2, _ = study_texts(df=full[full["split"] != "test"])
+    assert T == T2 and [len(T[k]) for k in ("fit", "valid", "dev")] == [27, 3, 10]
+    assert not any(t.startswith("test") for k in T for t in T[k])
+
+
+def test_plain_recipe_knobs_are_checked_in_one_line():
+    from neurolab.core import NeurolabError
+    from neurolab.text.training import PLAIN, plain_recipe
+    assert plain_recipe() == PLAIN and (PLAIN["max_length"], PLAIN["warmup"], PLAIN["encoder_lr"]) == (64, 0.1, 5e-5)
+    for bad, msg in ((dict(targets="minmax"), "targets must be one of ['z', 'raw']"), (dict(train_on="dev"), "train_on must be one of"),
+                     (dict(epochs=1.5), "epochs must be an integer"), (dict(encoder_lr=0), "encoder_lr must lie in (0, 1)"),
+                     (dict(grad_clip=-1), "grad_clip must be > 0")):
+        with pytest.raises(NeurolabError) as e: plain_recipe(bad)
+        assert msg in str(e.value) and "\n" not in str(e.value)
+
+
+def test_text_predict_imports_no_training_code():
+    "`neurolab text predict` stays a light start-up: no study, training, transformers or scikit-learn module is imported."
+    import subprocess, sys
+    code = ("import sys; from neurolab.cli import main; main(['text', 'predict', 'What a lovely day.', '--json']); "
+            "print(sorted(m for m in ('neurolab.text.training', 'neurolab.text.study', 'transformers', 'sklearn') if m in sys.modules), file=sys.stderr)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**__import__("os").environ, "OMP_NUM_THREADS": "1"})
+    assert out.returncode == 0 and out.stderr.strip().splitlines()[-1] == "[]", out.stderr[-2000:]

@@ -14,13 +14,14 @@ import torch
 from ..core import DataError, NeurolabError, cache_dir, load_checkpoint, repo_root, run_environment, save_checkpoint, write_json
 from ..data import VAD, load_emobank
 from .encoders import get_encoder
-from .training import (FINETUNE, PHASE1, RecordPearson, baselines, compare, evaluate, finetune, predict_arrays, report,
-                                    train_trm, train_valid_split)
+from .training import (FINETUNE, PHASE1, RecordPearson, baselines, compare, evaluate, finetune, finetune_plain, plain_recipe,
+                                    predict_arrays, report, train_trm, train_valid_split)
 from .trm import VERSIONS, TextRegressor
 
 # %% auto #0
-__all__ = ['HEAD_RECIPE', 'GOALS', 'DIMS', 'PILOTS', 'display_path', 'finetune_folder', 'study_texts', 'run_study',
-           'summary_rows', 'pearson_ci', 'study_figures', 'results_check', 'pilot_finetune']
+__all__ = ['HEAD_RECIPE', 'PLAIN_SYSTEM', 'GOALS', 'DIMS', 'PILOTS', 'PLAIN_VARIANTS', 'display_path', 'finetune_folder',
+           'plain_folder', 'study_texts', 'run_study', 'summary_rows', 'pearson_ci', 'study_figures', 'results_check',
+           'pilot_finetune', 'plain_baseline', 'plain_variants', 'choose_plain']
 
 # %% ../../nbs/44_text_study.ipynb #57684be6
 HEAD_RECIPE = dict(PHASE1, epochs=6, batch_size=256, patience=2)
@@ -53,6 +54,13 @@ def finetune_folder(encoder: str, head: str, cfg: dict, seed: int) -> str:
     "Work-folder name of one fine-tune, keyed by its recipe: a study and a pilot with the same recipe share (and reuse) it."
     key = hashlib.sha1(json.dumps([encoder, head, {**FINETUNE, **cfg}], sort_keys=True).encode()).hexdigest()[:8]
     return f"finetune-{head}-seed{seed}-{key}"
+
+PLAIN_SYSTEM = "baseline/plain-finetune"   # the plain fine-tune's row in results/text.json (`finetune_plain`, `PLAIN`)
+
+def plain_folder(encoder: str, recipe: dict | None, seed: int) -> str:
+    "Work-folder name of one plain fine-tune, keyed by its recipe without `train_on` (a refit on all of train reuses the selection run)."
+    r = {k: v for k, v in plain_recipe(recipe).items() if k != "train_on"}
+    return f"plain-seed{seed}-{hashlib.sha1(json.dumps([encoder, r], sort_keys=True).encode()).hexdigest()[:8]}"
 
 # %% ../../nbs/44_text_study.ipynb #66420961
 def _head_task(a: dict) -> tuple:
@@ -96,6 +104,8 @@ def run_study(out: str | Path | None = "results/text.json", fig_dir: str | Path 
               seeds: Sequence[int] = (0, 1, 2),              # seeds of every head
               finetune_seeds: Sequence[int] = (0,),          # seeds of the end-to-end fine-tune (about 30 CPU-minutes each)
               finetune_head: str = "linear", finetune_cfg: dict | None = None, head_recipe: dict | None = None,
+              plain_cfg: dict | None = None,                 # overrides of `PLAIN`, the plain fine-tune every system is compared with
+              plain_seeds: Sequence[int] = (0,),             # its seeds (about 5-15 CPU-minutes each at one thread); () leaves it out
               limit_train: int | None = None, limit_dev: int | None = None, n_boot: int = 2000,
               ship_to: str | Path | None = None, work_dir: str | Path | None = None, progress: bool = True,
               jobs: int = 1) -> dict:                        # worker processes for the head grids (one torch thread each)
@@ -131,6 +141,18 @@ def run_study(out: str | Path | None = "results/text.json", fig_dir: str | Path 
                             epochs=len(info["history"]), best_epoch=info["best_epoch"],
                             history=[{k: v for k, v in h.items()} for h in info["history"]], truncated_train=info["truncated_train"]))
     stage("finetune", t0)
+
+    # The plain fine-tune (issue 30): the baseline every TRM row is compared with, by a paired bootstrap on the same dev sentences.
+    t0 = time.perf_counter(); plain_runs, plain_models, pl_cfg = [], {}, plain_recipe(plain_cfg)
+    for s in plain_seeds:
+        say(f"plain fine-tune {encoder}, seed {s}")
+        model, info = finetune_plain(T["fit"], Y["fit"], T["valid"], Y["valid"], encoder=encoder, recipe=pl_cfg,
+                                     out_dir=work / plain_folder(encoder, pl_cfg, s), seed=s, progress=progress)
+        plain_models[s] = model
+        plain_runs.append(dict(seed=s, dev=evaluate(model, T["dev"], Y["dev"]), valid=info["best_valid_pearson_mean"], seconds=info["train_seconds"],
+                               epochs=len(info["history"]), best_epoch=info["best_epoch"], trained_on=info["trained_on"],
+                               history=info["history"], truncated_train=info["truncated_train"], refit=info.get("refit")))
+    stage("plain_finetune", t0)
     t0 = time.perf_counter(); say("fine-tuned embeddings")
     s_enc = min(finetune_seeds)                 # the heads read the encoder of the first fine-tune seed
     ft_enc = ft_models[s_enc].encoder
@@ -145,19 +167,28 @@ def run_study(out: str | Path | None = "results/text.json", fig_dir: str | Path 
     t0 = time.perf_counter(); say("comparisons")
     ref_k = max(frozen_ks)
     frozen_ref = lambda v: {s: frozen[v, ref_k, s]["dev"]["predictions"]["ensemble"] for s in seeds}
+    # the plain fine-tune's dev predictions for each seed of a system (its own seed when it has it, else its first)
+    plain_pred = {s: r["dev"]["predictions"]["ensemble"] for s, r in zip(plain_seeds, plain_runs)}
+    vs_plain = lambda run_seeds: {"plain_finetune": {s: plain_pred[s if s in plain_pred else min(plain_pred)] for s in run_seeds}} if plain_pred else {}
     best_frozen = max(versions, key=lambda v: np.mean([frozen[v, ref_k, s]["valid"] for s in seeds]))  # chosen on validation
     refs_main = {"ridge_frozen": base_fr["ridge"],
                  f"frozen_{best_frozen}_K{ref_k}": {s: frozen[best_frozen, ref_k, s if s in seeds else seeds[0]]["dev"]["predictions"]["ensemble"] for s in finetune_seeds}}
     systems = {}
     for v in versions:
         for k in frozen_ks:
-            systems[f"frozen/{v}/K{k}"] = dict(encoder="frozen", head=v, K=k, **_system([frozen[v, k, s] for s in seeds], Y["dev"], {"ridge_frozen": base_fr["ridge"]}, n_boot))
+            systems[f"frozen/{v}/K{k}"] = dict(encoder="frozen", head=v, K=k, **_system([frozen[v, k, s] for s in seeds], Y["dev"],
+                                                                                         {"ridge_frozen": base_fr["ridge"], **vs_plain(seeds)}, n_boot))
     systems[f"finetuned/{finetune_head}/end-to-end"] = dict(encoder="fine-tuned", head=finetune_head, K=1,
-                                                           **_system(ft_runs, Y["dev"], {**refs_main, "ridge_finetuned": base_ft["ridge"]}, n_boot))
+                                                           **_system(ft_runs, Y["dev"], {**refs_main, "ridge_finetuned": base_ft["ridge"], **vs_plain(finetune_seeds)}, n_boot))
+    if plain_runs:
+        systems[PLAIN_SYSTEM] = dict(encoder="fine-tuned", head="linear", K=1, recipe="plain", trained_on=plain_runs[0]["trained_on"],
+                                     **_system(plain_runs, Y["dev"], {"ridge_frozen": base_fr["ridge"], f"frozen_{best_frozen}_K{ref_k}":
+                                                                      {s: frozen[best_frozen, ref_k, s if s in seeds else seeds[0]]["dev"]["predictions"]["ensemble"] for s in plain_seeds}}, n_boot))
     for v in versions:
         for k in ks:
             refs = {"ridge_frozen": base_fr["ridge"], "ridge_finetuned": base_ft["ridge"], f"frozen_{v}_K{ref_k}": frozen_ref(v)}
             if k != min(ks): refs[f"same_version_K{min(ks)}"] = {s: grid[v, min(ks), s]["dev"]["predictions"]["ensemble"] for s in seeds}
+            refs.update(vs_plain(seeds))
             systems[f"finetuned/{v}/K{k}"] = dict(encoder="fine-tuned", head=v, K=k, **_system([grid[v, k, s] for s in seeds], Y["dev"], refs, n_boot))
     stage("comparisons", t0)
 
@@ -166,14 +197,17 @@ def run_study(out: str | Path | None = "results/text.json", fig_dir: str | Path 
     if ship_to is not None:
         t0 = time.perf_counter()
         cands = [(r["valid"], "end-to-end", r["seed"]) for r in ft_runs] + [(grid[v, k, s]["valid"], (v, k), s) for (v, k, s) in grid]
+        cands += [(r["valid"], "plain", r["seed"]) for r in plain_runs if r["trained_on"] == "fit"]  # a refit has seen the slice: no honest score
         score, which, seed = max(cands, key=lambda c: c[0])
         if which == "end-to-end": ship = ft_models[seed]
+        elif which == "plain": ship = plain_models[seed]
         else:
             v, k = which; head = grid[v, k, seed]["model"]
             kw = {a: head.init_kwargs[a] for a in ("n_iter", "d_model", "hidden", "dropout", "n_latent", "ensemble", "slots")}
             ship = TextRegressor(encoder, v, kw, encoder_config=ft_enc.init_kwargs["config"], normalize=ft_enc.normalize, max_length=ft_enc.max_length)
             ship.encoder.load_state_dict(ft_enc.state_dict()); ship.head.load_state_dict(head.state_dict())
-        name = f"finetuned/{finetune_head}/end-to-end" if which == "end-to-end" else f"finetuned/{which[0]}/K{which[1]}"
+        name = (f"finetuned/{finetune_head}/end-to-end" if which == "end-to-end" else PLAIN_SYSTEM if which == "plain"
+                else f"finetuned/{which[0]}/K{which[1]}")
         dev_fp32 = predict_arrays(ship, T["dev"])["ensemble"]
         meta = dict(system=name, seed=seed, encoder=encoder, valid_pearson_mean=score, results="results/text.json", trained_by="neurolab text study",
                     storage="float16 weights (loaded into float32)")
@@ -191,6 +225,8 @@ def run_study(out: str | Path | None = "results/text.json", fig_dir: str | Path 
         protocol=dict(encoder=encoder, n_fit=len(T["fit"]), n_valid=len(T["valid"]), n_dev=len(T["dev"]),
                       valid_fraction=len(T["valid"]) / (len(T["fit"]) + len(T["valid"])), valid_seed=0,
                       finetune=dict(ft_cfg, head=finetune_head, seeds=list(finetune_seeds), max_length=ft_enc.max_length),
+                      plain=dict(pl_cfg, seeds=list(plain_seeds), system=PLAIN_SYSTEM, loss="MSE in the head's target units (z-scores or model scale); "
+                                 "confidence row fitted to exp(-error) on a detached embedding", compared_as="plain_finetune"),
                       head_recipe=recipe, versions=list(versions), ks=list(ks), frozen_ks=list(frozen_ks), seeds=list(seeds), n_boot=n_boot,
                       limit_train=limit_train, limit_dev=limit_dev, jobs=jobs, heads_read="embeddings of the fine-tune with seed " + str(s_enc),
                       claim_rule="A beats B on a dimension when the paired bootstrap 95% CI of Pearson(A) - Pearson(B) on dev excludes 0 for every seed of A",
@@ -203,6 +239,7 @@ def run_study(out: str | Path | None = "results/text.json", fig_dir: str | Path 
                                                                                         valid_pearson_mean=base_fr["ridge_valid_pearson_mean"])),
                        finetuned=dict(ridge=dict(report(Y["dev"], base_ft["ridge"]), alpha=base_ft["ridge_alpha"], valid_pearson_mean=base_ft["ridge_valid_pearson_mean"]))),
         finetune_runs=[{k: r[k] for k in ("seed", "valid", "seconds", "epochs", "best_epoch", "history", "truncated_train")} for r in ft_runs],
+        plain_runs=[{k: r[k] for k in ("seed", "valid", "seconds", "epochs", "best_epoch", "trained_on", "history", "truncated_train", "refit")} for r in plain_runs],
         best_frozen_trm=f"frozen/{best_frozen}/K{ref_k}",
         systems=systems, shipped_model=shipped)
     # Per-iteration dev Pearson of every (version, K) on the fine-tuned encoder (seed 0), in the layout the viz study reads.
@@ -215,7 +252,7 @@ def run_study(out: str | Path | None = "results/text.json", fig_dir: str | Path 
                           if fig_dir is not None else [])
     stage("figures", t0)
     stages["total"] = time.perf_counter() - t_all
-    results["environment"] = run_environment(seeds=sorted(set(seeds) | set(finetune_seeds)), stage_seconds=stages)
+    results["environment"] = run_environment(seeds=sorted(set(seeds) | set(finetune_seeds) | set(plain_seeds)), stage_seconds=stages)
     if out is not None: write_json(out, results)
     return results
 
@@ -275,9 +312,10 @@ def _draw(results: dict, fig_dir: Path, source, command: str) -> list:
 
     # Every system: mean over seeds (dot) with the 95% interval of a Pearson r on n dev sentences (bar), each seed (ticks).
     k_show = 3 if 3 in ks else ks[-1]
-    names = [s for s in S if s.startswith("frozen/")] + [s for s in S if s.endswith("end-to-end")] + \
+    names = [s for s in S if s.startswith("frozen/")] + [s for s in S if s == PLAIN_SYSTEM] + [s for s in S if s.endswith("end-to-end")] + \
             [s for s in S if s.startswith("finetuned/") and s.endswith(f"/K{k_show}")]
-    kind = lambda s: "frozen encoder + TRM" if s.startswith("frozen/") else "fine-tuned end to end" if s.endswith("end-to-end") else "fine-tuned encoder + TRM"
+    kind = lambda s: ("frozen encoder + TRM" if s.startswith("frozen/") else "plain fine-tune (baseline)" if s == PLAIN_SYSTEM
+                      else "fine-tuned end to end" if s.endswith("end-to-end") else "fine-tuned encoder + TRM")
     col = colours(list(dict.fromkeys(kind(s) for s in names)) + ["goal"])
     fig, axes = new_figure(3, height=0.2 * len(names) + 1.2, title=f"text: EmoBank dev Pearson per system (n={n}, K={k_show} for TRM heads)", sharey=True)
     y = np.arange(len(names))[::-1]
@@ -404,3 +442,51 @@ def pilot_finetune(T: dict, Y: dict,               # `study_texts()`
                                phase2=dict(epochs=0), seed=seed, progress=False)
         out["v6_K1"] = dict(valid_pearson_mean=tinfo["phase1"]["best_valid_pearson_mean"], dev_pearson=evaluate(trm, X["dev"], Y["dev"])["pearson"])
     return out
+
+# %% ../../nbs/44_text_study.ipynb #91d256a1
+PLAIN_VARIANTS = {"plain": {},                                          # issue 30's knobs, one change each from `PLAIN`
+                  "all of train (refit at the chosen epochs)": dict(train_on="all"),
+                  "mean + L2 pooling": dict(pooling="mean-l2"), "128 tokens": dict(max_length=128), "raw targets": dict(targets="raw"),
+                  "encoder lr 1e-4": dict(encoder_lr=1e-4), "head lr 3e-3": dict(head_lr=3e-3), "warm-up 6%": dict(warmup=0.06),
+                  "random batches (no length buckets)": dict(bucket=1), "4 epochs": dict(epochs=4)}
+
+def plain_baseline(recipe: dict | None = None,     # overrides of `PLAIN`
+                   name: str = "plain", seed: int = 0, encoder: str = "minilm",
+                   T: dict | None = None, Y: dict | None = None,  # `study_texts()` (default: the study's split)
+                   out: str | Path | None = None,   # JSON file the entry is added to (replacing one of the same name)
+                   work_dir=None,                   # default: the study's folder for this recipe (`plain_folder`)
+                   progress: bool = False) -> dict:
+    "One plain fine-tune on the study's split: validation Pearson (chooses), dev Pearson after each epoch and at the end (reported), seconds."
+    if T is None or Y is None: T, Y = study_texts()
+    r = plain_recipe(recipe)
+    work = Path(work_dir) if work_dir is not None else cache_dir("text", "study") / plain_folder(encoder, r, seed)
+    model, info = finetune_plain(T["fit"], Y["fit"], T["valid"], Y["valid"], encoder=encoder, recipe=r, out_dir=work, seed=seed,
+                                 progress=progress, callbacks=[RecordPearson(T["dev"], Y["dev"])])
+    best = next(h for h in info["history"] if h["epoch"] == info["best_epoch"])
+    keep = ("epoch", "train_loss", "lr", "pearson_mean", "pearson_V", "pearson_A", "pearson_D", "dev_pearson_V", "dev_pearson_A",
+            "dev_pearson_D", "epoch_seconds", "torch_threads")
+    entry = dict(name=name, recipe=r, seed=seed, encoder=encoder, trained_on=info["trained_on"], best_epoch=info["best_epoch"],
+                 valid_pearson_mean=info["best_valid_pearson_mean"], valid_pearson={d: best[f"pearson_{d}"] for d in VAD},
+                 dev=_strip(evaluate(model, T["dev"], Y["dev"])), train_seconds=info["train_seconds"], steps=info["steps"],
+                 truncated_train=info["truncated_train"], curve=[{k: h[k] for k in keep if k in h} for h in info["history"]],
+                 refit=None if "refit" not in info else {k: info["refit"][k] for k in ("epochs", "n_train", "train_seconds")})
+    if out is not None:
+        from neurolab.core import read_json
+        old = read_json(Path(out)) if Path(out).is_file() else {}
+        runs = [e for e in old.get("runs", []) if e.get("name") != name] + [entry]
+        write_json(out, dict(protocol="the study's split (fit / validation slice / dev); the validation slice chooses epochs and recipes; dev is "
+                                      "recorded after every epoch and chooses nothing; one change from PLAIN per variant", base=plain_recipe(), runs=runs))
+    return entry
+
+def plain_variants(names: Sequence[str] | None = None, out: str | Path | None = "results/text_plain.json", **kw) -> list:
+    "Run (or read back) the named `PLAIN_VARIANTS` (default: all), each through `plain_baseline`; the entries."
+    names = list(names or PLAIN_VARIANTS)
+    if bad := [n for n in names if n not in PLAIN_VARIANTS]: raise NeurolabError(f"unknown plain variant(s) {bad}; known: {list(PLAIN_VARIANTS)}")
+    T, Y = study_texts()
+    return [plain_baseline(PLAIN_VARIANTS[n], name=n, T=T, Y=Y, out=out, **kw) for n in names]
+
+def choose_plain(entries: Sequence[dict]) -> dict:
+    "The entry with the highest mean validation Pearson among those trained on the fit part only (a refit has seen the slice)."
+    cands = [e for e in entries if e["trained_on"] == "fit"]
+    if not cands: raise NeurolabError("choose_plain: no variant trained on the fit part alone; a refit's validation score is not a choice")
+    return max(cands, key=lambda e: e["valid_pearson_mean"])

@@ -20,13 +20,14 @@ from ..data import VAD, load_emobank
 from ..metrics import paired_bootstrap, pearson, regression_report
 from ..train import Callback, fit, run_folder
 from .encoders import get_encoder, pad_batch
-from .trm import PAD, VERSIONS, TextRegressor, faith, from_model_scale, hope, love, make_trm, to_model_scale
+from .trm import PAD, VERSIONS, LinearPAD, TextRegressor, faith, from_model_scale, hope, love, make_trm, to_model_scale
 
 # %% auto #0
-__all__ = ['VALID_FRACTION', 'VALID_SEED', 'ITER_WEIGHT', 'CONF_WEIGHT', 'RIDGE_ALPHAS', 'PHASE1', 'PHASE2', 'FINETUNE',
-           'emobank_split', 'train_valid_split', 'trm_loss', 'predict_arrays', 'report', 'evaluate', 'baselines',
-           'valid_eval_fn', 'train_trm', 'WarmupLinear', 'EpochTimer', 'RecordPearson', 'TokenDataset',
-           'LengthBucketSampler', 'collate_tokens', 'token_loader', 'finetune', 'compare']
+__all__ = ['VALID_FRACTION', 'VALID_SEED', 'ITER_WEIGHT', 'CONF_WEIGHT', 'RIDGE_ALPHAS', 'PHASE1', 'PHASE2', 'FINETUNE', 'PLAIN',
+           'POOLINGS', 'emobank_split', 'train_valid_split', 'trm_loss', 'predict_arrays', 'report', 'evaluate',
+           'baselines', 'valid_eval_fn', 'train_trm', 'WarmupLinear', 'EpochTimer', 'RecordPearson', 'TokenDataset',
+           'LengthBucketSampler', 'collate_tokens', 'token_loader', 'finetune', 'plain_recipe', 'plain_loss',
+           'finetune_plain', 'plain_cost', 'compare']
 
 # %% ../../nbs/42_text_train.ipynb #4a355e48
 def emobank_split(split: str,                  # 'train' or 'dev' (the mirror withholds 'test')
@@ -274,6 +275,129 @@ def finetune(texts_tr: Sequence[str], Ytr, texts_va: Sequence[str], Yva, *,
                 truncated_train=int(cut_tr.sum()), torch_threads=torch.get_num_threads(), seconds_this_session=time.perf_counter() - t0,
                 train_seconds=sum(h.get("epoch_seconds", 0.0) for h in res.history))
     return model, info
+
+# %% ../../nbs/42_text_train.ipynb #e56b164f
+PLAIN = dict(epochs=3, encoder_lr=5e-5, head_lr=1e-3, warmup=0.1, weight_decay=0.01, batch_size=32, max_length=64, grad_clip=1.0,
+             pooling="mean", targets="z", train_on="slice", head_dropout=0.0, bucket=50, freeze_word_embeddings=False)
+POOLINGS = {"mean": False, "mean-l2": True}  # pooling → whether the mean over real tokens is L2-normalised
+_CHOICES = dict(pooling=tuple(POOLINGS), targets=("z", "raw"), train_on=("slice", "all"))
+
+def plain_recipe(recipe: dict | None = None) -> dict:
+    "`PLAIN` with the overrides in `recipe`, checked: an unknown key or a bad value is one line."
+    r = {**PLAIN, **(recipe or {})}
+    if unknown := sorted(set(r) - set(PLAIN)): raise NeurolabError(f"plain fine-tune: unknown recipe key(s) {unknown}; known: {sorted(PLAIN)}")
+    for k, allowed in _CHOICES.items():
+        if r[k] not in allowed: raise NeurolabError(f"plain fine-tune: {k} must be one of {list(allowed)}, got {r[k]!r}")
+    for k in ("epochs", "batch_size", "max_length", "bucket"):
+        if isinstance(r[k], bool) or not isinstance(r[k], int) or r[k] < 1: raise NeurolabError(f"plain fine-tune: {k} must be an integer ≥ 1, got {r[k]!r}")
+    for k in ("encoder_lr", "head_lr"):
+        if not isinstance(r[k], (int, float)) or not 0 < r[k] < 1: raise NeurolabError(f"plain fine-tune: {k} must lie in (0, 1), got {r[k]!r}")
+    if not isinstance(r["warmup"], (int, float)) or not 0 < r["warmup"] < 1: raise NeurolabError(f"plain fine-tune: warmup must lie in (0, 1), got {r['warmup']!r}")
+    if not 0 <= r["head_dropout"] < 1 or r["weight_decay"] < 0: raise NeurolabError("plain fine-tune: head_dropout must lie in [0, 1) and weight_decay be ≥ 0")
+    if r["grad_clip"] is not None and not r["grad_clip"] > 0: raise NeurolabError(f"plain fine-tune: grad_clip must be > 0 or None, got {r['grad_clip']!r}")
+    return r
+
+# %% ../../nbs/42_text_train.ipynb #c43178cf
+def plain_loss(model, batch) -> tuple[torch.Tensor, dict]:
+    "`fit` loss of the plain fine-tune: MSE in the head's target units; the confidence row learns beside it, on a detached embedding."
+    x, target = batch
+    out, head = model(x), _trm(model)
+    if not isinstance(head, LinearPAD): raise NeurolabError(f"plain_loss needs the linear head, got {type(head).__name__}")
+    err = ((out["pad"] - target) / head.target_std) ** 2                       # (batch, 3); target_std is 1 for raw targets
+    w, b = head.out.weight[3:], head.out.bias[3:]                                # the confidence row of the linear map
+    conf = nn.functional.softplus(nn.functional.linear(head.drop(out["latent"].detach()), w, b)).squeeze(-1)
+    conf_loss = ((torch.tanh(conf) - torch.exp(-err.detach().mean(-1))) ** 2).mean()
+    return err.mean() + CONF_WEIGHT * conf_loss, {}
+
+# %% ../../nbs/42_text_train.ipynb #1a41b576
+def _plain_model(encoder: str, r: dict, Y: np.ndarray) -> TextRegressor:
+    "A fresh encoder + linear head for recipe `r`, its target statistics from `Y` (z-scored targets) or the identity (raw)."
+    model = TextRegressor(encoder, "linear", dict(dropout=r["head_dropout"]), normalize=POOLINGS[r["pooling"]], max_length=r["max_length"])
+    if r["targets"] == "z": tm = to_model_scale(Y); model.head.set_target_stats(tm.mean(0), tm.std(0))
+    model.encoder.model.get_input_embeddings().weight.requires_grad_(not r["freeze_word_embeddings"])
+    return model
+
+def _plain_fit(model, ids, Y, valid, r: dict, epochs: int, out_dir, seed: int, progress: bool, callbacks: Sequence, meta: dict):
+    "One pass of the recipe through `fit`: selecting the epoch on `valid` = (ids, Y), or with `valid` None keeping the last epoch."
+    tr = token_loader(model, ids, Y, r["batch_size"], True, r["bucket"])
+    va = token_loader(model, *valid, 128, False) if valid is not None else None
+    groups = [dict(params=[p for p in model.encoder.parameters() if p.requires_grad], lr=r["encoder_lr"]),
+              dict(params=list(model.head.parameters()), lr=r["head_lr"])]
+    # without validation the "best" epoch is the last one (monitor the epoch number itself): a refit trains for a count chosen before
+    return fit(model, tr, va, loss_fn=plain_loss, eval_fn=valid_eval_fn if va is not None else None,
+               monitor="pearson_mean" if va is not None else "epoch", mode="max", epochs=epochs, lr=r["head_lr"],
+               weight_decay=r["weight_decay"], schedule="onecycle", warmup=r["warmup"], grad_clip=r["grad_clip"], patience=None,
+               out_dir=out_dir, params=groups, seed=seed, progress=progress, callbacks=[*callbacks, EpochTimer()], meta=meta)
+
+def finetune_plain(texts_tr: Sequence[str], Ytr, texts_va: Sequence[str], Yva, *,
+                   encoder: str = "minilm",          # any name `HFEncoder` accepts
+                   recipe: dict | None = None,       # overrides of `PLAIN`
+                   out_dir: str | Path | None = None,  # resumable work folder (`select/`, `refit-<epochs>/`)
+                   seed: int = 0, progress: bool = True,
+                   callbacks: Sequence = ()) -> tuple:  # e.g. `RecordPearson` on dev, for the record
+    "The plain fine-tune (`PLAIN`), the epoch chosen on the validation texts → (TextRegressor, info); `train_on='all'` returns the refit on both."
+    r = plain_recipe(recipe)
+    Ytr, Yva = _check_labels("train", Ytr), _check_labels("validation", Yva)
+    seed_everything(seed)
+    model = _plain_model(encoder, r, Ytr)
+    (ids_tr, cut_tr), (ids_va, cut_va) = model.encoder.tokens(texts_tr), model.encoder.tokens(texts_va)
+    out_dir = Path(out_dir) if out_dir is not None else None
+    sub = lambda name: out_dir / name if out_dir is not None else None
+    meta = dict(encoder=encoder, head="linear", end_to_end=True, recipe="plain", seed=seed)
+    # The folder's record leaves `train_on` out: the selection run is the same either way, so an 'all' run reuses a finished 'slice' run.
+    record = dict(encoder=encoder, recipe={k: v for k, v in r.items() if k != "train_on"}, seed=seed, n_train=len(ids_tr), n_valid=len(ids_va))
+    with run_folder(out_dir, record, record="plain.json") if out_dir is not None else contextlib.nullcontext():
+        res = _plain_fit(model, ids_tr, Ytr, (ids_va, Yva), r, r["epochs"], sub("select"), seed, progress, callbacks, meta)
+        info = dict(recipe=r, seed=seed, history=res.history, best_epoch=res.best_epoch, best_valid_pearson_mean=res.best_score,
+                    steps=r["epochs"] * math.ceil(len(ids_tr) / r["batch_size"]), n_train=len(ids_tr), n_valid=len(ids_va),
+                    truncated_train=int(cut_tr.sum()), truncated_valid=int(cut_va.sum()), torch_threads=torch.get_num_threads(),
+                    train_seconds=sum(h.get("epoch_seconds", 0.0) for h in res.history), trained_on="fit")
+        if r["train_on"] == "all":  # refit on fit + validation for the chosen epoch count; nothing is selected on what it trains on
+            seed_everything(seed)
+            Yall = np.concatenate([Ytr, Yva])
+            model = _plain_model(encoder, r, Yall)
+            ref = _plain_fit(model, ids_tr + ids_va, Yall, None, r, res.best_epoch, sub(f"refit-{res.best_epoch}"), seed, progress,
+                             callbacks, {**meta, "refit": True})
+            refit_seconds = sum(h.get("epoch_seconds", 0.0) for h in ref.history)
+            info.update(trained_on="fit+valid", train_seconds=info["train_seconds"] + refit_seconds,
+                        refit=dict(epochs=res.best_epoch, n_train=len(Yall), history=ref.history, train_seconds=refit_seconds))
+    return model, info
+
+# %% ../../nbs/42_text_train.ipynb #9a4bef5c
+class _Enough(Exception): "Raised by `plain_cost`'s clock to end `fit` after the steps it times."
+
+def plain_cost(texts_tr: Sequence[str], Ytr, texts_va: Sequence[str], Yva, *, encoder: str = "minilm", recipe: dict | None = None,
+               steps: int = 200,     # timed training steps
+               warm: int = 5,        # untimed steps first (allocations, caches)
+               seed: int = 0) -> dict:
+    "Seconds per training step and per validation pass of the plain recipe at the current torch threads, and the whole run extrapolated."
+    r = plain_recipe(recipe)
+    seed_everything(seed)
+    model = _plain_model(encoder, r, _check_labels("train", Ytr))
+    (ids_tr, cut), (ids_va, _) = model.encoder.tokens(texts_tr), model.encoder.tokens(texts_va)
+    times = []
+    class Clock(Callback):
+        def on_fit_start(self, state): self.t = time.perf_counter()
+        def on_step_end(self, state):
+            now = time.perf_counter(); times.append(now - self.t); self.t = now
+            if len(times) >= warm + steps: raise _Enough
+    try: _plain_fit(model, ids_tr, Ytr, None, r, r["epochs"], None, seed, False, [Clock()], {})
+    except _Enough: pass
+    timed = np.array(times[warm:] or times)
+    va = token_loader(model, ids_va, _check_labels("validation", Yva), 128, False)
+    t0 = time.perf_counter(); model.eval()
+    with torch.no_grad(): valid_eval_fn(model, va)
+    valid_s = time.perf_counter() - t0
+    lengths = np.array([len(x) for x in ids_tr]); per_epoch = math.ceil(len(ids_tr) / r["batch_size"])
+    seed_everything(seed)
+    padded = sum(len(b) * lengths[b].max() for b in LengthBucketSampler(lengths, r["batch_size"], True, r["bucket"]))
+    epoch_s = per_epoch * timed.mean() + valid_s
+    refit_s = r["epochs"] * math.ceil((len(ids_tr) + len(ids_va)) / r["batch_size"]) * timed.mean() if r["train_on"] == "all" else 0.0
+    return dict(recipe=r, encoder=encoder, torch_threads=torch.get_num_threads(), steps_timed=len(timed),
+                step_seconds_mean=float(timed.mean()), step_seconds_median=float(np.median(timed)),
+                sentences_per_second=float(r["batch_size"] / timed.mean()), steps_per_epoch=per_epoch, valid_seconds=valid_s,
+                epoch_seconds=float(epoch_s), run_seconds=float(r["epochs"] * epoch_s + refit_s),
+                padding_overhead=float(padded / lengths.sum()), mean_tokens=float(lengths.mean()), truncated_train=int(cut.sum()))
 
 # %% ../../nbs/42_text_train.ipynb #002d4133
 def compare(Y, pred_a, pred_b, n_boot: int = 2000, seed: int = 0) -> dict:
