@@ -25,8 +25,8 @@ from .training import AugmentedCrops, apply_norms, augment_config, ccc_torch, pr
 __all__ = ['PLAIN_RECIPE', 'ARCHS', 'FEEDBACK_RECIPE', 'TEACHER', 'PlainCNN', 'category_va', 'va_readout', 'audio_folds',
            'ce_loss', 'clip_outputs', 'clip_probs', 'class_scores', 'recipe_model', 'train_plain', 'cv_key',
            'cross_validate_plain', 'train_feedback', 'pass_outputs', 'cross_validate_feedback', 'linear_features',
-           'fit_teacher', 'teacher_outputs', 'cross_fitted_targets', 'lr_range_test', 'overfit_batch', 'scores_with_ci',
-           'diagnostics', 'run_baseline_study', 'baseline_figures']
+           'fit_teacher', 'teacher_outputs', 'cross_fitted_targets', 'cross_validate_linear', 'lr_range_test',
+           'overfit_batch', 'scores_with_ci', 'diagnostics', 'run_baseline_study', 'baseline_figures']
 
 # %% ../../nbs/17_audio_baseline.ipynb #34569dac
 def _double_conv(cin: int, cout: int) -> nn.Sequential:
@@ -357,6 +357,28 @@ def cross_fitted_targets(x: np.ndarray, y: np.ndarray, classes: np.ndarray, acto
         o = teacher_outputs(t, x[held], n_classes)
         va[held], probs[held] = o["va"], o["probs"]
     return {"rows": rows, "va": va[rows], "probs": probs[rows], "alpha": full["alpha"], "C": full["C"]}
+
+# %% ../../nbs/17_audio_baseline.ipynb #3c7f73e0
+def cross_validate_linear(data: dict, index: pd.DataFrame, folds: list | None = None, cfg: dict | None = None,
+                          k: int = 5, n_valid: int = 3, log=print) -> dict:
+    "The linear teachers as a system on the same folds (needs data['linear']): per fold fitted on its train actors, chosen on its validation actors."
+    if data.get("linear") is None: raise DataError("cross_validate_linear: data has no 'linear' features (`linear_features`)")
+    folds = folds or audio_folds(index, k, n_valid)
+    class_va, n_classes, out = category_va(), int(data["classes"].max()) + 1, []
+    probs, va = np.full((len(index), n_classes), np.nan), np.full((len(index), 2), np.nan)
+    for f, split in enumerate(folds):
+        tr, vr, te = (_rows(data, split[part]) for part in ("train", "valid", "test"))
+        t = fit_teacher(data["linear"], data["y"], data["classes"], tr, vr, cfg)
+        o = teacher_outputs(t, data["linear"][te], n_classes)
+        probs[te], va[te] = o["probs"], o["va"]
+        vo = teacher_outputs(t, data["linear"][vr], n_classes)
+        out.append({"fold": f, **split, "alpha": t["alpha"], "C": t["C"],
+                    "valid": class_scores(vo["probs"], data["classes"][vr], data["y"][vr], class_va, vo["va"]),
+                    "test": class_scores(o["probs"], data["classes"][te], data["y"][te], class_va, o["va"])})
+        if log: log(f"fold {f}: alpha {t['alpha']:g}, C {t['C']:g}; test UAR {out[-1]['test']['uar']:.3f}, "
+                    f"V r {out[-1]['test']['head_valence_r']:.3f}, A r {out[-1]['test']['head_arousal_r']:.3f}")
+    if np.isnan(probs).any(): raise NeurolabError("cross_validate_linear: some clips were in no fold's test actors")
+    return {"folds": out, "test_probs": probs, "test_va": va, "pooled": class_scores(probs, data["classes"], data["y"], class_va, va)}
 
 # %% ../../nbs/17_audio_baseline.ipynb #02486451
 def lr_range_test(model: nn.Module, dl, loss_fn, lr_min: float = 1e-5, lr_max: float = 1.0, steps: int = 100,
