@@ -69,7 +69,7 @@ def study_command(model=None, data=None, out=None, figures="results/figures", gr
                         tuple(methods), tuple(STRENGTHS if strengths is None else strengths), accuracy_method, accuracy_strength, alpha,
                         signals_dir, rebuild_signals, n_boot, seed, threads=threads, note=note, snrs=tuple(snrs), noise=noise, noise_seed=noise_seed)
         return study_summary(res, out)
-    out = out or "results/steering_prior.json"
+    out = out or "results/steering_expectation.json"
     res = prior_study(model, data, out, prior_p=prior_p, epochs=epochs, grid=sweep_grid, num_samples=32 if num_samples is None else num_samples,
                       methods=tuple(methods), strengths=tuple(PRIOR_STRENGTHS if strengths is None else strengths), models_dir=models_dir,
                       n_boot=min(n_boot, 1000), seed=seed, seeds=tuple(seeds), prior=prior, target_weight=target_weight, prior_dropout=prior_dropout,
@@ -145,13 +145,13 @@ def register(subparsers):
     add_common(s, "json")
     s.set_defaults(func=lambda a: emit(call(stats_command, a), as_json=a.json))
 
-    st = sub.add_parser("study", help="the steering studies on held-out actors (results/steering.json; with --prior-p, results/steering_prior.json)",
+    st = sub.add_parser("study", help="the steering studies on held-out actors (results/steering.json; with --prior-p, results/steering_expectation.json)",
                         description="Without --prior-p: the shipped model's self-steering accuracy (9/25/49 bins, interpolation; oracle apart) "
                                     "with paired bootstrap CIs, and the steerability sweep over methods × strengths × target bins, with figures. "
                                     "With --prior-p P: stage 2 retrained per seed, plain and with a prior (probability P per training clip), "
                                     "both measured. Both: every steering measurement again at each --snr (noise mixed into the waveform).")
     add_common(st, "model", "data", says=model_says)
-    add_common(st, "out", "json", default={"out": None}, help={"out": "results JSON (default results/steering.json; with --prior-p results/steering_prior.json)"},
+    add_common(st, "out", "json", default={"out": None}, help={"out": "results JSON (default results/steering.json; with --prior-p results/steering_expectation.json)"},
                inputs=("model", "data", "signals_dir"))
     st.add_argument("--figures", type=Path, default=Path("results/figures"), help="figure folder (default results/figures)")
     st.add_argument("--num-samples", type=count("--num-samples"), default=None, help="test clips in the steerability sweep (default 16; with --prior-p 32)")

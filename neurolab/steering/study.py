@@ -416,7 +416,7 @@ def _prior_minus_plain(a: list, b: list, grid, y, actors, pick, n_boot: int, see
              for key in ca for m, si, s in [key] if strengths[si] != 0]
     return {"unsteered_pass2": unsteered, "steerability": steer}
 
-def prior_study(model_dir=None, data=None, out="results/steering_prior.json",
+def prior_study(model_dir=None, data=None, out="results/steering_expectation.json",
                 prior_p: float = 0.5,             # probability per training clip that the prior replaces the feedback sources (plain runs: 0)
                 epochs: int = 2,                  # stage-2 epochs of every run (the shipped recipe's 2)
                 grid: int = 3,                    # the prior's and the sweep's grid
