@@ -299,6 +299,7 @@ def run_study(model_dir=None, data=None, out="results/steering.json", figures_di
     split = model_split(model)
     if not split.get("train") or not split.get("test"):
         raise DataError(f"{repo_relative(model_dir)}: the model's checkpoint records no train/test actor split (meta['split'])")
+    if snrs and noise == "clips" and len(set(split["test"])) < 2: raise DataError(f"noise 'clips' mixes in other actors' clips, but the test actors are {split['test']}")
     signals, sources, acts = {}, {}, None
     for n in sorted(set(grids) | {sweep_grid}):
         path = (Path(signals_dir) if signals_dir is not None else default_signals_path(n).parent) / f"signals_{n}x{n}.json"
@@ -449,6 +450,7 @@ def prior_study(model_dir=None, data=None, out="results/steering_expectation.jso
     start = load_model(model_dir); split = model_split(start)
     if not all(split.get(k) for k in ("train", "valid", "test")):
         raise DataError(f"{repo_relative(model_dir)}: the checkpoint records no train/valid/test actor split (meta['split'])")
+    if noise == "clips" and len(set(split[on])) < 2: raise DataError(f"noise 'clips' mixes in other actors' clips, but the {on} actors are {split[on]}")
     index, norms_table = load_ravdess(data)
     d = prepare_ravdess(index, norms_table, speaker_norm=bool(start.init_kwargs.get("speaker_norm")), frontend=dict(start.logmel.config))
     rows = split_rows(index, split)
