@@ -2,7 +2,7 @@
 
 Each family's study notebook (`Family.study_notebook`) holds, in its `#| slow` cells, the commands that write its
 results: the pilots that chose its recipe (speech: results/speech_pilots.json, speech_pooling.json, speech_refit.json;
-text: text_pilots.json; steering: steering_prior*.json) and then the `neurolab … study` run itself. Running those
+text: text_pilots.json; steering: the prior study and its pilots, steering_expectation*.json and steering_pilot_*.json) and then the `neurolab … study` run itself. Running those
 cells (`nbdev_test --flags slow`) is therefore the one rerun recipe, in the order the notebook reads. Finished folds
 and fine-tunes are cached, so a study cell that follows its pilots reuses what they trained. Order across families
 matters too: steering builds on the audio model the audio study ships. A family's `more_studies` notebooks run after its

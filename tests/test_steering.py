@@ -93,3 +93,37 @@ def test_build_and_eval_commands_end_to_end(tmp_path):
                             tmp_path / "other", meta={"split": {"train": [1], "valid": [2], "test": [3]}})
     proc = run("steer", "eval", "--model", other, "--signals", tmp_path / "sig.json", "--data", DATA, "--num-samples", 1)
     assert proc.returncode == 2 and "different weights" in proc.stderr
+
+
+@needs_data
+def test_prior_study_from_the_cli_over_seeds_and_snrs(tmp_path):
+    "`neurolab steer study --prior-p`: the prior study through the console script, a narrow model, two seeds, clean and 0 dB."
+    from neurolab.audio.emotion import FeatureEmotionRegression_Cnn6_LRM
+    seed_everything(0)
+    narrow = FeatureEmotionRegression_Cnn6_LRM(sample_rate=16000, window_size=512, hop_size=320, fmax=8000, width=0.25).eval()
+    model_dir = save_checkpoint(narrow, tmp_path / "model", meta={"split": {"train": [1], "valid": [2], "test": [3]}})
+    out = tmp_path / "expectation.json"
+    proc = run("steer", "study", "--model", model_dir, "--data", DATA, "--prior-p", 1, "--prior", "random", "--target-weight", 1,
+               "--prior-dropout", 0.5, "--seeds", 0, 1, "--epochs", 1, "--num-samples", 2, "--methods", "lrm", "--strengths", 0, 2,
+               "--snr", "inf", 0, "--n-boot", 20, "--threads", 1, "--out", out, "--json")
+    assert proc.returncode == 0, proc.stderr
+    printed, res = json.loads(proc.stdout), json.loads(out.read_text())
+    assert printed["out"] == str(out) and printed["seeds"] == [0, 1] and set(printed["goal"]) == {"plain", "prior"}
+    assert res["version"] == 2 and res["settings"]["snrs"] == ["inf", "0"] and res["settings"]["noise"] == "white"
+    assert res["prior"]["weight"] == 1.0 and res["prior"]["dropout"] == 0.5 and res["evaluated"]["actors"] == [3]
+    amb = res["runs"]["prior"]["ambiguity"]
+    assert {(r["strength"], r["snr"]) for r in amb["steerability"]} == {(0.0, "inf"), (0.0, "0"), (2.0, "inf"), (2.0, "0")}
+    assert len(amb["steerability"][0]["distance_closed_per_seed"]) == 2
+    assert [(r["strength"], r["snr"]) for r in amb["interaction"]["rows"]] == [(2.0, "0")]
+    assert all(v < 1e-4 for v in amb["strength0_max_abs_diff"].values())        # strength 0 is unsteered at every SNR
+    assert set(res["comparison"]["unsteered_pass2"]) == {"inf", "0"}
+    proc = run("steer", "study", "--model", model_dir, "--data", DATA, "--prior-p", 1, "--noise", "clips", "--out", tmp_path / "x.json")
+    assert proc.returncode == 2 and "noise 'clips' mixes in other actors' clips, but the test actors are [3]" in proc.stderr
+
+
+def test_study_options_are_checked_before_any_work():
+    for args, says in ((["--snr", "loud"], "--snr: 'loud' is not a number of dB"), (["--snr", "-50"], "--snr -50 is outside -30–100 dB"),
+                       (["--prior-p", "0.5", "--prior", "oracle"], "invalid choice: 'oracle'"),
+                       (["--prior-p", "0.5", "--prior-dropout", "1"], "--prior-dropout 1 is outside 0–0.95")):
+        proc = run("steer", "study", *args)
+        assert proc.returncode == 2 and says in proc.stderr, proc.stderr

@@ -273,7 +273,7 @@ def ccc_torch(p: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
 
 def multitask_loss(passes: int, weights: dict | None = None, mixup_alpha: float = 0.0,
                    prior_p: float = 0.0,      # training only: probability per clip that `prior` replaces its pass-2 feedback sources
-                   prior=None,                # `prior(model, targets, pick) -> neurolab.lrm.Steering` for the picked clips
+                   prior=None,                # `prior(model, targets, pick) -> Steering`, or `(Steering, aim)`: (B, 2) what the feedback passes should output
                    generator: torch.Generator | None = None):   # draws the picks (its own stream: the data order stays the same)
     "`fit` loss: per pass, mse·MSE + ccc·(1 − CCC) on V/A + emotion·CE; averaged over passes; optional mixup and label prior."
     w = {**LOSS, **(weights or {})}
@@ -286,15 +286,16 @@ def multitask_loss(passes: int, weights: dict | None = None, mixup_alpha: float 
             lam = float(torch.distributions.Beta(mixup_alpha, mixup_alpha).sample())
             perm = torch.randperm(len(x))
             x, t = lam * x + (1 - lam) * x[perm], lam * t + (1 - lam) * t[perm]
-        st = None
+        st, aim = None, None
         if prior_p > 0 and model.training:   # the only place a label reaches a forward pass: training, through the feedback sources
             pick = torch.rand(len(t), generator=generator) < prior_p
             if bool(pick.any()): st = prior(model, t, pick)
+            if isinstance(st, tuple): st, aim = st   # a prior that also moves what passes 2+ should say (a random target's pull)
         outs = model(x, forward_passes=passes, return_all_passes=True, steering=st)
         losses = []
-        for o in outs:
-            p = torch.stack([o["valence"], o["arousal"]], 1)
-            l = w["mse"] * F.mse_loss(p, t) + w["ccc"] * (1 - ccc_torch(p, t)).mean()
+        for k, o in enumerate(outs):
+            p, tk = torch.stack([o["valence"], o["arousal"]], 1), (t if aim is None or k == 0 else aim.to(t))   # pass 1 never sees the prior
+            l = w["mse"] * F.mse_loss(p, tk) + w["ccc"] * (1 - ccc_torch(p, tk)).mean()
             if w["emotion"] and "emotion_logits" in o and bool((c >= 0).all()):
                 ce = F.cross_entropy(o["emotion_logits"], c)
                 if lam is not None: ce = lam * ce + (1 - lam) * F.cross_entropy(o["emotion_logits"], c[perm])

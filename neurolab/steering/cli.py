@@ -12,11 +12,11 @@ from ..cliutil import FAMILIES, add_common, bounded, call, emit, emit_per_file, 
 from ..core import DataError
 from .signals import load_steering_signals, signal_stats
 from .apply import METHODS, STRENGTHS, steerability_sweep
-from .model import default_model_dir, default_signals_path, load_clips, load_model
+from .model import NOISES, SNRS, default_model_dir, default_signals_path, load_clips, load_model
 from .training import CALIBRATION_CLIPS, build_signals, stats_summary
 
 # %% auto #0
-__all__ = ['build_command', 'stats_command', 'eval_command', 'study_command', 'text_command', 'register', 'demo']
+__all__ = ['build_command', 'stats_command', 'eval_command', 'study_command', 'text_command', 'snr_db', 'register', 'demo']
 
 # %% ../../nbs/23_steering_cli.ipynb #9802ce65
 def build_command(model=None, data=None, grid=(5,), out=None, png=None, actors="train", by: str = "label",
@@ -53,16 +53,28 @@ def eval_command(model=None, signals=None, data=None, method: str = "bypass", st
             "signal_stats": stats_summary(signal_stats(sig))}
 
 # %% ../../nbs/23_steering_cli.ipynb #c8b8a052
-def study_command(model=None, data=None, out="results/steering.json", figures="results/figures", grids=(3, 5, 7),
-                  sweep_grid: int = 3, num_samples: int | None = 16, accuracy_samples: int | None = None, methods=METHODS,
-                  strengths=STRENGTHS, accuracy_method: str = "lrm", accuracy_strength: float = 1.0, alpha: float = 1.0,
+def study_command(model=None, data=None, out=None, figures="results/figures", grids=(3, 5, 7),
+                  sweep_grid: int = 3, num_samples: int | None = None, accuracy_samples: int | None = None, methods=METHODS,
+                  strengths=None, accuracy_method: str = "lrm", accuracy_strength: float = 1.0, alpha: float = 1.0,
                   signals_dir=None, rebuild_signals: bool = False, n_boot: int = 2000, seed: int = 0, threads: int | None = None,
-                  note: str | None = None) -> dict:
-    "`neurolab steer study`: `steering.study.run_study`, and the part of its results worth printing."
-    from neurolab.steering.study import run_study, study_summary
-    res = run_study(model, data, out, figures, tuple(grids), sweep_grid, num_samples, accuracy_samples, tuple(methods), tuple(strengths),
-                    accuracy_method, accuracy_strength, alpha, signals_dir, rebuild_signals, n_boot, seed, threads=threads, note=note)
-    return study_summary(res, out)
+                  note: str | None = None, snrs=SNRS, noise: str = "white", noise_seed: int = 0,
+                  prior_p: float | None = None,   # set: the prior study (`steering.study.prior_study`) instead of the shipped model's
+                  prior: str = "label", target_weight: float = 0.5, prior_dropout: float = 0.0, epochs: int = 2, seeds=(0, 1, 2),
+                  on: str = "test", models_dir=None) -> dict:
+    "`neurolab steer study`: the shipped model's study (`run_study`), or with `prior_p` the prior study over seeds; the part worth printing."
+    from neurolab.steering.study import PRIOR_STRENGTHS, prior_study, prior_summary, run_study, study_summary
+    if prior_p is None:
+        out = out or "results/steering.json"
+        res = run_study(model, data, out, figures, tuple(grids), sweep_grid, 16 if num_samples is None else num_samples, accuracy_samples,
+                        tuple(methods), tuple(STRENGTHS if strengths is None else strengths), accuracy_method, accuracy_strength, alpha,
+                        signals_dir, rebuild_signals, n_boot, seed, threads=threads, note=note, snrs=tuple(snrs), noise=noise, noise_seed=noise_seed)
+        return study_summary(res, out)
+    out = out or "results/steering_expectation.json"
+    res = prior_study(model, data, out, prior_p=prior_p, epochs=epochs, grid=sweep_grid, num_samples=32 if num_samples is None else num_samples,
+                      methods=tuple(methods), strengths=tuple(PRIOR_STRENGTHS if strengths is None else strengths), models_dir=models_dir,
+                      n_boot=min(n_boot, 1000), seed=seed, seeds=tuple(seeds), prior=prior, target_weight=target_weight, prior_dropout=prior_dropout,
+                      snrs=tuple(snrs), noise=noise, noise_seed=noise_seed, on=on, threads=threads)
+    return prior_summary(res, out)
 
 def text_command(text: str, files, method: str = "bypass", strength: float = 3.0, model=None, signals=None, text_model=None,
                  grid: int = 5) -> list[dict]:
@@ -74,6 +86,14 @@ def _text(a):
     "Print `text_command`'s table (or, with --json, its records); a failed file is one line and exit status 2 after the others."
     from neurolab.steering.text import text_table
     emit_per_file(call(text_command, a), None, a.json, text_table)
+
+def snr_db(text: str) -> float:
+    "An argparse type for an SNR in dB: a number from -30 to 100, or inf (clean)."
+    from neurolab.core import NeurolabError
+    try: v = float(text)
+    except ValueError: raise NeurolabError(f"--snr: {text!r} is not a number of dB (or inf)") from None
+    if v != float("inf") and not -30 <= v <= 100: raise NeurolabError(f"--snr {text} is outside -30–100 dB (or inf)")
+    return v
 
 def register(subparsers):
     "Add `neurolab steer build | eval | stats | study | text`."
@@ -125,27 +145,49 @@ def register(subparsers):
     add_common(s, "json")
     s.set_defaults(func=lambda a: emit(call(stats_command, a), as_json=a.json))
 
-    st = sub.add_parser("study", help="accuracy and steerability studies on held-out actors (writes results/steering.json)",
-                        description="Self-steering accuracy (9/25/49 bins, interpolation; oracle apart) with paired bootstrap CIs, "
-                                    "and the steerability sweep over methods × strengths × target bins, with figures.")
+    st = sub.add_parser("study", help="the steering studies on held-out actors (results/steering.json; with --prior-p, results/steering_expectation.json)",
+                        description="Without --prior-p: the shipped model's self-steering accuracy (9/25/49 bins, interpolation; oracle apart) "
+                                    "with paired bootstrap CIs, and the steerability sweep over methods × strengths × target bins, with figures. "
+                                    "With --prior-p P: stage 2 retrained per seed, plain and with a prior (probability P per training clip), "
+                                    "both measured. Both: every steering measurement again at each --snr (noise mixed into the waveform).")
     add_common(st, "model", "data", says=model_says)
-    add_common(st, "out", "json", default={"out": Path("results/steering.json")}, help={"out": "results JSON"}, inputs=("model", "data", "signals_dir"))
+    add_common(st, "out", "json", default={"out": None}, help={"out": "results JSON (default results/steering.json; with --prior-p results/steering_expectation.json)"},
+               inputs=("model", "data", "signals_dir"))
     st.add_argument("--figures", type=Path, default=Path("results/figures"), help="figure folder (default results/figures)")
-    st.add_argument("--num-samples", type=count("--num-samples"), default=16, help="test clips in the steerability sweep (default 16)")
+    st.add_argument("--num-samples", type=count("--num-samples"), default=None, help="test clips in the steerability sweep (default 16; with --prior-p 32)")
     st.add_argument("--accuracy-samples", type=count("--accuracy-samples"), default=None, help="test clips in the accuracy study (default: all)")
     st.add_argument("--grids", type=int, nargs="+", default=[3, 5, 7], help="grids of the accuracy study (default 3 5 7)")
-    st.add_argument("--sweep-grid", type=int, default=3, help="grid whose bins are the sweep's targets (default 3)")
+    st.add_argument("--sweep-grid", type=int, default=3, help="grid whose bins are the sweep's targets (and the prior's grid; default 3)")
     st.add_argument("--methods", nargs="+", choices=list(METHODS), default=list(METHODS), help="methods to sweep (default all)")
-    st.add_argument("--strengths", type=bounded(float, -MAX_STRENGTH, MAX_STRENGTH, "--strengths"), nargs="+", default=list(STRENGTHS), help="strengths to sweep (default 0 0.5 1 2 3 5 10)")
+    st.add_argument("--strengths", type=bounded(float, -MAX_STRENGTH, MAX_STRENGTH, "--strengths"), nargs="+", default=None,
+                    help="strengths to sweep (default 0 0.5 1 2 3 5 10; with --prior-p 0 0.5 1 2 3)")
     st.add_argument("--accuracy-method", choices=list(METHODS), default="lrm", help="method of the self-steering rows (default lrm)")
     st.add_argument("--accuracy-strength", type=bounded(float, -MAX_STRENGTH, MAX_STRENGTH, "--accuracy-strength"), default=1.0, help="strength of the self-steering rows (default 1)")
     st.add_argument("--alpha", type=blend, default=1.0, help="blend with the model's own activation (default 1)")
     st.add_argument("--signals-dir", type=Path, default=None, help="folder with signals_NxN.json (default: the shipped assets)")
     st.add_argument("--rebuild-signals", action="store_true", help="rebuild signals from the training actors instead of reading files")
-    st.add_argument("--n-boot", type=count("--n-boot"), default=2000, help="bootstrap resamples (default 2000)")
-    st.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+    st.add_argument("--n-boot", type=count("--n-boot"), default=2000, help="bootstrap resamples (default 2000; the prior study at most 1000)")
+    st.add_argument("--seed", type=int, default=0, help="seed of the swept clips and the bootstrap (default 0)")
     st.add_argument("--threads", type=count("--threads"), default=None, help="torch CPU threads")
     st.add_argument("--note", default=None, help="a remark stored in the results (e.g. which checkpoint and why)")
+    amb = st.add_argument_group("the ambiguity axis (both studies)")
+    amb.add_argument("--snr", dest="snrs", type=snr_db, nargs="+", default=list(SNRS), metavar="DB",
+                     help="SNRs in dB of the noisy copies, inf = clean (default inf 20 10 5 0)")
+    amb.add_argument("--noise", choices=list(NOISES), default="white", help="white Gaussian, or other actors' clips (default white)")
+    amb.add_argument("--noise-seed", type=int, default=0, help="seed of the noise (default 0)")
+    pr = st.add_argument_group("the prior study (--prior-p)")
+    pr.add_argument("--prior-p", type=bounded(float, 0, 1, "--prior-p"), default=None, metavar="P",
+                    help="retrain stage 2 with a prior on this share of training clips (0 < P ≤ 1), against a plain stage 2")
+    pr.add_argument("--prior", choices=["label", "random"], default="label",
+                    help="label: the label bin's signal; random: a random bin's signal, pass 2 pulled toward it by --target-weight (default label)")
+    pr.add_argument("--target-weight", type=bounded(float, 0, 1, "--target-weight"), default=0.5, metavar="W",
+                    help="random prior: pass 2 is asked for (1 − W)·label + W·target (default 0.5)")
+    pr.add_argument("--prior-dropout", type=bounded(float, 0, 0.95, "--prior-dropout"), default=0.0, metavar="Q",
+                    help="share of the injected signal's units dropped in training (default 0)")
+    pr.add_argument("--epochs", type=count("--epochs"), default=2, help="stage-2 epochs per run (default 2)")
+    pr.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="training seeds, a plain and a prior run each (default 0 1 2)")
+    pr.add_argument("--on", choices=["test", "valid"], default="test", help="evaluate on the test actors, or the validation actors for pilots (default test)")
+    pr.add_argument("--models-dir", type=Path, default=None, help="also save every trained model here")
     st.set_defaults(func=lambda a: emit(call(study_command, a), as_json=a.json, human=study_words))
 
     tx = sub.add_parser("text", help="steer audio clips toward the valence/arousal a sentence expresses",

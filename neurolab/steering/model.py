@@ -13,7 +13,8 @@ from ..data import RAVDESS_ACTORS, ravdess_index, ravdess_root, resolve_actors
 from ..audio.model import default_model_dir, load_model, model_split  # steering steers the audio family's model
 
 # %% auto #0
-__all__ = ['MAX_GRID', 'check_grid', 'default_signals_path', 'load_clips']
+__all__ = ['MAX_GRID', 'SNRS', 'NOISES', 'check_grid', 'default_signals_path', 'load_clips', 'check_snrs', 'mix_at_snr',
+           'noise_like', 'load_waveforms', 'degraded_inputs']
 
 # %% ../../nbs/25_steering_model.ipynb #9955c39f
 MAX_GRID = 15  # 225 bins; RAVDESS's ~1000 training clips leave most bins of a larger grid empty
@@ -46,3 +47,61 @@ def load_clips(model, data=None, actors="test", num_samples: int | None = None, 
         pick = np.sort(rows.sample(n=num_samples, random_state=seed).index.to_numpy())
         mels, va, rows = [mels[i] for i in pick], va[pick], rows.iloc[pick].reset_index(drop=True)
     return mels, va, rows
+
+# %% ../../nbs/25_steering_model.ipynb #52c62168
+SNRS = (float("inf"), 20.0, 10.0, 5.0, 0.0)   # dB: clean, then ever weaker evidence
+NOISES = ("white", "clips")
+
+def check_snrs(snrs) -> tuple[float, ...]:
+    "SNRs in dB (`inf` = clean), checked: numbers, no NaN, no repeats."
+    out = tuple(float(s) for s in snrs)
+    if not out: raise DataError("no SNR given (use inf for clean input)")
+    if any(np.isnan(s) or s == float("-inf") for s in out): raise DataError(f"SNRs must be dB values or inf, got {list(snrs)}")
+    if len(set(out)) != len(out): raise DataError(f"SNRs repeat: {list(snrs)}")
+    return out
+
+def mix_at_snr(y: np.ndarray, noise: np.ndarray, snr_db: float) -> np.ndarray:
+    "`y` plus `noise` scaled so that power(y) / power(scaled noise) is `snr_db` dB (powers over the whole clip); `inf` returns `y`."
+    y = np.asarray(y, np.float32)
+    if snr_db == float("inf"): return y.copy()
+    if not np.isfinite(snr_db): raise DataError(f"SNR must be a number of dB or inf, got {snr_db}")
+    noise = np.asarray(noise, np.float32)
+    if noise.shape != y.shape: raise DataError(f"noise has shape {noise.shape}, the clip {y.shape}")
+    py, pn = float(np.mean(np.square(y, dtype=np.float64))), float(np.mean(np.square(noise, dtype=np.float64)))
+    if py == 0 or pn == 0: raise DataError("mix_at_snr: a silent clip or silent noise has no SNR")
+    return (y + noise * np.float32(np.sqrt(py / (pn * 10 ** (snr_db / 10))))).astype(np.float32)
+
+def noise_like(i: int, waves: list, noise: str = "white", seed: int = 0,
+               groups=None) -> np.ndarray:   # group (actor) per clip: 'clips' noise comes from another group (default: any other clip)
+    "Noise as long as clip `i` of `waves`: white Gaussian, or another group's clip looped from a random offset; seeded by (seed, i)."
+    rng, n = np.random.default_rng([seed, i]), len(waves[i])
+    if noise == "white": return rng.standard_normal(n).astype(np.float32)
+    if noise != "clips": raise DataError(f"unknown noise {noise!r}; choose from {list(NOISES)}")
+    groups = np.arange(len(waves)) if groups is None else np.asarray(groups)
+    others = np.flatnonzero(groups != groups[i])
+    if not len(others): raise DataError("noise 'clips' needs clips of another actor to draw from")
+    donor = np.asarray(waves[int(rng.choice(others))], np.float32)
+    return np.resize(np.roll(donor, -int(rng.integers(len(donor)))), n)   # np.resize repeats the donor when it is shorter
+
+# %% ../../nbs/25_steering_model.ipynb #5d472179
+def load_waveforms(model, data=None, actors="test", norms: str = "warriner"):
+    "(waveforms at the model's rate, (n, 2) valence/arousal targets, index rows) of the RAVDESS clips of `actors`: what `degraded_inputs` mixes."
+    from neurolab.data import load_audio, va_targets
+    index = ravdess_index(ravdess_root(data), download=False)
+    wanted = resolve_actors(actors, model_split(model)) or list(RAVDESS_ACTORS)
+    rows = index[index["actor"].isin(wanted)].reset_index(drop=True)
+    if rows.empty: raise DataError(f"no RAVDESS clips of actors {wanted} under {ravdess_root(data)}")
+    return [load_audio(p, sr=model.sample_rate) for p in rows["path"]], va_targets(rows, norms=norms), rows
+
+def degraded_inputs(model, waves: list, actors, snr_db: float, noise: str = "white", seed: int = 0) -> list[np.ndarray]:
+    "What `model` reads for each waveform with noise at `snr_db` (`inf`: clean): log-mels of the mix, speaker-normalised with its actor's clips at the same SNR."
+    import torch
+    from neurolab.audio.training import apply_norms, speaker_norms
+    actors = np.asarray(actors)
+    if len(actors) != len(waves): raise DataError(f"{len(waves)} waveforms, {len(actors)} actor ids")
+    xs = []
+    with torch.no_grad():
+        for i, y in enumerate(waves):
+            mixed = y if snr_db == float("inf") else mix_at_snr(y, noise_like(i, waves, noise, seed, actors), snr_db)
+            xs.append(model.logmel(torch.from_numpy(np.ascontiguousarray(mixed, np.float32))[None])[0].numpy())
+    return apply_norms(xs, speaker_norms(xs, actors)) if model.init_kwargs.get("speaker_norm") else xs

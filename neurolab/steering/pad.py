@@ -113,7 +113,9 @@ class SteeringPad:
                  audio=None,                      # per clip, a waveform or an audio file for the player (None: no player)
                  sr: int = 16000,                 # sample rate of `audio` waveforms
                  target=None,                     # a bin name or (v, a) (default: the grid's last bin, most positive and strongest)
-                 method: str = "lrm", strength: float = 1.0, alpha: float = 1.0):
+                 method: str = "lrm", strength: float = 1.0, alpha: float = 1.0,
+                 snr_inputs=None,                 # `snr_inputs(snr_db) -> model inputs, one per clip, with noise at that SNR` (e.g. `degraded_inputs`); None: clean only
+                 snr: float = float("inf")):      # the SNR shown first (inf: `clips` as given)
         self.model, self.signals, self.clips = model, signals, list(clips)
         if not self.clips: raise DataError("SteeringPad needs at least one clip")
         self.names = list(names) if names is not None else [f"clip{i}" for i in range(len(self.clips))]
@@ -123,25 +125,36 @@ class SteeringPad:
         if method not in METHODS: raise DataError(f"unknown steering method {method!r}; choose from {list(METHODS)}")
         target = signals.grid.names[-1] if target is None else target if isinstance(target, str) else tuple(float(t) for t in target)
         self.clip, self.target, self.method, self.strength = 0, target, method, float(strength)
+        self.snr_inputs, self.snr, self._noisy = snr_inputs, float(snr), {}
+        if self.snr != float("inf") and snr_inputs is None: raise DataError("a noisy SNR needs snr_inputs (the clips with noise mixed in)")
         self._caches, self.widget, self.controls, self.plotted = {}, None, {}, {}
         self.state = self.compute()
 
     def __repr__(self):
         return f"SteeringPad({len(self.clips)} clips, clip={self.names[self.clip]!r}, target={self.target!r}, method={self.method!r}, strength={self.strength:g})"
 
+    def inputs(self, snr: float) -> list:
+        "The clips at `snr` dB: as given at inf, else `snr_inputs(snr)` (made once per SNR)."
+        if snr == float("inf"): return self.clips
+        if snr not in self._noisy:
+            xs = list(self.snr_inputs(snr))
+            if len(xs) != len(self.clips): raise DataError(f"snr_inputs gave {len(xs)} inputs for {len(self.clips)} clips")
+            self._noisy[snr] = xs
+        return self._noisy[snr]
+
     def cache(self, i: int) -> Pass1Cache:
-        "Pass 1 of clip `i`, run once."
-        if i not in self._caches: self._caches[i] = pass1_cache(self.model, [self.clips[i]])
-        return self._caches[i]
+        "Pass 1 of clip `i` at the current SNR, run once."
+        if (i, self.snr) not in self._caches: self._caches[(i, self.snr)] = pass1_cache(self.model, [self.inputs(self.snr)[i]])
+        return self._caches[(i, self.snr)]
 
     def compute(self) -> dict:
         "`pad_state` of the current clip and setting."
-        return {"clip": self.names[self.clip], **pad_state(self.model, self.signals, target=self.target, method=self.method,
+        return {"clip": self.names[self.clip], "snr": "inf" if self.snr == float("inf") else f"{self.snr:g}", **pad_state(self.model, self.signals, target=self.target, method=self.method,
                                                          strength=self.strength, alpha=self.alpha, cache=self.cache(self.clip))}
 
-    def update(self, clip=None, target=None, method=None, strength=None) -> dict:
-        "Change any of clip (index or name), target (bin or (v, a)), method, strength; recompute (and redraw a live pad). A refused change changes nothing."
-        kept = (self.clip, self.target, self.method, self.strength)
+    def update(self, clip=None, target=None, method=None, strength=None, snr=None) -> dict:
+        "Change any of clip (index or name), target (bin or (v, a)), method, strength, SNR (dB, inf = clean); recompute (and redraw a live pad). A refused change changes nothing."
+        kept = (self.clip, self.target, self.method, self.strength, self.snr)
         try:
             if clip is not None:
                 if isinstance(clip, str):
@@ -154,16 +167,20 @@ class SteeringPad:
                 self.method = method
             if target is not None: self.target = target if isinstance(target, str) else tuple(float(t) for t in target)
             if strength is not None: self.strength = float(strength)
+            if snr is not None:
+                if float(snr) != float("inf") and self.snr_inputs is None: raise DataError("this pad has clean clips only: give SteeringPad(snr_inputs=…) for noisy ones")
+                self.snr = float(snr)
             self.state = self.compute()
         except Exception:
-            self.clip, self.target, self.method, self.strength = kept
+            self.clip, self.target, self.method, self.strength, self.snr = kept
             raise
         if self.widget is not None: self._redraw()
         return self.state
 
     def figure(self):
         "The current state as a matplotlib figure; `plotted` records the drawn points."
-        fig = pad_figure(self.state, title=f"{self.state['clip']} → {self.state['label']}")
+        noisy = "" if self.state["snr"] == "inf" else f" (SNR {self.state['snr']} dB)"
+        fig = pad_figure(self.state, title=f"{self.state['clip']}{noisy} → {self.state['label']}")
         self.plotted = {l.get_gid(): [float(v) for v in np.ravel(l.get_xydata())] for l in fig.axes[0].lines if l.get_gid()}
         return fig
 
@@ -187,6 +204,10 @@ def build_widget(self: SteeringPad):
                           value=self.target if isinstance(self.target, str) else "", description="or bin"),
         "method": W.Dropdown(options=list(METHODS), value=self.method, description="method"),
         "strength": W.FloatSlider(value=self.strength, min=0, max=10, step=0.25, description="strength", continuous_update=False)}
+    if self.snr_inputs is not None:   # the ambiguity axis: the same clip with noise mixed in
+        snrs = sorted({float("inf"), 20.0, 10.0, 5.0, 0.0, self.snr}, reverse=True)
+        c["snr"] = W.SelectionSlider(options=[("clean" if v == float("inf") else f"{v:g} dB", v) for v in snrs], value=self.snr,
+                                     description="SNR", continuous_update=False)
     self._player, self._image, self._status = W.Output(), W.Image(format="png", layout=W.Layout(max_width="820px")), W.HTML()
     self._quiet = False
     def changed(name):
@@ -205,7 +226,7 @@ def build_widget(self: SteeringPad):
         return on
     for name, w in c.items(): w.observe(changed(name), "value")
     self.widget = W.VBox([W.HBox([c["clip"], self._player]), W.HBox([c["valence"], c["arousal"], c["bin"]]),
-                          W.HBox([c["method"], c["strength"]]), self._image, self._status])
+                          W.HBox([c["method"], c["strength"], *([c["snr"]] if "snr" in c else [])]), self._image, self._status])
     self._play(); self._redraw()
     return self.widget
 

@@ -16,12 +16,14 @@ from .signals import (SteeringSignals, build_steering_signals, collect_activatio
                                        model_identity, plot_signals, signal_stats)
 from .apply import (METHODS, STRENGTHS, Pass1Cache, calibrate_polarity, make_steering, pair_steering, pass1_cache,
                                      predict_from_cache, steerability_sweep, with_polarity)
-from .model import check_grid, default_model_dir, default_signals_path, load_clips, load_model, model_split
+from .model import (NOISES, SNRS, check_grid, check_snrs, default_model_dir, default_signals_path, degraded_inputs,
+                                     load_clips, load_model, load_waveforms, model_split)
 from .training import calibration_cache, stats_summary
 
 # %% auto #0
-__all__ = ['MODERATE', 'STEER_GOAL', 'PRIOR_STRENGTHS', 'accuracy_study', 'clip_steering', 'sweep_report', 'study_figures',
-           'run_study', 'study_summary', 'prior_study']
+__all__ = ['MODERATE', 'STEER_GOAL', 'INF', 'STEER_METRICS', 'AMBIGUITY_GOAL', 'PRIOR_STRENGTHS', 'PRIORS', 'accuracy_study',
+           'clip_steering', 'sweep_report', 'study_figures', 'snr_key', 'ambiguity_arrays', 'ambiguity_goal',
+           'ambiguity_report', 'run_study', 'study_summary', 'make_prior', 'prior_study', 'prior_summary']
 
 # %% ../../nbs/27_steering_run_study.ipynb #8f54ce9a
 def _chunked(model, cache, targets_for, sig: SteeringSignals | None, method: str, strength: float, alpha: float,
@@ -170,12 +172,123 @@ def study_figures(res: dict, sw: dict, signals: dict, figures_dir: str | Path,
     p = fd / "steering_accuracy.png"; save_figure(fig, p, source, command); paths.append(p)
     return [repo_relative(p) for p in paths]
 
+# %% ../../nbs/27_steering_run_study.ipynb #1e405e03
+INF = float("inf")
+STEER_METRICS = ("distance_closed", "reach_rate", "mean_shift", "off_target_drift", "success_rate")
+
+def _sub_cache(cache: Pass1Cache, pick) -> Pass1Cache:
+    return Pass1Cache([cache.logmels[i] for i in pick], {k: v[torch.as_tensor(pick)] for k, v in cache.sources.items()}, cache.pred[pick])
+
+def snr_key(snr: float) -> str:
+    "The JSON key of an SNR: 'inf' for clean input, else its dB value ('20', '5', '0')."
+    return "inf" if snr == INF else f"{float(snr):g}"
+
+def ambiguity_arrays(model, signals: SteeringSignals, waves: list, actors, pick, snrs=SNRS, noise: str = "white", noise_seed: int = 0,
+                     methods=METHODS, strengths=STRENGTHS, calibrated: bool = True, alpha: float = 1.0, batch_size: int = 64,
+                     say=None) -> dict:
+    "Per SNR: pass-1 and unsteered pass-2 predictions of every clip, and the steerability sweep of clips `pick`, all from `degraded_inputs`."
+    out = {}
+    for snr in check_snrs(snrs):
+        t = time.time()
+        cache = pass1_cache(model, degraded_inputs(model, waves, actors, snr, noise, noise_seed), batch_size)
+        sw = steerability_sweep(model, None, signals, strengths=strengths, methods=methods, alpha=alpha, batch_size=batch_size,
+                                cache=_sub_cache(cache, pick), calibrated=calibrated)
+        out[snr] = {"p1": cache.pred, "p2": predict_from_cache(model, cache), "sweep": sw}
+        if say: say(f"  SNR {snr_key(snr)} dB: {len(waves)} clips, sweep of {len(pick)}, {time.time() - t:.0f} s")
+    return out
+
+# %% ../../nbs/27_steering_run_study.ipynb #db2ca1b3
+AMBIGUITY_GOAL = dict(distance_closed=0.5, reach_rate=0.6, max_strength=3.0, max_snr=5.0)
+_DIMS = ("valence", "arousal")
+
+def _clip_metrics(arrays: list, grid) -> dict:
+    "{(method, strength index, snr): {metric: (seeds, clips) array}} from one `ambiguity_arrays` result per seed."
+    out = {}
+    for snr in arrays[0]:
+        sw0 = arrays[0][snr]["sweep"]
+        for m in sw0["methods"]:
+            for si in range(len(sw0["strengths"])):
+                per = [clip_steering(a[snr]["sweep"]["after"][m][si], a[snr]["sweep"]["before"], a[snr]["sweep"]["aims"], grid) for a in arrays]
+                out[(m, si, snr)] = {k: np.stack([p[k] for p in per]) for k in STEER_METRICS}
+    return out
+
+def _over_seeds(groups, per_seed, n_boot: int, seed: int) -> dict:
+    "(seeds, clips) values: the mean over seeds and clips, a 95% CI resampling groups (actors), and each seed's mean."
+    v = np.asarray(per_seed, float).reshape(-1, len(groups)).mean(0)
+    return {**group_bootstrap(groups, lambda rows: float(v[rows].mean()), n_boot, seed), "per_seed": [float(s.mean()) for s in np.atleast_2d(per_seed)]}
+
+def _fit_over_seeds(groups, y, preds: list, j: int, n_boot: int, seed: int, fn=pearson) -> dict:
+    "fn(label, prediction) on dimension j, averaged over the seeds' predictions, with a CI resampling groups; per-seed values."
+    stat = lambda rows: float(np.mean([fn(y[rows, j], p[rows, j]) for p in preds]))
+    return {**group_bootstrap(groups, stat, n_boot, seed), "per_seed": [float(fn(y[:, j], p[:, j])) for p in preds]}
+
+def ambiguity_goal(rows: list, cost: dict | None = None) -> dict | None:
+    "Issue 29's goal on `ambiguity_report` rows: some strength ≤ 3 at some SNR ≤ 5 dB closes ≥ 50% and reaches ≥ 60%; `cost` (unsteered r, prior − plain at SNR ∞) must not be below 0."
+    g = AMBIGUITY_GOAL
+    cand = [r for r in rows if 0 < r["strength"] <= g["max_strength"] and r["snr"] != "inf" and float(r["snr"]) <= g["max_snr"]]
+    if not cand: return None
+    best = max(cand, key=lambda r: (r["distance_closed"], r["reach_rate"]))
+    steer_ok = bool(best["distance_closed"] >= g["distance_closed"] and best["reach_rate"] >= g["reach_rate"])
+    cost_ok = None if cost is None else bool(all(c["high"] >= 0 for c in cost.values()))
+    return {"criterion": f"at some strength ≤ {g['max_strength']:g} and SNR ≤ {g['max_snr']:g} dB, ≥ {g['distance_closed']:.0%} of the distance "
+                         f"closed and ≥ {g['reach_rate']:.0%} reach" + ("" if cost is None else ", with unsteered V/A r at SNR ∞ no worse than "
+                         "plain feedback (CI of prior − plain includes or exceeds 0)"),
+            "met": steer_ok and cost_ok is not False, "steering_met": steer_ok, "cost_ok": cost_ok,
+            **{k: best[k] for k in ("method", "strength", "snr", *[f"{m}{s}" for m in STEER_METRICS[:4] for s in ("", "_low", "_high")])}}
+
+def ambiguity_report(arrays: list,          # one `ambiguity_arrays` result per seed (same clips, targets and SNRs)
+                     grid, y: np.ndarray,   # the target grid; (n, 2) labels of every clip
+                     actors, pick,          # actor of every clip; the swept clips
+                     n_boot: int = 1000, seed: int = 0) -> dict:
+    "Unsteered accuracy per SNR, steerability per method × strength × SNR, and the strength × SNR interaction, each with actor-resampled CIs (seeds averaged)."
+    snrs = list(arrays[0]); sw0 = arrays[0][snrs[0]]["sweep"]
+    methods, strengths = sw0["methods"], sw0["strengths"]
+    actors = np.asarray(actors); A = actors[np.asarray(pick)]
+    per = _clip_metrics(arrays, grid)
+    unsteered = {snr_key(s): {f"pass{k}": {d: {"pearson": _fit_over_seeds(actors, y, [a[s][f"p{k}"] for a in arrays], j, n_boot, seed),
+                                                "ccc": float(np.mean([ccc(y[:, j], a[s][f"p{k}"][:, j]) for a in arrays]))}
+                                            for j, d in enumerate(_DIMS)} for k in (1, 2)} for s in snrs}
+    rows = []
+    for m in methods:
+        for si, st in enumerate(strengths):
+            for s in snrs:
+                row = {"method": m, "strength": float(st), "snr": snr_key(s)}
+                for k in STEER_METRICS:
+                    ci = _over_seeds(A, per[(m, si, s)][k], n_boot, seed)
+                    row.update({k: ci["value"], f"{k}_low": ci["low"], f"{k}_high": ci["high"], f"{k}_per_seed": ci["per_seed"]})
+                rows.append(row)
+    inter = []
+    if INF in snrs:   # (closed(s, snr) − closed(0, snr)) − (closed(s, ∞) − closed(0, ∞)), per clip; closed(0, ·) is 0 up to float noise
+        z = strengths.index(0.0) if 0.0 in strengths else None
+        c = lambda m, si, s: per[(m, si, s)]["distance_closed"] - (per[(m, z, s)]["distance_closed"] if z is not None else 0.0)
+        for m in methods:
+            for si, st in enumerate(strengths):
+                if st == 0: continue
+                for s in snrs:
+                    if s == INF: continue
+                    ci = _over_seeds(A, c(m, si, s) - c(m, si, INF), n_boot, seed)
+                    inter.append({"method": m, "strength": float(st), "snr": snr_key(s), **ci})
+    moderate = [s for s in strengths if 0 < s <= max(MODERATE)]
+    low = min(snrs)
+    headline = [r for r in inter if moderate and r["strength"] == max(moderate) and r["snr"] == snr_key(low)]
+    return {"snrs": [snr_key(s) for s in snrs], "methods": list(methods), "strengths": [float(s) for s in strengths], "targets": sw0["targets"],
+            "n_clips": int(len(y)), "n_swept": int(len(A)), "n_actors": int(len(np.unique(actors))), "n_seeds": len(arrays),
+            "ci": "95% percentile, actors resampled; seeds averaged per clip first (per_seed: each seed's value)",
+            "unsteered": unsteered, "steerability": rows,
+            "interaction": {"definition": "difference of differences of distance closed: (steered at strength s − strength 0) at the SNR "
+                                          "minus the same at SNR ∞; > 0: steering closes more of the distance when the input is noisier",
+                            "rows": inter, "headline": headline},
+            "strength0_max_abs_diff": {snr_key(s): max((a[s]["sweep"]["strength0_max_abs_diff"].get(m, 0.0) for a in arrays for m in methods), default=None)
+                                       for s in snrs},
+            "goal": ambiguity_goal(rows)}
+
 # %% ../../nbs/27_steering_run_study.ipynb #5d35d68d
 def run_study(model_dir=None, data=None, out="results/steering.json", figures_dir="results/figures", grids=(3, 5, 7),
               sweep_grid: int = 3, num_samples: int | None = 16, accuracy_samples: int | None = None,
               methods=METHODS, strengths=STRENGTHS, accuracy_method: str = "lrm", accuracy_strength: float = 1.0,
               alpha: float = 1.0, signals_dir=None, rebuild_signals: bool = False, n_boot: int = 2000, seed: int = 0,
-              batch_size: int = 64, threads: int | None = None, progress: bool = True, note: str | None = None) -> dict:
+              batch_size: int = 64, threads: int | None = None, progress: bool = True, note: str | None = None,
+              snrs=SNRS, noise: str = "white", noise_seed: int = 0) -> dict:   # the ambiguity axis (() skips it)
     "Accuracy and steerability studies on the model's held-out actors; writes `out` and the figures."
     grids, sweep_grid = tuple(check_grid(n) for n in grids), check_grid(sweep_grid)
     t0 = time.time(); seed_everything(seed)
@@ -186,6 +299,7 @@ def run_study(model_dir=None, data=None, out="results/steering.json", figures_di
     split = model_split(model)
     if not split.get("train") or not split.get("test"):
         raise DataError(f"{repo_relative(model_dir)}: the model's checkpoint records no train/test actor split (meta['split'])")
+    if snrs and noise == "clips" and len(set(split["test"])) < 2: raise DataError(f"noise 'clips' mixes in other actors' clips, but the test actors are {split['test']}")
     signals, sources, acts = {}, {}, None
     for n in sorted(set(grids) | {sweep_grid}):
         path = (Path(signals_dir) if signals_dir is not None else default_signals_path(n).parent) / f"signals_{n}x{n}.json"
@@ -222,13 +336,24 @@ def run_study(model_dir=None, data=None, out="results/steering.json", figures_di
     steer_rep["polarity_calibration"] = signals[sweep_grid].meta.get("polarity_calibration")
     steer_rep["uncalibrated"] = [{k: r[k] for k in ("method", "strength", "success_rate", "mean_shift", "off_target_drift")}
                                  for r in raw["summary"]]
+    amb = None
+    if snrs:   # the same sweep on noisy input (`degraded_inputs`), every test clip for the unsteered accuracy
+        if noise not in NOISES: raise DataError(f"unknown noise {noise!r}; choose from {list(NOISES)}")
+        waves, yw, wrows = load_waveforms(model, data, "test")
+        pw = np.arange(len(waves)) if num_samples is None or num_samples >= len(waves) else \
+            np.sort(np.random.default_rng(seed).choice(len(waves), num_samples, replace=False))
+        say(f"ambiguity: SNR {[snr_key(s) for s in check_snrs(snrs)]} dB ({noise} noise), {len(pw)} clips swept")
+        arr = ambiguity_arrays(model, signals[sweep_grid], waves, wrows["actor"].to_numpy(), pw, snrs, noise, noise_seed, methods, strengths,
+                               alpha=alpha, batch_size=batch_size, say=say)
+        amb = {**ambiguity_report([arr], signals[sweep_grid].grid, yw, wrows["actor"].to_numpy(), pw, n_boot, seed), "noise": noise,
+               "noise_seed": noise_seed, "sweep_clips": wrows["path"].iloc[pw].map(lambda p: Path(p).name).tolist()}
     res = {"task": "steering the LRM audio model (RAVDESS valence/arousal, Warriner norms per category)",
            "model": {"dir": repo_relative(model_dir), **{k: v for k, v in model_identity(model).items() if k != "init"}},
            "split": split, "test_actors": sorted(int(a) for a in rows["actor"].unique()),
            "signals": {f"{n}x{n}": {"source": sources[n], **stats_summary(signal_stats(signals[n])),
                                      "fallback_bins": [b for b, f in zip(signals[n].grid.names, signals[n].fallback_of) if f]}
                        for n in sorted(signals)},
-           "accuracy": acc, "steerability": steer_rep,
+           "accuracy": acc, "steerability": steer_rep, **({"ambiguity": amb} if amb is not None else {}),
            "settings": {"grids": list(grids), "sweep_grid": sweep_grid, "num_samples": int(len(pick)),
                         "accuracy_samples": int(len(mels)), "methods": list(methods), "strengths": [float(s) for s in strengths],
                         "accuracy_method": accuracy_method, "accuracy_strength": accuracy_strength, "alpha": alpha,
@@ -238,6 +363,8 @@ def run_study(model_dir=None, data=None, out="results/steering.json", figures_di
     res["figures"] = study_figures(res, sw, signals, figures_dir, source=out)
     res["seconds"]["total"] = round(time.time() - t0, 1)
     res["environment"] = run_environment([seed], res["seconds"])
+    from neurolab.audio.training import json_safe
+    res = json_safe(res)   # an undefined CI is null, not NaN
     write_json(out, res)
     return res
 
@@ -251,116 +378,149 @@ def study_summary(res: dict, out) -> dict:
 
 # %% ../../nbs/27_steering_run_study.ipynb #ba25268b
 PRIOR_STRENGTHS = (0.0, 0.5, 1.0, 2.0, 3.0)
+PRIORS = ("label", "random")
 
-def _sub_cache(cache: Pass1Cache, pick) -> Pass1Cache:
-    return Pass1Cache([cache.logmels[i] for i in pick], {k: v[torch.as_tensor(pick)] for k, v in cache.sources.items()}, cache.pred[pick])
+def make_prior(kind: str, signals: SteeringSignals, weight: float = 0.5, dropout: float = 0.0, seed: int = 0):
+    "The stage-2 prior of a study: 'label' (`LabelPrior`) or 'random' (`RandomTargetPrior` with target weight `weight`), with prior dropout."
+    from neurolab.steering.training import LabelPrior, RandomTargetPrior
+    if kind == "label": return LabelPrior(signals, dropout=dropout, seed=seed)
+    if kind == "random": return RandomTargetPrior(signals, weight=weight, dropout=dropout, seed=seed)
+    raise DataError(f"unknown prior {kind!r}; choose from {list(PRIORS)}")
 
-def _summary_rows(rep: dict) -> dict:
-    "A sweep report without its per-target rows (the JSON stays small)."
-    return {k: v for k, v in rep.items() if k != "per_target"}
+def _seed_record(model, info: dict, train_x, train_y, grid: int, seed: int, methods=METHODS, batch_size: int = 64) -> tuple[dict, SteeringSignals]:
+    "A trained run's training summary and raw polarity, and its own label-binned signals (from the training actors)."
+    sig = build_steering_signals(model, None, grid, activations=collect_activations(model, (train_x, train_y), batch_size),
+                                 meta={"clips": int(len(train_y))})
+    cal = calibrate_polarity(model, sig, None, methods=methods, cache=calibration_cache(model, train_x, seed))
+    stage2 = info["stage2"]
+    return {"seed": seed, "training": {k: stage2[k] for k in ("best_epoch", "best_valid_ccc", "epochs_run", "seconds")},
+            "valid_history": [{k: round(float(v), 4) for k, v in h.items() if k in ("epoch", "train_loss", "valid_ccc", "p1_valence_ccc",
+                               "p2_valence_ccc", "p1_arousal_ccc", "p2_arousal_ccc")} for h in stage2["history"]],
+            "raw_polarity": cal["polarity"], "polarity_calibration": cal["calibration"]}, sig
 
-def _evaluate_prior_run(model, train_x, train_y, test_x, y, actors, pick, grid: int, methods, strengths, n_boot: int, seed: int,
-                        batch_size: int = 64) -> tuple[dict, dict]:
-    "Unsteered V/A, signals, raw polarity and steerability sweeps of one trained model; (JSON part, arrays for the paired comparison)."
-    cache = pass1_cache(model, test_x, batch_size)
-    p2 = predict_from_cache(model, cache)
-    acts = collect_activations(model, (train_x, train_y), batch_size)
-    sig = build_steering_signals(model, None, grid, activations=acts, meta={"clips": int(len(train_y))})
-    cal = calibrate_polarity(model, sig, None, cache=calibration_cache(model, train_x, seed))
-    sub = _sub_cache(cache, pick)
-    raw = steerability_sweep(model, None, sig, strengths=strengths, methods=methods, batch_size=batch_size, cache=sub, calibrated=False)
-    out = {"unsteered": {f"pass{k + 1}": {d: {"pearson": pearson(y[:, j], p[:, j]), "ccc": ccc(y[:, j], p[:, j])}
-                                          for j, d in enumerate(("valence", "arousal"))} for k, p in enumerate((cache.pred, p2))},
-           "raw_polarity": cal["polarity"], "polarity_calibration": cal["calibration"],
-           "steerability_raw": _summary_rows(sweep_report(raw, sig.grid, actors[pick], n_boot, seed))}
-    flip = [m for m in methods if cal["polarity"][m] < 0]
-    if flip:
-        with_polarity(sig, cal)
-        calsw = steerability_sweep(model, None, sig, strengths=strengths, methods=flip, batch_size=batch_size, cache=sub)
-        out["steerability_calibrated_flipped"] = _summary_rows(sweep_report(calsw, sig.grid, actors[pick], n_boot, seed))
-    return out, {"p2": p2, "raw": raw, "grid": sig.grid}
+def _prior_minus_plain(a: list, b: list, grid, y, actors, pick, n_boot: int, seed: int) -> dict:
+    "Paired prior − plain per SNR: unsteered pass-2 r and CCC (all clips), and each steering metric per method × strength (swept clips)."
+    actors = np.asarray(actors); A = actors[np.asarray(pick)]
+    unsteered = {}
+    for s in a[0]:
+        row = {}
+        for j, d in enumerate(_DIMS):
+            for name, fn in (("pearson", pearson), ("ccc", ccc)):
+                stat = lambda rows, j=j, fn=fn: float(np.mean([fn(y[rows, j], pa[s]["p2"][rows, j]) - fn(y[rows, j], pb[s]["p2"][rows, j])
+                                                               for pa, pb in zip(a, b)]))
+                row[f"{d}_{name}"] = group_bootstrap(actors, stat, n_boot, seed)
+        unsteered[snr_key(s)] = row
+    ca, cb = _clip_metrics(a, grid), _clip_metrics(b, grid)
+    strengths = a[0][next(iter(a[0]))]["sweep"]["strengths"]
+    steer = [{"method": m, "strength": float(strengths[si]), "snr": snr_key(s),
+              **{f"{k}_prior_minus_plain": _over_seeds(A, ca[key][k] - cb[key][k], n_boot, seed) for k in STEER_METRICS[:4]}}
+             for key in ca for m, si, s in [key] if strengths[si] != 0]
+    return {"unsteered_pass2": unsteered, "steerability": steer}
 
-def _paired(actors, a: np.ndarray, b: np.ndarray, n_boot: int, seed: int) -> dict:
-    "mean(a − b) over clips, 95% CI resampling actors."
-    d = np.asarray(a, float) - np.asarray(b, float)
-    return group_bootstrap(actors, lambda rows: float(d[rows].mean()), n_boot, seed)
-
-def prior_study(model_dir=None, data=None, out="results/steering_prior.json",
-                prior_p: float = 0.5,             # the prior-trained run's probability per clip (the plain run: 0)
-                epochs: int = 2,                  # stage-2 epochs of both runs (the shipped recipe's 2)
+def prior_study(model_dir=None, data=None, out="results/steering_expectation.json",
+                prior_p: float = 0.5,             # probability per training clip that the prior replaces the feedback sources (plain runs: 0)
+                epochs: int = 2,                  # stage-2 epochs of every run (the shipped recipe's 2)
                 grid: int = 3,                    # the prior's and the sweep's grid
-                num_samples: int | None = 32,     # test clips swept (seeded); unsteered V/A uses every test clip
+                num_samples: int | None = 32,     # clips swept (seeded); unsteered V/A uses every clip of the evaluated actors
                 methods=METHODS, strengths=PRIOR_STRENGTHS, recipe: dict | None = None,   # `STUDY_RECIPE` overrides
-                models_dir=None,                  # save both trained models here (config records prior_p)
-                n_boot: int = 1000, seed: int = 0, threads: int | None = None, progress: bool = True) -> dict:
-    "Plain vs prior-trained stage 2 from one start: unsteered V/A, raw polarity and steerability on the held-out actors; writes `out`."
-    from neurolab.audio.training import STUDY_RECIPE, apply_norms, load_ravdess, prepare_ravdess, split_rows, train_recipe
+                models_dir=None,                  # save every trained model here (plain_seedN, prior_seedN)
+                n_boot: int = 1000, seed: int = 0,  # bootstrap resamples; seed of the swept clips and the bootstrap
+                seeds=(0, 1, 2),                  # training seeds: each trains a plain and a prior run from the same fresh feedback
+                prior: str = "label",             # 'label' (`LabelPrior`) or 'random' (`RandomTargetPrior`)
+                target_weight: float = 0.5,       # random prior: w, the pull of the random target on passes 2+
+                prior_dropout: float = 0.0,       # share of the injected signal's units dropped in training
+                snrs=SNRS, noise: str = "white", noise_seed: int = 0,   # the ambiguity axis (`degraded_inputs`)
+                on: str = "test",                 # evaluate on the 'test' actors (the study) or the 'valid' actors (pilots)
+                threads: int | None = None, progress: bool = True) -> dict:
+    "Plain vs prior-trained stage 2 over seeds and SNRs: unsteered V/A, raw polarity, steerability and its strength × SNR interaction; writes `out`."
+    from neurolab.audio.training import STUDY_RECIPE, apply_norms, json_safe, load_ravdess, prepare_ravdess, split_rows, train_recipe
     from neurolab.core import save_checkpoint
-    from neurolab.steering.training import LabelPrior, fresh_feedback
-    grid = check_grid(grid); t0 = time.time()
+    from neurolab.data import load_audio
+    from neurolab.steering.training import fresh_feedback
+    grid = check_grid(grid); t0 = time.time(); snrs = check_snrs(snrs)
     if not 0 < prior_p <= 1: raise DataError(f"--prior-p must lie in (0, 1] (the plain run has 0), got {prior_p}")
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1: raise DataError(f"--epochs must be an integer ≥ 1, got {epochs!r}")
+    seeds = [int(s) for s in seeds]
+    if not seeds or len(set(seeds)) != len(seeds): raise DataError(f"--seeds must be distinct integers, got {seeds}")
+    if on not in ("test", "valid"): raise DataError(f"--on must be 'test' or 'valid', got {on!r}")
+    if noise not in NOISES: raise DataError(f"unknown noise {noise!r}; choose from {list(NOISES)}")
     if threads: torch.set_num_threads(threads)
     say = (lambda *a: print(*a, file=sys.stderr, flush=True)) if progress else (lambda *a: None)
     model_dir = Path(model_dir) if model_dir is not None else default_model_dir()
     start = load_model(model_dir); split = model_split(start)
     if not all(split.get(k) for k in ("train", "valid", "test")):
         raise DataError(f"{repo_relative(model_dir)}: the checkpoint records no train/valid/test actor split (meta['split'])")
+    if noise == "clips" and len(set(split[on])) < 2: raise DataError(f"noise 'clips' mixes in other actors' clips, but the {on} actors are {split[on]}")
     index, norms_table = load_ravdess(data)
     d = prepare_ravdess(index, norms_table, speaker_norm=bool(start.init_kwargs.get("speaker_norm")), frontend=dict(start.logmel.config))
     rows = split_rows(index, split)
     x = apply_norms(d["mels"], d["norms"])
-    tr, te = rows["train"], rows["test"]
-    train_x, train_y, test_x, y, actors = [x[i] for i in tr], d["y"][tr], [x[i] for i in te], d["y"][te], d["actors"][te]
+    tr, ev = rows["train"], rows[on]
+    train_x, train_y, y, actors = [x[i] for i in tr], d["y"][tr], d["y"][ev], d["actors"][ev]
+    waves = [load_audio(p, sr=start.sample_rate) for p in index["path"].iloc[ev]]   # what `degraded_inputs` mixes noise into
     sig0 = build_steering_signals(start, (train_x, train_y), grid, meta={"by": "label", "clips": int(len(tr)), "actors": split["train"]})
-    pick = np.arange(len(te)) if num_samples is None or num_samples >= len(te) else \
-        np.sort(np.random.default_rng(seed).choice(len(te), num_samples, replace=False))
+    make_prior(prior, sig0, target_weight, prior_dropout)   # checks the prior's settings before any training
+    pick = np.arange(len(ev)) if num_samples is None or num_samples >= len(ev) else \
+        np.sort(np.random.default_rng(seed).choice(len(ev), num_samples, replace=False))
     r = {**STUDY_RECIPE, "n_classes": int(start.init_kwargs.get("n_classes", 0)), "speaker_norm": bool(start.init_kwargs.get("speaker_norm")),
          **(recipe or {}), "epochs2": int(epochs), "patience2": None}   # the start model's heads and inputs
-    runs, arrays, seconds = {}, {}, {}
-    for name, p in (("plain", 0.0), ("prior", float(prior_p))):
-        t1 = time.time(); say(f"{name}: stage 2, prior_p={p}, {epochs} epoch(s)")
-        model = fresh_feedback(load_model(model_dir), seed)
-        model, info, _ = train_recipe(d, rows, r, seed=seed, stage1_model=model, prior_p=p, prior=LabelPrior(sig0) if p else None,
-                                      meta={"split": split}, progress=progress)
-        seconds[f"{name}_train"] = round(time.time() - t1, 1)
-        if models_dir is not None:
-            save_checkpoint(model.eval(), Path(models_dir) / name, meta={"split": split, "recipe": info["recipe"], "start": repo_relative(model_dir)})
-        t1 = time.time(); say(f"{name}: evaluating on test actors {split['test']}")
-        res, arrays[name] = _evaluate_prior_run(model.eval(), train_x, train_y, test_x, y, actors, pick, grid, methods, strengths, n_boot, seed)
-        stage2 = info["stage2"]
-        runs[name] = {"prior_p": p, "training": {k: stage2[k] for k in ("best_epoch", "best_valid_ccc", "epochs_run", "seconds")},
-                      "valid_history": [{k: round(float(v), 4) for k, v in h.items() if k in ("epoch", "train_loss", "valid_ccc", "p1_valence_ccc",
-                                         "p2_valence_ccc", "p1_arousal_ccc", "p2_arousal_ccc")} for h in stage2["history"]], **res}
-        seconds[f"{name}_eval"] = round(time.time() - t1, 1)
-    a, b = arrays["prior"], arrays["plain"]
-    unsteered = {}
-    for j, dim in enumerate(("valence", "arousal")):
-        for mname, fn in (("pearson", pearson), ("ccc", ccc)):
-            diff = lambda rws, j=j, fn=fn: fn(y[rws, j], a["p2"][rws, j]) - fn(y[rws, j], b["p2"][rws, j])
-            unsteered[f"{dim}_{mname}"] = group_bootstrap(actors, diff, n_boot, seed)
-    steer = []
-    for m in methods:
-        for si, s in enumerate(strengths):
-            if s == 0: continue
-            ca, cb = (clip_steering(z["raw"]["after"][m][si], z["raw"]["before"], z["raw"]["aims"], z["grid"]) for z in (a, b))
-            steer.append({"method": m, "strength": float(s), **{f"{k}_prior_minus_plain": _paired(actors[pick], ca[k], cb[k], n_boot, seed)
-                                                               for k in ("distance_closed", "reach_rate", "mean_shift", "off_target_drift")}})
+    records, arrays, seconds = {"plain": [], "prior": []}, {"plain": [], "prior": []}, {}
+    for sd in seeds:
+        for name, p in (("plain", 0.0), ("prior", float(prior_p))):
+            t1 = time.time(); say(f"seed {sd}, {name}: stage 2, prior_p={p}, {epochs} epoch(s)")
+            pol = make_prior(prior, sig0, target_weight, prior_dropout, seed=sd) if p else None
+            model, info, _ = train_recipe(d, rows, r, seed=sd, stage1_model=fresh_feedback(load_model(model_dir), sd), prior_p=p, prior=pol,
+                                          meta={"split": split}, progress=progress)
+            seconds[f"seed{sd}_{name}_train"] = round(time.time() - t1, 1)
+            if models_dir is not None:
+                save_checkpoint(model.eval(), Path(models_dir) / f"{name}_seed{sd}", meta={"split": split, "recipe": info["recipe"], "start": repo_relative(model_dir)})
+            t1 = time.time(); say(f"seed {sd}, {name}: evaluating on {on} actors {split[on]} at SNR {[snr_key(s) for s in snrs]} dB")
+            rec, sig = _seed_record(model.eval(), info, train_x, train_y, grid, sd, methods)
+            records[name].append(rec)
+            arrays[name].append(ambiguity_arrays(model, sig, waves, actors, pick, snrs, noise, noise_seed, methods, strengths, calibrated=False, say=say))
+            seconds[f"seed{sd}_{name}_eval"] = round(time.time() - t1, 1)
+    g = sig0.grid
+    runs = {name: {"prior_p": p, "seeds": records[name], "ambiguity": ambiguity_report(arrays[name], g, y, actors, pick, n_boot, seed)}
+            for name, p in (("plain", 0.0), ("prior", float(prior_p)))}
+    comp = _prior_minus_plain(arrays["prior"], arrays["plain"], g, y, actors, pick, n_boot, seed)
+    cost = {k: v for k, v in comp["unsteered_pass2"]["inf"].items() if k.endswith("_pearson")} if "inf" in comp["unsteered_pass2"] else None
+    runs["prior"]["ambiguity"]["goal"] = ambiguity_goal(runs["prior"]["ambiguity"]["steerability"], cost)
     seconds["total"] = round(time.time() - t0, 1)
-    res = {"task": "steerable feedback (issue 13.2): plain stage 2 vs stage 2 trained with a label prior, on held-out actors",
-           "start": {"dir": repo_relative(model_dir), "feedback": "re-initialised (fresh_feedback, seed) before each stage 2",
+    res = {"task": "steering as expectation (issue 29): plain stage 2 vs stage 2 trained with a prior, over seeds, at clean and noisy input",
+           "version": 2,
+           "start": {"dir": repo_relative(model_dir), "feedback": "re-initialised (fresh_feedback, the run's seed) before each stage 2",
                      **{k: v for k, v in model_identity(start).items() if k != "init"}},
-           "split": split, "test_actors": split["test"], "prior": LabelPrior(sig0).describe(),
-           "settings": {"prior_p": float(prior_p), "epochs": int(epochs), "grid": grid, "num_samples": int(len(pick)),
-                        "test_clips": int(len(te)), "methods": list(methods), "strengths": [float(s) for s in strengths],
+           "split": split, "evaluated": {"on": on, "actors": split[on], "clips": int(len(ev)),
+                                         "note": "validation actors: a pilot (they also chose each run's epoch)" if on == "valid" else "held-out test actors"},
+           "prior": make_prior(prior, sig0, target_weight, prior_dropout).describe(),
+           "settings": {"prior": prior, "prior_p": float(prior_p), "target_weight": float(target_weight) if prior == "random" else None,
+                        "prior_dropout": float(prior_dropout), "epochs": int(epochs), "seeds": seeds, "grid": grid,
+                        "num_samples": int(len(pick)), "methods": list(methods), "strengths": [float(s) for s in strengths],
+                        "snrs": [snr_key(s) for s in snrs], "noise": noise, "noise_seed": noise_seed,
+                        "mixing": "additive noise at the waveform (the model's rate), SNR = whole-clip power / noise power; log-mels through the "
+                                  "model's front end; speaker statistics from each actor's clips at the same SNR",
                         "recipe": {k: v for k, v in r.items() if k not in ("augment", "loss")}, "n_boot": n_boot, "seed": seed,
-                        "polarity": "raw: no calibration applied (strength sign as given)"},
+                        "polarity": "raw: no calibration applied (strength sign as given)",
+                        "sweep_clips": index["path"].iloc[ev].iloc[pick].map(lambda p: Path(p).name).tolist()},
            "runs": runs,
-           "comparison": {"ci": "95% percentile, test actors resampled", "unsteered_pass2_prior_minus_plain": unsteered,
-                          "steerability_raw_prior_minus_plain": steer,
-                          "raw_polarity": {k: runs[k]["raw_polarity"] for k in runs},
-                          "goal": {k: runs[k]["steerability_raw"]["goal"] for k in runs}},
+           "comparison": {"ci": "95% percentile, actors resampled; seeds averaged first", **comp,
+                          "raw_polarity": {k: [s["raw_polarity"] for s in records[k]] for k in records},
+                          "goal": {k: runs[k]["ambiguity"]["goal"] for k in runs},
+                          "interaction_headline": {k: runs[k]["ambiguity"]["interaction"]["headline"] for k in runs}},
            "seconds": seconds}
-    res["environment"] = run_environment([seed], seconds)
+    res["environment"] = run_environment(seeds, seconds)
+    res = json_safe(res)   # a bootstrap over too few actors can leave a CI undefined: null, not NaN, in the file
     write_json(out, res)
     return res
+
+def prior_summary(res: dict, out) -> dict:
+    "The part of the prior study worth printing: the goal per run, the interaction headline, the unsteered cost at SNR ∞, where it went."
+    c = res["comparison"]
+    cost = {k: {q: round(v[q], 4) for q in ("value", "low", "high")} for k, v in c["unsteered_pass2"].get("inf", {}).items() if k.endswith("pearson")}
+    pick = lambda g: g and {k: (round(v, 4) if isinstance(v, float) else v) for k, v in g.items() if k in
+                            ("met", "method", "strength", "snr", "distance_closed", "reach_rate", "cost_ok")}
+    return {"out": str(out), "prior": res["settings"]["prior"], "prior_p": res["settings"]["prior_p"], "seeds": res["settings"]["seeds"],
+            "goal": {k: pick(g) for k, g in c["goal"].items()}, "unsteered_r_at_snr_inf_prior_minus_plain": cost,
+            "interaction_headline": {k: [{q: (round(r[q], 4) if isinstance(r[q], float) else r[q]) for q in ("method", "strength", "snr", "value", "low", "high")}
+                                         for r in v] for k, v in c["interaction_headline"].items()},
+            "seconds": res["seconds"]["total"]}

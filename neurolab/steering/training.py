@@ -16,7 +16,8 @@ from .apply import calibrate_polarity, make_steering, pass1_cache, with_polarity
 from .model import check_grid, default_model_dir, default_signals_path, load_clips, load_model
 
 # %% auto #0
-__all__ = ['CALIBRATION_CLIPS', 'stats_summary', 'calibration_cache', 'build_signals', 'LabelPrior', 'fresh_feedback']
+__all__ = ['CALIBRATION_CLIPS', 'stats_summary', 'calibration_cache', 'build_signals', 'LabelPrior', 'RandomTargetPrior',
+           'fresh_feedback']
 
 # %% ../../nbs/26_steering_training.ipynb #0b839c3d
 def stats_summary(st: dict) -> dict:
@@ -56,31 +57,72 @@ def build_signals(model_dir=None, data=None, grid=5, out=None, png=None, actors=
     return reports[0] if len(reports) == 1 else {"grids": reports}
 
 # %% ../../nbs/26_steering_training.ipynb #067f4234
+def _check_dropout(q) -> float:
+    if isinstance(q, bool) or not isinstance(q, (int, float)) or not 0 <= q < 1: raise DataError(f"prior dropout must lie in [0, 1), got {q!r}")
+    return float(q)
+
 class LabelPrior:
     "Stage-2 policy for `train_two_stage(prior_p=…, prior=LabelPrior(signals))`: a picked clip's pass-2 feedback sources become its label bin's signal."
     def __init__(self, signals: SteeringSignals,   # label-binned signals (`build_steering_signals` on the training actors)
-                 method: str = "direct"):          # 'direct' or 'lrm': at strength 1 and α 1 both make the source the signal
-        if not isinstance(signals, SteeringSignals): raise DataError(f"LabelPrior needs SteeringSignals, got {type(signals).__name__}")
-        if method not in ("direct", "lrm"): raise DataError(f"LabelPrior: method must be 'direct' or 'lrm' (source := signal), got {method!r}")
-        self.signals, self.method = signals, method
+                 method: str = "direct",           # 'direct' or 'lrm': at strength 1 and α 1 both make the source the signal
+                 dropout: float = 0.0,             # prior dropout: each unit of the injected signal is zeroed with this probability (the rest × 1/(1 − p))
+                 seed: int = 0):                   # seeds the dropout masks (and a subclass's draws)
+        if not isinstance(signals, SteeringSignals): raise DataError(f"{type(self).__name__} needs SteeringSignals, got {type(signals).__name__}")
+        if method not in ("direct", "lrm"): raise DataError(f"{type(self).__name__}: method must be 'direct' or 'lrm' (source := signal), got {method!r}")
+        self.signals, self.method, self.dropout, self.seed = signals, method, _check_dropout(dropout), int(seed)
+        self.rng = np.random.default_rng(self.seed)
+
+    def _picks(self, targets, pick) -> tuple[np.ndarray, np.ndarray]:
+        t = np.asarray(torch.as_tensor(targets).detach().cpu(), dtype=np.float64).reshape(-1, 2)
+        pick = np.asarray(torch.as_tensor(pick).cpu(), dtype=bool).reshape(-1)
+        if len(pick) != len(t): raise DataError(f"{type(self).__name__}: {len(pick)} picks for {len(t)} targets")
+        return t, pick
+
+    def _steering(self, model, bins, pick):
+        "Source := the bins' signals for picked clips (strength 1, α 1), with prior dropout on their units."
+        st = make_steering(model, self.signals, [b if k else None for b, k in zip(bins, pick)], 1.0, 1.0, self.method, calibrated=False)[0]
+        if self.dropout > 0:   # a partial prior: the feedback learns to use whatever part of the expectation arrives
+            for k, v in st.signals.items():
+                keep = torch.from_numpy(self.rng.random(tuple(v.shape)) >= self.dropout).to(v)
+                st.signals[k] = v * keep / (1 - self.dropout)
+        return st
 
     def __call__(self, model, targets, pick) -> "neurolab.lrm.Steering":
         "The `Steering` of a training batch: (B, 2) V/A targets choose the bins; clips where `pick` is False keep their own feedback."
-        t = np.asarray(torch.as_tensor(targets).detach().cpu(), dtype=np.float64).reshape(-1, 2)
-        pick = np.asarray(torch.as_tensor(pick).cpu(), dtype=bool).reshape(-1)
-        if len(pick) != len(t): raise DataError(f"LabelPrior: {len(pick)} picks for {len(t)} targets")
-        bins = self.signals.grid.categorize(t[:, 0], t[:, 1])
-        return make_steering(model, self.signals, [b if k else None for b, k in zip(bins, pick)], 1.0, 1.0, self.method,
-                             calibrated=False)[0]
+        t, pick = self._picks(targets, pick)
+        return self._steering(model, self.signals.grid.categorize(t[:, 0], t[:, 1]), pick)
 
     def describe(self) -> dict:
         "What a checkpoint's recipe records about the prior."
         return {"policy": "LabelPrior: the label bin's steering signal replaces pass 2's feedback sources", "method": self.method,
-                "strength": 1.0, "alpha": 1.0, "grid": self.signals.grid.n,
+                "strength": 1.0, "alpha": 1.0, "grid": self.signals.grid.n, "dropout": self.dropout, "seed": self.seed,
                 "signals": {k: self.signals.meta.get(k) for k in ("by", "clips", "actors")},
                 "signals_model_sha256": self.signals.model.get("weights_sha256")}
 
-    def __repr__(self): return f"LabelPrior({self.signals.grid.n}×{self.signals.grid.n} grid, method={self.method!r})"
+    def __repr__(self): return f"{type(self).__name__}({self.signals.grid.n}×{self.signals.grid.n} grid, method={self.method!r}, dropout={self.dropout:g})"
+
+# %% ../../nbs/26_steering_training.ipynb #5f2e3c50
+class RandomTargetPrior(LabelPrior):
+    "Stage-2 policy: a picked clip's pass-2 sources become a random bin's signal, and passes 2+ are asked for (1 − w)·label + w·that bin's centre."
+    def __init__(self, signals: SteeringSignals,
+                 weight: float = 0.5,              # w: the pull of the prior's target on what pass 2 should say (0: none, 1: all)
+                 method: str = "direct", dropout: float = 0.0, seed: int = 0):
+        super().__init__(signals, method, dropout, seed)
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0 <= weight <= 1:
+            raise DataError(f"RandomTargetPrior: the target weight w must lie in [0, 1], got {weight!r}")
+        self.weight = float(weight)
+
+    def __call__(self, model, targets, pick) -> tuple:
+        "(`Steering`, aim): random bins' signals for the picked clips, and the (B, 2) mixture passes 2+ are asked for (the label where not picked)."
+        t, pick = self._picks(targets, pick)
+        bins = self.rng.integers(0, len(self.signals.grid), len(t))
+        aim = np.where(pick[:, None], (1 - self.weight) * t + self.weight * self.signals.grid.centres[bins], t)
+        return self._steering(model, [self.signals.grid.names[b] for b in bins], pick), torch.as_tensor(aim, dtype=torch.float32)
+
+    def describe(self) -> dict:
+        return {**super().describe(), "weight": self.weight,
+                "policy": "RandomTargetPrior: a uniformly random bin's signal replaces pass 2's feedback sources; passes 2+ are asked for "
+                          "(1 − weight)·label + weight·that bin's centre"}
 
 # %% ../../nbs/26_steering_training.ipynb #c07ffacc
 def fresh_feedback(model, seed: int = 0):
