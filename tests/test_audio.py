@@ -82,6 +82,15 @@ def test_panns_layout_checkpoint_loads_weights_only(tmp_path):
     assert torch.equal(model.base.conv_block2.conv1.weight, state["conv_block2.conv1.weight"])
     (tmp_path / "junk.pth").write_bytes(b"\x80\x04junk")
     with pytest.raises(CheckpointError): load_panns_checkpoint(model, tmp_path / "junk.pth")
+    # and training starts from it: one fit step of stage 1 moves the loaded backbone (the online users' PANNs path)
+    from neurolab.audio.training import multitask_loss
+    from neurolab.train import fit
+    model.unfreeze_base()
+    g = torch.Generator().manual_seed(0)
+    batch = (torch.randn(4, 64, 64, generator=g) * 10 - 40, torch.rand(4, 2, generator=g) * 2 - 1, torch.tensor([0, 1, 2, 3]))
+    before = model.base.conv_block2.conv1.weight.detach().clone()
+    fit(model, [batch], loss_fn=multitask_loss(1), epochs=1, lr=1e-3, progress=False)
+    assert not torch.equal(model.base.conv_block2.conv1.weight, before)
 
 
 def test_steering_zero_strength_is_exact_and_batch_independent(tiny_model):
