@@ -20,123 +20,19 @@ from ..metrics import ccc, mae, paired_bootstrap, pearson, uar
 from ..speakers import PRIOR_KEY, SpeakerNorm, population_prior
 from ..train import fit
 from .features import LogMel, RAVDESS_FRONTEND, check_frontend
+# the data preparation training shares with studies and steering lives in `neurolab.audio.features`; imported here for callers
+from .features import (FEATURE_VERSION, SILENCE_DB, apply_norms, cached_logmels, clip_key, default_split, feature_key,
+                                     load_ravdess, model_inputs, prepare_ravdess, ravdess_features, speaker_norms, split_rows, whole_clips)
 from .cnn6 import load_panns_checkpoint
 from .emotion import FeatureEmotionRegression_Cnn6_LRM
 from .model import default_model_dir
 
 # %% auto #0
-__all__ = ['FEATURE_VERSION', 'SILENCE_DB', 'AUGMENT', 'NO_AUGMENT', 'DIMS', 'LOSS', 'PANNS_CNN6_MD5', 'STUDY_RECIPE',
-           'CONVERGED_RECIPE', 'CORPUS_RECIPE', 'feature_key', 'clip_key', 'cached_logmels', 'ravdess_features',
-           'load_ravdess', 'default_split', 'split_rows', 'whole_clips', 'speaker_norms', 'apply_norms',
+__all__ = ['AUGMENT', 'NO_AUGMENT', 'DIMS', 'LOSS', 'PANNS_CNN6_MD5', 'STUDY_RECIPE', 'CONVERGED_RECIPE', 'CORPUS_RECIPE',
            'augment_config', 'AugmentedCrops', 'predict_all', 'predict_passes', 'safe_pearson', 'va_metrics',
            'json_safe', 'pass_report', 'ccc_torch', 'multitask_loss', 'panns_path', 'init_from_panns',
-           'train_two_stage', 'study_work_dir', 'prepare_ravdess', 'train_recipe', 'shipped_split',
-           'add_population_prior', 'model_inputs', 'as_corpus', 'corpus_info', 'corpus_fingerprint', 'prepare_corpus',
-           'train_corpus', 'evaluate_corpus']
-
-# %% ../../nbs/13_audio_train.ipynb #1cfcc144
-FEATURE_VERSION = 1   # bump when the way features are computed changes
-
-def feature_key(frontend: dict) -> str:
-    "Short hash of the front-end settings (+ version): part of the cache file's name."
-    cfg = check_frontend(**frontend)
-    blob = json.dumps({**cfg, "version": FEATURE_VERSION}, sort_keys=True).encode()
-    return hashlib.sha256(blob).hexdigest()[:12]
-
-def _slug(name: str) -> str:
-    "A file-name-safe form of a corpus name, with a short hash so that distinct names never share a file."
-    s = re.sub(r"[^a-z0-9-]+", "-", str(name).lower()).strip("-")[:40] or "corpus"
-    return f"{s}-{hashlib.sha256(str(name).encode()).hexdigest()[:6]}"
-
-def _cache_file(frontend: dict, corpus: str = "ravdess") -> Path:
-    return cache_dir("audio") / f"logmel_{_slug(corpus)}_{feature_key(frontend)}.npz"
-
-def clip_key(path: str | Path) -> str:
-    "Cache key of an audio file: a hash of its bytes (an edited or replaced file is a new key; a renamed copy is not)."
-    h = hashlib.blake2b(digest_size=16)
-    with open(path, "rb") as f:
-        while block := f.read(1 << 20): h.update(block)
-    return "k" + h.hexdigest()
-
-def cached_logmels(paths, frontend: dict = RAVDESS_FRONTEND, progress: bool = False,
-                   corpus: str = "ravdess",  # the corpus the files belong to: one cache file per corpus and front end
-                  ) -> list[np.ndarray]:
-    "Log-mels (frames, mel_bins) float32 for audio files, computed once per corpus, front end and file content; cached as npz (no pickle)."
-    paths = [Path(p) for p in paths]
-    cfg = check_frontend(**frontend)
-    cache = _cache_file(cfg, corpus)
-    have = {}
-    if cache.exists():
-        try:
-            with np.load(cache, allow_pickle=False) as z: have = {k: z[k] for k in z.files}
-        except Exception: have = {}      # a damaged cache is rebuilt, never trusted
-    keys = [clip_key(p) for p in paths]
-    todo = list(dict.fromkeys((k, p) for k, p in zip(keys, paths) if k not in have))
-    if todo:
-        fe = LogMel(**cfg)
-        for i, (k, p) in enumerate(todo):
-            if k in have: continue   # two files with the same bytes
-            y = load_audio(p, sr=cfg["sample_rate"])
-            with torch.no_grad(): have[k] = fe(torch.from_numpy(y))[0].numpy()
-            if progress and (i + 1) % 100 == 0: print(f"log-mels: {i + 1}/{len(todo)}", flush=True)
-        with atomic_path(cache) as tmp:
-            with open(tmp, "wb") as f: np.savez(f, **have)
-    return [have[k] for k in keys]
-
-# %% ../../nbs/13_audio_train.ipynb #efd6a410
-def ravdess_features(index: pd.DataFrame | None = None, frontend: dict = RAVDESS_FRONTEND, norms: str | pd.DataFrame = "warriner",
-                     progress: bool = False) -> tuple[list[np.ndarray], np.ndarray]:
-    "(log-mels, targets) for RAVDESS `index` rows: a list of (frames, mel_bins) float32 and (n, 2) valence/arousal in −1…1."
-    index = ravdess_index() if index is None else index
-    if len(index) == 0: raise DataError("ravdess_features: empty index")
-    return cached_logmels(index["path"], frontend, progress), va_targets(index, norms=norms)
-
-# %% ../../nbs/13_audio_train.ipynb #fe8953b6
-def load_ravdess(data: str | Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    "(index, va_norms table) of `ravdess_root(data)`: a data root or the RAVDESS folder itself (default: `data_dir()/ravdess`)."
-    from neurolab.data import load_va_norms
-    folder = ravdess_root(data)
-    table = folder / "va_norms.csv"   # a folder without its own norms table uses the data folder's
-    return ravdess_index(folder, download=False), load_va_norms(table if table.is_file() else None)
-
-# %% ../../nbs/13_audio_train.ipynb #06f7180b
-def default_split(index: pd.DataFrame, n_valid: int = 2, n_test: int = 4) -> dict:
-    "Actors for train/valid/test: the last `n_test` actors present test, the `n_valid` before them valid."
-    actors = sorted(int(a) for a in index["actor"].unique())
-    if len(actors) < n_valid + n_test + 1:
-        raise DataError(f"default_split: {len(actors)} actors present, need at least {n_valid + n_test + 1}")
-    test = actors[len(actors) - n_test:] if n_test else []
-    valid = actors[len(actors) - n_test - n_valid:len(actors) - n_test]
-    return {"train": actors[:len(actors) - n_test - n_valid], "valid": valid, "test": test}
-
-def split_rows(index: pd.DataFrame, split: dict) -> dict:
-    "Row positions of each side of `split` (which must not share actors)."
-    sets = {k: set(v) for k, v in split.items()}
-    for a in sets:
-        for b in sets:
-            if a < b and sets[a] & sets[b]: raise DataError(f"split: actors {sorted(sets[a] & sets[b])} in both {a} and {b}")
-    return {k: np.flatnonzero(index["actor"].isin(v).to_numpy()) for k, v in split.items()}
-
-# %% ../../nbs/13_audio_train.ipynb #beec4c78
-SILENCE_DB = -100.0
-
-def whole_clips(mels: list, targets: np.ndarray, classes=None) -> list:
-    "Evaluation 'loader': one (1, T, mel_bins) log-mel, (1, 2) target and (1,) class (−1: none) per clip."
-    classes = np.full(len(mels), -1) if classes is None else np.asarray(classes)
-    return [(torch.from_numpy(np.asarray(m, np.float32))[None], torch.from_numpy(np.asarray(t, np.float32))[None],
-             torch.tensor([int(c)])) for m, t, c in zip(mels, targets, classes)]
-
-# %% ../../nbs/13_audio_train.ipynb #b89ab1bd
-def speaker_norms(mels: list, actors) -> list[SpeakerNorm]:
-    "One `SpeakerNorm` per clip: mean/sd per mel bin over all clips of the clip's actor (unlabelled enrolment, no targets)."
-    actors = np.asarray(actors)
-    if len(actors) != len(mels): raise DataError(f"speaker_norms: {len(mels)} clips, {len(actors)} actor ids")
-    per = {a: SpeakerNorm.fit([mels[i] for i in np.flatnonzero(actors == a)]) for a in np.unique(actors)}
-    return [per[a] for a in actors]
-
-def apply_norms(mels: list, norms: list | None) -> list:
-    "Log-mels normalised with their clip's `SpeakerNorm` (unchanged when `norms` is None)."
-    return list(mels) if norms is None else [n.transform(m) for m, n in zip(mels, norms)]
+           'train_two_stage', 'study_work_dir', 'train_recipe', 'shipped_split', 'add_population_prior', 'as_corpus',
+           'corpus_info', 'corpus_fingerprint', 'prepare_corpus', 'train_corpus', 'evaluate_corpus']
 
 # %% ../../nbs/13_audio_train.ipynb #a5228b56
 AUGMENT = dict(crop_frames=100,                        # random crop length in frames (20 ms each)
@@ -419,14 +315,6 @@ def study_work_dir(recipe: dict, seed: int, init: str = "scratch",
                        **({"corpus": corpus} if corpus is not None else {})}, sort_keys=True, default=str).encode()
     return cache_dir("audio", "study_" + hashlib.sha256(blob).hexdigest()[:10])
 
-def prepare_ravdess(index: pd.DataFrame, norms_table=None, speaker_norm: bool = True, frontend: dict = RAVDESS_FRONTEND,
-                    progress: bool = False) -> dict:
-    "Everything training and evaluation need per clip: raw log-mels, V/A targets, emotion classes 0..7, actors, `SpeakerNorm`s."
-    mels, y = ravdess_features(index, frontend, norms=norms_table if norms_table is not None else "warriner", progress=progress)
-    actors = index["actor"].to_numpy()
-    return dict(mels=mels, y=y, classes=index["emotion"].to_numpy() - 1, actors=actors,
-                norms=speaker_norms(mels, actors) if speaker_norm else None)
-
 def train_recipe(data: dict, rows: dict, recipe: dict = STUDY_RECIPE, seed: int = 0, work_dir: str | Path | None = None,
                  meta: dict | None = None, progress: bool = False, init_weights: str | Path | None = None,
                  **stage2):   # `train_two_stage`'s stage1_model / prior_p / prior
@@ -460,13 +348,6 @@ def add_population_prior(model_dir: str | Path, data: str | Path | None = None) 
     config["meta"][PRIOR_KEY] = population_prior(cached_logmels(index["path"], frontend))
     write_json(Path(model_dir) / CONFIG_NAME, config)
     return config["meta"][PRIOR_KEY]
-
-# %% ../../nbs/13_audio_train.ipynb #022e9690
-def model_inputs(model, index: pd.DataFrame, norms_table=None) -> tuple[list, np.ndarray]:
-    "(log-mels as `model` expects them, (n, 2) V/A targets) for RAVDESS `index` rows; speaker statistics from each actor's rows."
-    sn = bool(model.init_kwargs.get("speaker_norm", False))
-    d = prepare_ravdess(index, norms_table, speaker_norm=sn, frontend=dict(model.logmel.config))
-    return apply_norms(d["mels"], d["norms"]), d["y"]
 
 # %% ../../nbs/13_audio_train.ipynb #60cf6ffd
 CORPUS_RECIPE = {**STUDY_RECIPE, "n_classes": 0,     # continuous ratings only: no emotion head
