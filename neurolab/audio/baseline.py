@@ -164,7 +164,9 @@ def recipe_model(recipe: dict, n_classes: int = 8, mel_bins: int = 64) -> nn.Mod
     from neurolab.audio.emotion import FeatureEmotionRegression_Cnn6_LRM
     from neurolab.audio.features import RAVDESS_FRONTEND
     return FeatureEmotionRegression_Cnn6_LRM(**{**RAVDESS_FRONTEND, "mel_bins": mel_bins}, forward_passes=1, freeze_base=False,
-                                             n_classes=n_classes, speaker_norm=True, spec_augment=False, width=recipe.get("width", 1.0))
+                                             n_classes=n_classes, speaker_norm=True, spec_augment=False, width=recipe.get("width", 1.0),
+                                             # PANNs' dropouts unless the recipe says otherwise (absent keys keep cache keys as they were)
+                                             block_dropout=recipe.get("block_dropout", 0.2), embed_dropout=recipe.get("embed_dropout", 0.5))
 
 def train_plain(data: dict,                    # `neurolab.audio.training.prepare_ravdess` output (speaker-normalised)
                 split: dict,                   # {'train': actors, 'valid': actors}; 'test' is never read here
@@ -211,6 +213,7 @@ def cv_key(recipe: dict, seed: int, folds: list) -> str:
 
 def cross_validate_plain(data: dict, index: pd.DataFrame, recipe: dict | None = None, seed: int = 0, k: int = 5, n_valid: int = 3,
                          folds: list | None = None,       # default `audio_folds(index, k, n_valid)`
+                         only: list | None = None,        # train just these folds (a screening pilot): no pooled scores
                          work_root: str | Path | None = None, progress: bool = False, log=print) -> dict:
     "Per fold: actors, validation history, test scores; pooled over folds: test posteriors per clip and their scores."
     r = {**PLAIN_RECIPE, **(recipe or {})}
@@ -221,6 +224,7 @@ def cross_validate_plain(data: dict, index: pd.DataFrame, recipe: dict | None = 
     probs = np.full((len(index), int(data["classes"].max()) + 1), np.nan)
     va = np.full((len(index), 2), np.nan)
     for f, split in enumerate(folds):
+        if only is not None and f not in only: continue
         done = root / f"fold{f}.json"
         if done.is_file(): rec = read_json(done)
         else:
@@ -237,6 +241,7 @@ def cross_validate_plain(data: dict, index: pd.DataFrame, recipe: dict | None = 
         if "test_va" in rec: va[rec["test_rows"]] = rec["test_va"]
         if log: log(f"fold {f}: test UAR {rec['test']['uar']:.3f}, V r {rec['test']['valence_r']:.3f}, A r {rec['test']['arousal_r']:.3f}")
         out.append(rec)
+    if only is not None: return {"recipe": r, "seed": seed, "folds": out}   # same folders as the full run, which reuses them
     if np.isnan(probs).any(): raise NeurolabError("cross_validate_plain: some clips were in no fold's test actors")
     va = None if np.isnan(va).any() else va
     return {"recipe": r, "seed": seed, "folds": out, "test_probs": probs, "test_va": va,

@@ -62,9 +62,11 @@ class Cnn6(nn.Module):
     "PANNs Cnn6 on log-mels (B, T, mel_bins) -> 512-d embedding (B, 512)."
     def __init__(self, mel_bins: int = 64, embedding_size: int = 512, dropout: float = 0.2,
                  time_drop_width: int = 32, spec_augment: bool = True,
-                 width: float = 1.0):   # channel multiplier of the four blocks (PANNs: 1; ½ and ¼ for ~1,000 training clips)
+                 width: float = 1.0,    # channel multiplier of the four blocks (PANNs: 1; ½ and ¼ for ~1,000 training clips)
+                 embed_dropout: float = 0.5):   # dropout before fc1 (PANNs: .5); `dropout` is after each block (PANNs: .2)
         super().__init__()
         if not 0 < width <= 1: raise DataError(f"Cnn6: width must lie in (0, 1], got {width!r}")
+        if not (0 <= dropout < 1 and 0 <= embed_dropout < 1): raise DataError(f"Cnn6: dropouts must lie in [0, 1), got {dropout!r}, {embed_dropout!r}")
         self.mel_bins, self.channels = mel_bins, [max(1, round(c * width)) for c in CNN6_CHANNELS]
         self.spec_augmenter = SpecAugment(time_drop_width=time_drop_width) if spec_augment else nn.Identity()
         self.bn0 = nn.BatchNorm2d(mel_bins)
@@ -74,7 +76,7 @@ class Cnn6(nn.Module):
         self.conv_block3 = ConvBlock5x5(c2, c3)
         self.conv_block4 = ConvBlock5x5(c3, c4)
         self.fc1 = nn.Linear(c4, embedding_size, bias=True)   # the embedding keeps its size, so heads fit every width
-        self.dropout = dropout
+        self.dropout, self.embed_dropout = dropout, embed_dropout
         nn.init.xavier_uniform_(self.fc1.weight); nn.init.zeros_(self.fc1.bias)
 
     def feature_map(self, logmel: torch.Tensor) -> torch.Tensor:
@@ -92,7 +94,7 @@ class Cnn6(nn.Module):
     def embed(self, fmap: torch.Tensor) -> torch.Tensor:
         "A `feature_map` (B, C, T') -> the embedding (B, 512): max + mean over time, dropout, fc1."
         x = fmap.max(dim=2).values + fmap.mean(dim=2)
-        x = F.dropout(x, p=0.5, training=self.training)
+        x = F.dropout(x, p=self.embed_dropout, training=self.training)
         return F.relu(self.fc1(x))
 
     def forward(self, logmel: torch.Tensor) -> torch.Tensor:

@@ -46,17 +46,20 @@ class FeatureEmotionRegression_Cnn6_LRM(nn.Module):
                  n_classes: int = 0,            # > 0: a categorical emotion head (logits) on the embedding, for multi-task training
                  speaker_norm: bool = False,    # inputs are speaker-normalised log-mels (`predict` then needs enrolment statistics)
                  spec_augment: bool = True,     # the backbone's own SpecAugment (off when the data pipeline masks instead)
-                 width: float = 1.0):           # the backbone's channel multiplier (`Cnn6`; PANNs weights fit width 1 only)
+                 width: float = 1.0,            # the backbone's channel multiplier (`Cnn6`; PANNs weights fit width 1 only)
+                 block_dropout: float = 0.2, embed_dropout: float = 0.5):   # the backbone's dropouts (`Cnn6`; PANNs' values)
         super().__init__()
         connections = [dict(c) for c in (connections or DEFAULT_CONNECTIONS)]
         self.init_kwargs = dict(sample_rate=sample_rate, window_size=window_size, hop_size=hop_size, mel_bins=mel_bins,
                                 fmin=fmin, fmax=fmax, forward_passes=forward_passes, freeze_base=freeze_base,
                                 connections=connections, n_classes=int(n_classes), speaker_norm=bool(speaker_norm),
-                                spec_augment=bool(spec_augment), **({"width": float(width)} if width != 1 else {}))
+                                spec_augment=bool(spec_augment), **({"width": float(width)} if width != 1 else {}),
+                                **({"block_dropout": float(block_dropout)} if block_dropout != 0.2 else {}),   # PANNs' values stay implicit,
+                                **({"embed_dropout": float(embed_dropout)} if embed_dropout != 0.5 else {}))   # so older configs read the same
         if not isinstance(forward_passes, int) or forward_passes < 1: raise NeurolabError(f"forward_passes must be ≥ 1, got {forward_passes!r}")
         self.forward_passes = forward_passes
         self.logmel = LogMel(sample_rate, window_size, hop_size, mel_bins, fmin, fmax)
-        self.base = Cnn6(mel_bins=mel_bins, spec_augment=spec_augment, width=width)
+        self.base = Cnn6(mel_bins=mel_bins, spec_augment=spec_augment, width=width, dropout=block_dropout, embed_dropout=embed_dropout)
         blocks = dict(zip(_BLOCK_CHANNELS, self.base.channels))   # what each LRM target block carries at this width
         self.valence_head, self.arousal_head = _pathway(), _pathway()
         if n_classes < 0: raise NeurolabError(f"n_classes must be ≥ 0, got {n_classes}")
