@@ -429,32 +429,42 @@ def scores_with_ci(probs: np.ndarray, data: dict, n_boot: int = 1000, seed: int 
     return {k: group_bootstrap(data["actors"], lambda r, k=k: class_scores(probs[r], c[r], y[r], class_va)[k], n_boot, seed) for k in keys}
 
 def diagnostics(data: dict, split: dict, recipe: dict | None = None, seed: int = 0, lr_steps: int = 100, batch_steps: int = 200,
-                clips: int = 60, clip_epochs: int = 40) -> dict:
-    "On one fold's train actors: the LR range test, overfitting one batch, and overfitting `clips` clips without augmentation."
+                clips: int = 60, clip_epochs: int = 40,
+                long_epochs: int | None = None,   # also: the recipe this long on the fold, with and without its augmentation
+                work_root: str | Path | None = None) -> dict:   # the long runs' resumable folders (default: under the cache)
+    "On one fold's train actors: the LR range test, overfitting one batch, overfitting `clips` clips without augmentation (and the long runs)."
     r = {**PLAIN_RECIPE, **(recipe or {})}
     tr = _rows(data, split["train"])
     norms = [data["norms"][i] for i in tr] if data.get("norms") is not None else None
     plain = dict(trim_db=0.0, shift_frames=0, gain_db=0.0, noise_p=0.0, time_masks=0, freq_masks=0)
-    make = lambda **kw: PlainCNN(mel_bins=data["mels"][0].shape[1], widths=r["widths"], **kw)
+    make = lambda **over: recipe_model({**r, **over}, n_classes=int(data["classes"].max()) + 1, mel_bins=data["mels"][0].shape[1])
+    no_dropout = dict(dropout=0.0, block_dropout=0.0, embed_dropout=0.0)
     seed_everything(seed)
     ds = AugmentedCrops([data["mels"][i] for i in tr], data["y"][tr], data["classes"][tr], norms,
                         augment_config(crop_frames=r["crop_frames"], **r["augment"]))
-    lrt = lr_range_test(make(dropout=r["dropout"]), DataLoader(ds, batch_size=r["batch_size"], shuffle=True, drop_last=True),
-                        ce_loss(r["label_smoothing"], r["mixup_alpha"]), steps=lr_steps)
+    lrt = lr_range_test(make(), DataLoader(ds, batch_size=r["batch_size"], shuffle=True, drop_last=True),
+                        ce_loss(r["label_smoothing"], r["mixup_alpha"], r.get("va_weight", 0.0)), steps=lr_steps)
     seed_everything(seed)
     fixed = AugmentedCrops([data["mels"][i] for i in tr], data["y"][tr], data["classes"][tr], norms, augment_config(crop_frames=r["crop_frames"], **plain))
     batch = next(iter(DataLoader(fixed, batch_size=r["batch_size"], shuffle=True)))
-    one = overfit_batch(make(dropout=0.0), batch, ce_loss(0.0), steps=batch_steps)
+    one = overfit_batch(make(**no_dropout), batch, ce_loss(0.0), steps=batch_steps)
     pick = np.random.default_rng(seed).choice(tr, size=min(clips, len(tr)), replace=False)
     small = {**data, "actors": np.where(np.isin(np.arange(len(data["actors"])), pick), -1, data["actors"])}
+    bare = {"augment": plain, "mixup_alpha": 0.0, "label_smoothing": 0.0}   # the recipe without its augmentation
     _, hist = train_plain(small, {"train": [-1], "valid": split.get("valid", [])},
-                          {**r, "augment": plain, "mixup_alpha": 0.0, "label_smoothing": 0.0, "dropout": 0.0, "epochs": clip_epochs,
+                          {**r, **bare, **no_dropout, "distill": 0.0, "pretext": None, "epochs": clip_epochs,
                            "batch_size": min(r["batch_size"], 16)}, seed=seed)
-    return {"lr_range": lrt.to_dict("list"), "overfit_batch": one, "overfit_clips": {"clips": int(len(pick)), "history": hist}}
+    out = {"lr_range": lrt.to_dict("list"), "overfit_batch": one, "overfit_clips": {"clips": int(len(pick)), "history": hist}}
+    if long_epochs:   # no early stopping: does validation keep improving, and what does augmentation buy?
+        folds = [split]
+        out["long"] = {name: train_plain(data, split, {**r, **over, "epochs": long_epochs}, seed=seed,
+                                         work_dir=Path(work_root or cache_dir("audio")) / f"diag_{cv_key({**r, **over, 'epochs': long_epochs}, seed, folds)}")[1]
+                       for name, over in (("augmented", {}), ("without augmentation", bare))}
+    return out
 
 def run_baseline_study(out_json: str | Path = "results/audio_baseline.json", data_root=None, seeds=(0,), recipe: dict | None = None,
                        k: int = 5, n_valid: int = 3, n_boot: int = 1000, run_diagnostics: bool = True, index: pd.DataFrame | None = None,
-                       diagnostics_kw: dict | None = None,   # `diagnostics` sizes (steps, clips, epochs)
+                       diagnostics_kw: dict | None = None,   # `diagnostics` sizes (steps, clips, epochs, long_epochs)
                        log=print) -> dict:
     "Diagnostics on fold 0 and the plain recipe's actor cross-validation per seed; writes and returns the results."
     from neurolab.core import run_environment
@@ -498,6 +508,16 @@ def baseline_figures(res: dict, figures_dir: str | Path = "results/figures", sou
         c.plot(h["epoch"], h["train_loss"], label="train"); c.set_xlabel("epoch"); c.set_title(f"overfit {d['overfit_clips']['clips']} clips")
         if "valid_loss" in h: c.plot(h["epoch"], h["valid_loss"], label="validation actors"); c.legend()
         out += save_figure(fig, figures_dir / "audio_baseline_diagnostics.png", source, cmd)
+    if d and d.get("long"):
+        fig, axes = new_figure(3, title=f"{len(next(iter(d['long'].values())))} epochs without early stopping (fold 0), with and without augmentation")
+        for name, hist in d["long"].items():
+            h = pd.DataFrame(hist)
+            axes[0].plot(h["epoch"], h["train_loss"], label=f"{name}: train"); axes[0].plot(h["epoch"], h["valid_ce"], ls="--", label=f"{name}: validation")
+            axes[1].plot(h["epoch"], h["valid_uar"], label=name)
+            axes[2].plot(h["epoch"], h["valid_head_valence_r" if "valid_head_valence_r" in h else "valid_valence_r"], label=name)
+        for ax, t in zip(axes, ("loss (train) / cross-entropy (validation)", "validation UAR", "validation valence r")): ax.set_title(t); ax.set_xlabel("epoch")
+        axes[0].legend(fontsize=6); axes[1].legend(fontsize=6)
+        out += save_figure(fig, figures_dir / "audio_baseline_long.png", source, cmd)
     runs = res.get("runs", {})
     if runs:
         first = runs[str(res["seeds"][0])]["folds"]
