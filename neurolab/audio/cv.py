@@ -16,7 +16,8 @@ from .baseline import (PLAIN_RECIPE, audio_folds, category_va, cross_validate_fe
                                      cross_validate_plain, linear_features, va_readout)
 
 # %% auto #0
-__all__ = ['KINDS', 'METRICS', 'SELECT_ON', 'system_outputs', 'seed_mean', 'seed_scores', 'paired', 'run_cv_study']
+__all__ = ['KINDS', 'METRICS', 'SELECT_ON', 'CNN6', 'PILOTS', 'system_outputs', 'screen_pilots', 'seed_mean', 'seed_scores',
+           'paired', 'run_cv_study']
 
 # %% ../../nbs/19_audio_cv.ipynb #076d136c
 KINDS = ("plain", "feedback", "linear")
@@ -54,6 +55,47 @@ def system_outputs(system: dict, data: dict, index: pd.DataFrame, folds: list, s
         passes = [{"probs": cv["test_probs"], "va": cv["test_va"]}]
         valid = [{k: f["valid"]["head_" + k if k != "uar" else k] for k in SELECT_ON} for f in cv["folds"]]
     return {"passes": passes, "valid": valid}
+
+# %% ../../nbs/19_audio_cv.ipynb #f176c731
+CNN6 = dict(arch="cnn6", va_weight=1.0)   # the LRM model's Cnn6 trained by the plain recipe, its V/A heads beside the emotion head
+PILOTS = {
+    "plain CNN (the baseline recipe)": {},
+    "Cnn6 ¼, PANNs dropouts": {**CNN6, "width": 0.25},
+    "Cnn6 ¼, PANNs dropouts, distilled (λ 1)": {**CNN6, "width": 0.25, "distill": 1.0},
+    "Cnn6 ¼, dropout 0 / .3": {**CNN6, "width": 0.25, "block_dropout": 0.0, "embed_dropout": 0.3},
+    "Cnn6 ½, dropout 0 / .3": {**CNN6, "width": 0.5, "block_dropout": 0.0, "embed_dropout": 0.3},
+}
+
+def screen_pilots(out_json: str | Path | None = None, pilots: dict | None = None, folds_to_run=(0,), seed: int = 0,
+                  data_root=None, index: pd.DataFrame | None = None, data: dict | None = None, k: int = 5, n_valid: int = 3,
+                  log=print) -> dict:
+    "Each pilot recipe on `folds_to_run` (validation actors only): last-epoch validation scores, their mean over `SELECT_ON`, the curves."
+    from neurolab.core import run_environment
+    from neurolab.audio.training import load_ravdess, prepare_ravdess
+    t0, pilots = time.time(), PILOTS if pilots is None else pilots
+    if index is None: index, norms = load_ravdess(data_root)
+    else: norms = None
+    if data is None: data = prepare_ravdess(index, norms, speaker_norm=True)
+    if data.get("linear") is None and any(r.get("distill") for r in pilots.values()): data = {**data, "linear": linear_features(index)}
+    if data.get("pretext") is None and any(r.get("pretext") is not None for r in pilots.values()):
+        from neurolab.audio.pretext import pretext_targets
+        data = {**data, "pretext": pretext_targets(index["path"], index["actor"], [len(m) for m in data["mels"]])}
+    folds = audio_folds(index, k, n_valid)
+    rows = {}
+    for name, recipe in pilots.items():
+        cv = cross_validate_plain(data, index, recipe, seed=seed, folds=folds, only=list(folds_to_run), log=None)
+        per = [{"fold": f["fold"], **_valid_scores(f["history"][-1], "valid_"), "history": f["history"], "seconds": f.get("seconds")}
+               for f in cv["folds"]]
+        rows[name] = {"recipe": cv["recipe"], "folds": per,
+                      "valid": {m: float(np.mean([f[m] for f in per])) for m in SELECT_ON}}
+        rows[name]["valid"]["score"] = float(np.mean([rows[name]["valid"][m] for m in SELECT_ON]))
+        if log: log(f"{name}: validation " + ", ".join(f"{m} {v:.3f}" for m, v in rows[name]["valid"].items()))
+    res = {"what": "issue 28 item 3 pilots, screened on validation actors only (last epoch of the recipe)", "folds_run": list(folds_to_run),
+           "validation_actors": [folds[f]["valid"] for f in folds_to_run], "select_on": list(SELECT_ON), "seed": seed, "pilots": rows,
+           "best": max(rows, key=lambda n: rows[n]["valid"]["score"]),
+           "environment": run_environment(seeds=[seed], stage_seconds={"total": time.time() - t0})}
+    if out_json is not None: write_json(out_json, res)
+    return res
 
 # %% ../../nbs/19_audio_cv.ipynb #1f369471
 def _metric(name: str, probs: np.ndarray, va: np.ndarray, classes: np.ndarray, y: np.ndarray) -> float:
