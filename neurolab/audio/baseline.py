@@ -276,7 +276,9 @@ def pass_outputs(model: nn.Module, mels: list, passes: int) -> dict:
 
 def cross_validate_feedback(data: dict, index: pd.DataFrame, recipe: dict | None = None, feedback: dict | None = None,
                             seed: int = 0, folds: list | None = None, k: int = 5, n_valid: int = 3,
-                            work_root: str | Path | None = None, log=print) -> dict:
+                            work_root: str | Path | None = None,
+                            only: list | None = None,   # just these folds (a screening pilot): no pooled scores
+                            log=print) -> dict:
     "Per fold: stage 1 by `cross_validate_plain` (cached), stage 2 by `train_feedback`; test outputs and scores of every pass."
     r = {**PLAIN_RECIPE, **(recipe or {})}
     r = {**r, "widths": [int(w) for w in r["widths"]]}
@@ -284,11 +286,12 @@ def cross_validate_feedback(data: dict, index: pd.DataFrame, recipe: dict | None
     fb = {**FEEDBACK_RECIPE, **(feedback or {})}
     folds = folds or audio_folds(index, k, n_valid)
     root = Path(work_root) if work_root is not None else cache_dir("audio", f"cv_{cv_key(r, seed, folds)}")
-    cross_validate_plain(data, index, r, seed=seed, folds=folds, work_root=root, log=None)   # stage 1 of every fold, cached
+    cross_validate_plain(data, index, r, seed=seed, folds=folds, work_root=root, only=only, log=None)   # stage 1 of the folds, cached
     root2 = root / f"feedback_{cv_key(fb, seed, folds)}"
     class_va, n_classes, out = category_va(), int(data["classes"].max()) + 1, []
     probs, va = np.full((len(index), fb["passes"], n_classes), np.nan), np.full((len(index), fb["passes"], 2), np.nan)
     for f, split in enumerate(folds):
+        if only is not None and f not in only: continue
         done = root2 / f"fold{f}.json"
         if done.is_file(): rec = read_json(done)
         else:
@@ -306,6 +309,7 @@ def cross_validate_feedback(data: dict, index: pd.DataFrame, recipe: dict | None
         if log: log(f"fold {f}: " + "; ".join(f"pass {p + 1} UAR {s['uar']:.3f}, V r {s['head_valence_r']:.3f}, A r {s['head_arousal_r']:.3f}"
                                           for p, s in enumerate(rec["test"])))
         out.append(rec)
+    if only is not None: return {"recipe": r, "feedback": fb, "seed": seed, "folds": out}
     if np.isnan(probs).any(): raise NeurolabError("cross_validate_feedback: some clips were in no fold's test actors")
     return {"recipe": r, "feedback": fb, "seed": seed, "folds": out, "test_probs": probs, "test_va": va,
             "pooled": [class_scores(probs[:, p], data["classes"], data["y"], class_va, va[:, p]) for p in range(fb["passes"])]}
