@@ -231,9 +231,13 @@ def _choose(cvs: dict) -> str:
     "The variant with the best mean validation UAR over the folds."
     return max(cvs, key=lambda v: np.mean([c["valid_uar"] for c in cvs[v]["chosen"]]))
 
-def _target_probs(v, cvs, feats, ys, acts) -> np.ndarray:
-    "Variant `v` refitted on every source clip (each member with its most-chosen C), posteriors of every target clip."
-    if v in ENSEMBLES: return np.mean([_target_probs(m, cvs, feats, ys, acts) for m in ENSEMBLES[v]], 0)
+def _target_probs(v, cvs, feats, ys, acts, memo: dict) -> np.ndarray:
+    "Variant `v` refitted on every source clip (each member with its most-chosen C), posteriors of every target clip (kept in `memo`)."
+    if v not in memo: memo[v] = _refit_probs(v, cvs, feats, ys, acts, memo)
+    return memo[v]
+
+def _refit_probs(v, cvs, feats, ys, acts, memo) -> np.ndarray:
+    if v in ENSEMBLES: return np.mean([_target_probs(m, cvs, feats, ys, acts, memo) for m in ENSEMBLES[v]], 0)
     C = _common_C(cvs[v]["chosen"])
     if v == "augmented":
         Xa, ya, population = subset_augmented(feats["global"][0], ys, acts)
@@ -274,10 +278,11 @@ def no_enrolment(source, target, keep, feats: dict, lstm_rows: dict, global_head
     ys_t, spk_t = emotion_targets(target[keep]), target.loc[keep, "actor"].to_numpy()
     emo = {"global": {**shared_scores(ys_t, global_head_probs[keep], spk_t, n_boot),
                       "rule": "the current rule: the shipped offline global system"}}
+    memo = {}   # an ensemble reuses its members' refits
     for v in cvs:
         if v == "global": continue
         C = ({m: _common_C(cvs[m]["chosen"]) for m in ENSEMBLES[v]} if v in ENSEMBLES else _common_C(cvs[v]["chosen"]))
-        emo[v] = {**shared_scores(ys_t, _target_probs(v, cvs, feats, ys, acts)[keep], spk_t, n_boot), "C": C}
+        emo[v] = {**shared_scores(ys_t, _target_probs(v, cvs, feats, ys, acts, memo)[keep], spk_t, n_boot), "C": C}
     best_C = emo[best]["C"] if best != "global" else _common_C(cvs["global"]["chosen"])
     emo["chosen_by_validation"] = {"variant": best, "C": best_C, **{k_: emo[best][k_] for k_ in ("uar_restricted", "uar_unrestricted")}}
     emo.update(lstm_rows)
