@@ -16,13 +16,14 @@ from ..metrics import group_bootstrap, pearson, uar
 from ..speakers import SpeakerNorm, normalize_by_speaker
 from .features import SR, cached_file_array, corpus_feature_set, prepare_waveform, spec_key
 from .inference import load_offline_model, load_speech_model
-from .study import _cached_linear, actor_bootstrap, c_grid, cv_linear, fit_linear, study_folds
+from .study import actor_bootstrap, c_grid, fit_linear, paired_actor_bootstrap, study_folds
 from .training import corpus_features, emotion_targets, predict_proba, speaker_normalize
 
 # %% auto #0
-__all__ = ['SHARED', 'PLAIN_C', 'CLIPNORM_FUNCTIONALS', 'NO_ENROLMENT_VARIANTS', 'shared_scores', 'corpus_normalize', 'plain_z',
-           'plain_recipe', 'clip_lld', 'clipnorm_functionals', 'clipnorm_features', 'no_enrolment', 'run_cross_corpus',
-           'write_tiny_corpora']
+__all__ = ['SHARED', 'PLAIN_C', 'CLIPNORM_FUNCTIONALS', 'NO_ENROLMENT_VARIANTS', 'ENSEMBLES', 'shared_scores', 'corpus_normalize',
+           'plain_z', 'plain_recipe', 'clip_lld', 'clipnorm_functionals', 'clipnorm_features', 'design_rows',
+           'cv_posteriors', 'posterior_ensemble', 'subset_augmented', 'augmented_design', 'no_enrolment',
+           'run_cross_corpus', 'write_tiny_corpora']
 
 # %% ../../nbs/36_speech_transfer.ipynb #d1c74f89
 SHARED = np.array(SHARED_EMOTIONS) - 1   # 0-based output columns of the shared classes in an 8-class model
@@ -147,52 +148,146 @@ def _audio_rows(model, target, keep, n_boot, log) -> dict:
         log and log(f"audio/{option}: UAR {out[option]['uar_restricted']['value']:.3f} restricted ({time.perf_counter() - t:.0f} s)")
     return out
 
+# %% ../../nbs/36_speech_transfer.ipynb #a31e0002
+def design_rows(X, y):
+    "The plain fold design of `cv_posteriors`: rows of `X` as they are."
+    X, y = np.asarray(X), np.asarray(y)
+    return lambda train, evaluate: (X[train], y[train], X[evaluate])
+
+def cv_posteriors(design,          # design(train_rows, eval_rows) -> (X_train, y_train, X_eval), built from the fold's rows
+                  y, folds: list, grid=(0.01, 0.1, 1.0), n_classes: int = len(RAVDESS_EMOTIONS)) -> dict:
+    "Per fold: C chosen on the validation actors (their posteriors at that C kept), refit on all training actors, the test actors scored once."
+    y = np.asarray(y)
+    probs, valid_probs, chosen = np.zeros((len(y), n_classes)), [], []
+    def scores(clf, X):   # columns by class id (a class missing from a small fit set stays 0)
+        out = np.zeros((len(X), n_classes)); out[:, clf.classes_] = clf.predict_proba(X); return out
+    for f in folds:
+        Xf, yf, Xv = design(f["fit"], f["valid"])
+        val = {C: scores(fit_linear("logreg", Xf, yf, C), Xv) for C in grid}
+        u = {C: uar(y[f["valid"]], p.argmax(1)) for C, p in val.items()}
+        best = max(grid, key=lambda C: (u[C], -C))   # ties: the stronger regularisation
+        Xt, yt, Xe = design(f["train"], f["test"])
+        probs[f["test"]] = scores(fit_linear("logreg", Xt, yt, best), Xe)
+        valid_probs.append(val[best]); chosen.append({"fold": f["fold"], "C": best, "valid_uar": u[best]})
+    return {"probs": probs, "valid_probs": valid_probs, "chosen": chosen}
+
+def posterior_ensemble(cvs: dict, members, y, folds: list) -> dict:
+    "Mean class posterior of `members` (each `cv_posteriors` output with its own C): test posteriors, and per fold the validation UAR of the mean."
+    y = np.asarray(y)
+    valid = [np.mean([cvs[m]["valid_probs"][i] for m in members], 0) for i in range(len(folds))]
+    chosen = [{"fold": f["fold"], "C": {m: cvs[m]["chosen"][i]["C"] for m in members},
+               "valid_uar": uar(y[f["valid"]], valid[i].argmax(1))} for i, f in enumerate(folds)]
+    return {"probs": np.mean([cvs[m]["probs"] for m in members], 0), "valid_probs": valid, "chosen": chosen}
+
+
+# %% ../../nbs/36_speech_transfer.ipynb #a31e0005
+def subset_augmented(X, y, speakers,
+                     copies: int = 2,     # extra rows per clip, each normalised with another random subset
+                     max_clips: int = 3,  # subset size drawn uniformly from 1..max_clips (other clips of the same speaker)
+                     seed: int = 0):
+    "Training rows for the no-enrolment case: speaker-normalised clips plus copies normalised by small subsets of their speaker; and the population normaliser for test clips."
+    X, y, speakers = np.asarray(X, np.float64), np.asarray(y), np.asarray(speakers)
+    if copies < 0 or max_clips < 1: raise DataError(f"subset_augmented: need copies ≥ 0 and max_clips ≥ 1, got {copies} and {max_clips}")
+    groups = {s: np.flatnonzero(speakers == s) for s in np.unique(speakers)}
+    if (few := [int(s) for s, r in groups.items() if len(r) < 2]):
+        raise DataError(f"subset_augmented: speakers {few} have one clip; normalising a clip by its speaker's other clips needs two")
+    sd = {s: X[r].std(0) for s, r in groups.items()}
+    within = np.sqrt(np.mean([v ** 2 for v in sd.values()], 0)); within = np.where(within > 0, within, 1.0)
+    mean, rng, rows, labels = X.mean(0), np.random.default_rng(seed), [], []
+    for s, r in groups.items():
+        rows.append((X[r] - X[r].mean(0)) / np.where(sd[s] > 0, sd[s], 1.0)); labels.append(y[r])
+        for _ in range(copies):
+            sub = [X[rng.choice(r[r != i], min(int(rng.integers(1, max_clips + 1)), len(r) - 1), replace=False)].mean(0) for i in r]
+            rows.append((X[r] - np.array(sub)) / within); labels.append(y[r])
+    population = lambda Z: (np.asarray(Z, np.float64) - mean) / within
+    return np.concatenate(rows), np.concatenate(labels), population
+
+def augmented_design(X, y, speakers, copies: int = 2, max_clips: int = 3, seed: int = 0):
+    "`cv_posteriors` design: the training rows `subset_augmented`, the evaluated rows normalised with the training population's statistics."
+    X, y, speakers = np.asarray(X), np.asarray(y), np.asarray(speakers)
+    def design(train, evaluate):
+        Xa, ya, population = subset_augmented(X[train], y[train], speakers[train], copies, max_clips, seed)
+        return Xa, ya, population(X[evaluate])
+    return design
+
+
 # %% ../../nbs/36_speech_transfer.ipynb #accf8598
 NO_ENROLMENT_VARIANTS = {"global": "ComParE functionals, raw (the offline global system's features)",
+                         "egemaps": "eGeMAPS functionals, raw",
                          "clipnorm": "per-utterance normalised ComParE LLDs → 1,300 shape functionals (clipnorm_features)",
-                         "global+clipnorm": "both, side by side"}
+                         "global+clipnorm": "global and clipnorm side by side",
+                         "augmented": "ComParE: speaker-normalised training clips plus 2 copies each normalised with 1–3 other clips of "
+                                      "its speaker; a new clip normalised with the training population's statistics (subset_augmented)",
+                         "ensemble": "mean class posterior of global, egemaps and clipnorm, each with its own C",
+                         "ensemble+augmented": "mean class posterior of global, egemaps, clipnorm and augmented, each with its own C"}
+ENSEMBLES = {"ensemble": ("global", "egemaps", "clipnorm"), "ensemble+augmented": ("global", "egemaps", "clipnorm", "augmented")}
 
-def _choose(cvs: dict) -> tuple[str, float]:
-    "The variant with the best mean validation UAR over the folds, and its C chosen most often (ties: the smaller C)."
-    name = max(cvs, key=lambda v: np.mean([c["valid_uar"] for c in cvs[v]["chosen"]]))
-    Cs = [c["C"] for c in cvs[name]["chosen"]]
-    return name, min(set(Cs), key=lambda C: (-Cs.count(C), C))
+def _common_C(chosen: list) -> float:
+    "The C chosen most often over the folds (ties: the smaller C)."
+    Cs = [c["C"] for c in chosen]
+    return min(set(Cs), key=lambda C: (-Cs.count(C), C))
 
+def _choose(cvs: dict) -> str:
+    "The variant with the best mean validation UAR over the folds."
+    return max(cvs, key=lambda v: np.mean([c["valid_uar"] for c in cvs[v]["chosen"]]))
+
+def _target_probs(v, cvs, feats, ys, acts, memo: dict) -> np.ndarray:
+    "Variant `v` refitted on every source clip (each member with its most-chosen C), posteriors of every target clip (kept in `memo`)."
+    if v not in memo: memo[v] = _refit_probs(v, cvs, feats, ys, acts, memo)
+    return memo[v]
+
+def _refit_probs(v, cvs, feats, ys, acts, memo) -> np.ndarray:
+    if v in ENSEMBLES: return np.mean([_target_probs(m, cvs, feats, ys, acts, memo) for m in ENSEMBLES[v]], 0)
+    C = _common_C(cvs[v]["chosen"])
+    if v == "augmented":
+        Xa, ya, population = subset_augmented(feats["global"][0], ys, acts)
+        return fit_linear("logreg", Xa, ya, C).predict_proba(population(feats["global"][1]))
+    return fit_linear("logreg", feats[v][0], ys, C).predict_proba(feats[v][1])
+
+
+# %% ../../nbs/36_speech_transfer.ipynb #a31e0008
 def no_enrolment(source, target, keep, feats: dict, lstm_rows: dict, global_head_probs, k: int, n_valid_actors: int,
                  n_boot: int, log) -> dict:
-    "One clip at a time, no enrolment: the current rules and per-utterance normalisation, on the source (CV) and the target corpus."
+    "One clip at a time, no enrolment: the current rules, per-utterance normalisation, ensembles and the augmented model, on the source (CV) and the target corpus."
     ys, acts = emotion_targets(source), source["actor"].to_numpy()
-    folds = study_folds(source, k, n_valid_actors)
+    folds, grid = study_folds(source, k, n_valid_actors), c_grid("logreg", "compare")
     cvs = {}
     for v in NO_ENROLMENT_VARIANTS:
         t = time.perf_counter()
-        if v == "global" and k == 5 and n_valid_actors == 3:   # the study's own cached run of logreg_compare/global
-            cvs[v] = _cached_linear(source, "logreg", "compare", "global", folds, ys)
-        else: cvs[v] = cv_linear("logreg", feats[v][0], ys, folds, c_grid("logreg", "compare"))
+        if v in ENSEMBLES: cvs[v] = posterior_ensemble(cvs, ENSEMBLES[v], ys, folds)
+        else: cvs[v] = cv_posteriors(augmented_design(feats["global"][0], ys, acts) if v == "augmented" else design_rows(feats[v][0], ys),
+                                     ys, folds, grid)
         log and log(f"no enrolment, {v}: RAVDESS CV UAR {uar(ys, cvs[v]['probs'].argmax(1)):.3f} ({time.perf_counter() - t:.0f} s)")
-    # the model trained for this case: per fold, the variant whose validation actors scored best
+    # per fold, the variant whose validation actors scored best (its C, or its members' Cs, chosen on them too)
     chosen_probs = np.zeros_like(cvs["global"]["probs"]); per_fold = []
     for i, f in enumerate(folds):
         v = max(cvs, key=lambda v: cvs[v]["chosen"][i]["valid_uar"])
         chosen_probs[f["test"]] = cvs[v]["probs"][f["test"]]; per_fold.append({"fold": f["fold"], "variant": v, **cvs[v]["chosen"][i]})
     ci = lambda p: actor_bootstrap(ys, p.argmax(1), acts, uar, n_boot)
-    rav = {v: {"uar": ci(cvs[v]["probs"]), "chosen_C": cvs[v]["chosen"], "features": NO_ENROLMENT_VARIANTS[v]} for v in cvs}
+    g = cvs["global"]["probs"].argmax(1)
+    vs_global = lambda p: paired_actor_bootstrap(ys, p.argmax(1), g, acts, uar, n_boot)
+    rav = {v: {"uar": ci(cvs[v]["probs"]), "valid_uar": float(np.mean([c["valid_uar"] for c in cvs[v]["chosen"]])),
+               "chosen_C": cvs[v]["chosen"], "features": NO_ENROLMENT_VARIANTS[v],
+               **({} if v == "global" else {"minus_global": vs_global(cvs[v]["probs"])})} for v in cvs}
     rav["global"]["rule"] = "the current rule: the offline global system (`speech predict` without --enrol)"
-    rav["chosen_by_validation"] = {"uar": ci(chosen_probs), "per_fold": per_fold}
+    rav["chosen_by_validation"] = {"uar": ci(chosen_probs), "minus_global": vs_global(chosen_probs), "per_fold": per_fold}
     rav["lstm/speaker_prior"] = {"uar": None, "why": "needs the LSTM retrained per fold (the shipped one saw actors 1–20); "
                                  "results/speech.json keeps only pooled numbers, not fold models"}
     # target corpus: every variant refitted on all source actors with its C, the chosen one named (validation actors only)
-    best, best_C = _choose(cvs)
+    best = _choose(cvs)
     ys_t, spk_t = emotion_targets(target[keep]), target.loc[keep, "actor"].to_numpy()
     emo = {"global": {**shared_scores(ys_t, global_head_probs[keep], spk_t, n_boot),
                       "rule": "the current rule: the shipped offline global system"}}
-    for v in ("clipnorm", "global+clipnorm"):
-        _, C = _choose({v: cvs[v]})
-        clf = fit_linear("logreg", feats[v][0], ys, C)
-        emo[v] = {**shared_scores(ys_t, clf.predict_proba(feats[v][1][keep]), spk_t, n_boot), "C": C}
+    memo = {}   # an ensemble reuses its members' refits
+    for v in cvs:
+        if v == "global": continue
+        C = ({m: _common_C(cvs[m]["chosen"]) for m in ENSEMBLES[v]} if v in ENSEMBLES else _common_C(cvs[v]["chosen"]))
+        emo[v] = {**shared_scores(ys_t, _target_probs(v, cvs, feats, ys, acts, memo)[keep], spk_t, n_boot), "C": C}
+    best_C = emo[best]["C"] if best != "global" else _common_C(cvs["global"]["chosen"])
     emo["chosen_by_validation"] = {"variant": best, "C": best_C, **{k_: emo[best][k_] for k_ in ("uar_restricted", "uar_unrestricted")}}
     emo.update(lstm_rows)
     return {"ravdess": rav, "emodb" if corpus_of(target) == "emodb" else corpus_of(target): emo, "chosen_variant": best, "chosen_C": best_C}
+
 
 # %% ../../nbs/36_speech_transfer.ipynb #4fd447fb
 def run_cross_corpus(source: pd.DataFrame,          # the training corpus's index (RAVDESS actors 1–20: what the shipped models saw)
@@ -249,7 +344,8 @@ def run_cross_corpus(source: pd.DataFrame,          # the training corpus's inde
     # one clip, no enrolment
     Cs, Ct = clipnorm_features(source["path"]), clipnorm_features(target["path"])
     stages["clipnorm_features"] = round(time.perf_counter() - t0, 1)
-    nf = {"global": (Xs, Xt), "clipnorm": (Cs, Ct), "global+clipnorm": (np.hstack([Xs, Cs]), np.hstack([Xt, Ct]))}
+    nf = {"global": (Xs, Xt), "egemaps": (corpus_feature_set(source["path"], "egemaps"), corpus_feature_set(target["path"], "egemaps")),
+          "clipnorm": (Cs, Ct), "global+clipnorm": (np.hstack([Xs, Cs]), np.hstack([Xt, Ct]))}
     lstm_rows = {f"lstm/{o}": {**systems["lstm"][o], "rule": w} for o, w in
                  (("prior", "the current rule: the shipped LSTM with its training speakers' pooled statistics"),
                   ("clip", "per-utterance normalisation: the shipped LSTM with the clip's own frame statistics")) if o in systems["lstm"]}
@@ -267,8 +363,9 @@ def run_cross_corpus(source: pd.DataFrame,          # the training corpus's inde
                "model's training-input statistics; none = raw features (global system as shipped); prior = the LSTM's training speakers' "
                "statistics (no enrolment); clip = each clip's own statistics (per-utterance normalisation)",
                "95% CIs resample speakers (group bootstrap); nothing is chosen on the target corpus",
-               "no enrolment: source rows are actor-disjoint CV (test actors per fold, C and variant chosen on validation actors); the "
-               "target rows refit on all source actors with the validation-chosen C"],
+               "no enrolment: source rows are actor-disjoint CV (test actors per fold, C and variant chosen on validation actors; an "
+               "ensemble's members each with their own C, the ensemble scored on the same validation actors); the target rows refit on "
+               "all source actors with the validation-chosen C; minus_global: paired actor-bootstrap difference against the global row"],
            "source": {"corpus": corpus_of(source), "n": int(len(source)), "actors": sorted(int(a) for a in np.unique(acts))},
            "target": {"corpus": corpus_of(target), "n": int(len(target)), "n_scored": int(keep.sum()),
                       "speakers": sorted(int(a) for a in np.unique(spk_all)),
