@@ -22,11 +22,11 @@ from ..train import fit
 from .training import AugmentedCrops, apply_norms, augment_config, ccc_torch, predict_all, train_two_stage, whole_clips
 
 # %% auto #0
-__all__ = ['PLAIN_RECIPE', 'ARCHS', 'FEEDBACK_RECIPE', 'TEACHER', 'PlainCNN', 'category_va', 'va_readout', 'audio_folds',
-           'ce_loss', 'clip_outputs', 'clip_probs', 'class_scores', 'recipe_model', 'train_plain', 'cv_key',
-           'cross_validate_plain', 'train_feedback', 'pass_outputs', 'cross_validate_feedback', 'linear_features',
-           'fit_teacher', 'teacher_outputs', 'cross_fitted_targets', 'cross_validate_linear', 'lr_range_test',
-           'overfit_batch', 'scores_with_ci', 'diagnostics', 'run_baseline_study', 'baseline_figures']
+__all__ = ['PLAIN_RECIPE', 'ARCHS', 'LRM_ARCHS', 'FEEDBACK_RECIPE', 'TEACHER', 'PlainCNN', 'category_va', 'va_readout',
+           'audio_folds', 'ce_loss', 'clip_outputs', 'clip_probs', 'class_scores', 'recipe_model', 'train_plain',
+           'cv_key', 'cross_validate_plain', 'train_feedback', 'pass_outputs', 'cross_validate_feedback',
+           'linear_features', 'fit_teacher', 'teacher_outputs', 'cross_fitted_targets', 'cross_validate_linear',
+           'lr_range_test', 'overfit_batch', 'scores_with_ci', 'diagnostics', 'run_baseline_study', 'baseline_figures']
 
 # %% ../../nbs/17_audio_baseline.ipynb #34569dac
 def _double_conv(cin: int, cout: int) -> nn.Sequential:
@@ -154,17 +154,18 @@ def _inputs(data: dict, rows) -> list:
     mels = [data["mels"][i] for i in rows]
     return apply_norms(mels, [data["norms"][i] for i in rows] if data.get("norms") is not None else None)
 
-ARCHS = ("plain", "cnn6")   # a recipe's `arch`: PlainCNN (the default), or the Cnn6 backbone of the LRM model, feed-forward
+ARCHS = ("plain", "cnn6", "cnn10")   # a recipe's `arch`: PlainCNN (the default), or the LRM model (its Cnn6 or Cnn10 backbone), feed-forward
+LRM_ARCHS = ("cnn6", "cnn10")
 
 def recipe_model(recipe: dict, n_classes: int = 8, mel_bins: int = 64) -> nn.Module:
-    "The model a recipe trains: `PlainCNN(widths, dropout)`, or with `arch='cnn6'` a one-pass Cnn6 + heads at `width` (its stage 1)."
+    "The model a recipe trains: `PlainCNN(widths, dropout)`, or with `arch` 'cnn6' / 'cnn10' the LRM model at `width`, one pass (its stage 1)."
     arch = recipe.get("arch", "plain")   # absent from PLAIN_RECIPE, so the plain recipe's cache keys stay as they were
     if arch not in ARCHS: raise NeurolabError(f"unknown arch {arch!r}; choose from {ARCHS}")
     if arch == "plain": return PlainCNN(n_classes=n_classes, mel_bins=mel_bins, widths=recipe["widths"], dropout=recipe["dropout"])
     from neurolab.audio.emotion import FeatureEmotionRegression_Cnn6_LRM
     from neurolab.audio.features import RAVDESS_FRONTEND
     return FeatureEmotionRegression_Cnn6_LRM(**{**RAVDESS_FRONTEND, "mel_bins": mel_bins}, forward_passes=1, freeze_base=False,
-                                             n_classes=n_classes, speaker_norm=True, spec_augment=False, width=recipe.get("width", 1.0),
+                                             n_classes=n_classes, speaker_norm=True, spec_augment=False, width=recipe.get("width", 1.0), backbone=arch,
                                              # PANNs' dropouts unless the recipe says otherwise (absent keys keep cache keys as they were)
                                              block_dropout=recipe.get("block_dropout", 0.2), embed_dropout=recipe.get("embed_dropout", 0.5))
 
@@ -282,7 +283,7 @@ def cross_validate_feedback(data: dict, index: pd.DataFrame, recipe: dict | None
     "Per fold: stage 1 by `cross_validate_plain` (cached), stage 2 by `train_feedback`; test outputs and scores of every pass."
     r = {**PLAIN_RECIPE, **(recipe or {})}
     r = {**r, "widths": [int(w) for w in r["widths"]]}
-    if r.get("arch", "plain") != "cnn6": raise NeurolabError("cross_validate_feedback: the recipe must train arch 'cnn6' (the LRM backbone)")
+    if r.get("arch", "plain") not in LRM_ARCHS: raise NeurolabError(f"cross_validate_feedback: the recipe must train an LRM arch {LRM_ARCHS}")
     fb = {**FEEDBACK_RECIPE, **(feedback or {})}
     folds = folds or audio_folds(index, k, n_valid)
     root = Path(work_root) if work_root is not None else cache_dir("audio", f"cv_{cv_key(r, seed, folds)}")

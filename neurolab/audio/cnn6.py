@@ -14,7 +14,8 @@ import torch.nn.functional as F
 from ..core import CheckpointError, DataError
 
 # %% auto #0
-__all__ = ['CNN6_CHANNELS', 'PANNS_IGNORED_PREFIXES', 'ConvBlock5x5', 'SpecAugment', 'Cnn6', 'load_panns_checkpoint']
+__all__ = ['CNN6_CHANNELS', 'BACKBONES', 'PANNS_IGNORED_PREFIXES', 'ConvBlock5x5', 'ConvBlock', 'SpecAugment', 'Cnn6', 'Cnn10',
+           'load_panns_checkpoint']
 
 # %% ../../nbs/11_audio_cnn6.ipynb #da96e08f
 class ConvBlock5x5(nn.Module):
@@ -28,6 +29,21 @@ class ConvBlock5x5(nn.Module):
 
     def forward(self, x: torch.Tensor, pool_size=(2, 2)) -> torch.Tensor:
         return F.avg_pool2d(F.relu(self.bn1(self.conv1(x))), kernel_size=pool_size)
+
+# %% ../../nbs/11_audio_cnn6.ipynb #c98c95ed
+class ConvBlock(nn.Module):
+    "(conv3×3 → BN → ReLU) × 2 → 2×2 average pool: the block of PANNs' Cnn10/Cnn14 (names `conv1`, `bn1`, `conv2`, `bn2`)."
+    def __init__(self, in_channels: int, out_channels: int):
+        super().__init__()
+        self.conv1 = nn.Conv2d(in_channels, out_channels, kernel_size=3, stride=1, padding=1, bias=False)
+        self.conv2 = nn.Conv2d(out_channels, out_channels, kernel_size=3, stride=1, padding=1, bias=False)
+        self.bn1, self.bn2 = nn.BatchNorm2d(out_channels), nn.BatchNorm2d(out_channels)
+        for conv, bn in ((self.conv1, self.bn1), (self.conv2, self.bn2)):
+            nn.init.xavier_uniform_(conv.weight); nn.init.ones_(bn.weight); nn.init.zeros_(bn.bias)   # PANNs' init
+
+    def forward(self, x: torch.Tensor, pool_size=(2, 2)) -> torch.Tensor:
+        x = F.relu(self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x))))))
+        return F.avg_pool2d(x, kernel_size=pool_size)
 
 # %% ../../nbs/11_audio_cnn6.ipynb #859dc4fe
 class SpecAugment(nn.Module):
@@ -60,21 +76,23 @@ CNN6_CHANNELS = (64, 128, 256, 512)   # PANNs Cnn6's four blocks
 
 class Cnn6(nn.Module):
     "PANNs Cnn6 on log-mels (B, T, mel_bins) -> 512-d embedding (B, 512)."
+    block_type = ConvBlock5x5   # one 5×5 convolution per block (`Cnn10`: two 3×3)
     def __init__(self, mel_bins: int = 64, embedding_size: int = 512, dropout: float = 0.2,
                  time_drop_width: int = 32, spec_augment: bool = True,
                  width: float = 1.0,    # channel multiplier of the four blocks (PANNs: 1; ½ and ¼ for ~1,000 training clips)
                  embed_dropout: float = 0.5):   # dropout before fc1 (PANNs: .5); `dropout` is after each block (PANNs: .2)
         super().__init__()
-        if not 0 < width <= 1: raise DataError(f"Cnn6: width must lie in (0, 1], got {width!r}")
-        if not (0 <= dropout < 1 and 0 <= embed_dropout < 1): raise DataError(f"Cnn6: dropouts must lie in [0, 1), got {dropout!r}, {embed_dropout!r}")
+        name = type(self).__name__
+        if not 0 < width <= 1: raise DataError(f"{name}: width must lie in (0, 1], got {width!r}")
+        if not (0 <= dropout < 1 and 0 <= embed_dropout < 1): raise DataError(f"{name}: dropouts must lie in [0, 1), got {dropout!r}, {embed_dropout!r}")
         self.mel_bins, self.channels = mel_bins, [max(1, round(c * width)) for c in CNN6_CHANNELS]
         self.spec_augmenter = SpecAugment(time_drop_width=time_drop_width) if spec_augment else nn.Identity()
         self.bn0 = nn.BatchNorm2d(mel_bins)
         c1, c2, c3, c4 = self.channels
-        self.conv_block1 = ConvBlock5x5(1, c1)
-        self.conv_block2 = ConvBlock5x5(c1, c2)
-        self.conv_block3 = ConvBlock5x5(c2, c3)
-        self.conv_block4 = ConvBlock5x5(c3, c4)
+        self.conv_block1 = self.block_type(1, c1)
+        self.conv_block2 = self.block_type(c1, c2)
+        self.conv_block3 = self.block_type(c2, c3)
+        self.conv_block4 = self.block_type(c3, c4)
         self.fc1 = nn.Linear(c4, embedding_size, bias=True)   # the embedding keeps its size, so heads fit every width
         self.dropout, self.embed_dropout = dropout, embed_dropout
         nn.init.xavier_uniform_(self.fc1.weight); nn.init.zeros_(self.fc1.bias)
@@ -82,8 +100,8 @@ class Cnn6(nn.Module):
     def feature_map(self, logmel: torch.Tensor) -> torch.Tensor:
         "Log-mels (B, T, mel_bins) -> the last block's map averaged over frequency (B, channels, T / 16): one vector per 320 ms at 20-ms frames."
         if logmel.ndim != 3 or logmel.shape[-1] != self.mel_bins:
-            raise DataError(f"Cnn6 expects log-mels (batch, frames, {self.mel_bins}), got shape {tuple(logmel.shape)}")
-        if logmel.shape[1] < 16: raise DataError(f"Cnn6 needs at least 16 frames, got {logmel.shape[1]}")
+            raise DataError(f"{type(self).__name__} expects log-mels (batch, frames, {self.mel_bins}), got shape {tuple(logmel.shape)}")
+        if logmel.shape[1] < 16: raise DataError(f"{type(self).__name__} needs at least 16 frames, got {logmel.shape[1]}")
         x = logmel[:, None]                                  # (B, 1, T, F)
         x = self.bn0(x.transpose(1, 3)).transpose(1, 3)      # normalise each mel bin
         x = self.spec_augmenter(x)
@@ -100,6 +118,13 @@ class Cnn6(nn.Module):
     def forward(self, logmel: torch.Tensor) -> torch.Tensor:
         return self.embed(self.feature_map(logmel))
 
+
+# %% ../../nbs/11_audio_cnn6.ipynb #1e7223a6
+class Cnn10(Cnn6):
+    "PANNs Cnn10 on log-mels (B, T, mel_bins) -> 512-d embedding: Cnn6's layout with `ConvBlock` (two 3×3 convolutions) per block."
+    block_type = ConvBlock
+
+BACKBONES = {"cnn6": Cnn6, "cnn10": Cnn10}   # the LRM model's backbone choices
 
 # %% ../../nbs/11_audio_cnn6.ipynb #f043983d
 PANNS_IGNORED_PREFIXES = ("fc_audioset.", "spectrogram_extractor.", "logmel_extractor.")

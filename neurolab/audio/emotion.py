@@ -17,7 +17,7 @@ from ..data import RAVDESS_EMOTIONS, SILENCE_PEAK, check_full_scale, check_usabl
 from ..speakers import SpeakerNorm, population_prior, speaker_statistics
 from ..lrm import LRM, Steering
 from .features import LogMel, check_frontend
-from .cnn6 import Cnn6, load_panns_checkpoint
+from .cnn6 import BACKBONES, Cnn6, load_panns_checkpoint
 
 # %% auto #0
 __all__ = ['DEFAULT_CONNECTIONS', 'SCALAR_CONNECTIONS', 'SOURCES', 'WINDOW_SECONDS', 'FeatureEmotionRegression_Cnn6_LRM',
@@ -47,7 +47,8 @@ class FeatureEmotionRegression_Cnn6_LRM(nn.Module):
                  speaker_norm: bool = False,    # inputs are speaker-normalised log-mels (`predict` then needs enrolment statistics)
                  spec_augment: bool = True,     # the backbone's own SpecAugment (off when the data pipeline masks instead)
                  width: float = 1.0,            # the backbone's channel multiplier (`Cnn6`; PANNs weights fit width 1 only)
-                 block_dropout: float = 0.2, embed_dropout: float = 0.5):   # the backbone's dropouts (`Cnn6`; PANNs' values)
+                 block_dropout: float = 0.2, embed_dropout: float = 0.5,   # the backbone's dropouts (`Cnn6`; PANNs' values)
+                 backbone: str = "cnn6"):       # "cnn6" (PANNs Cnn6) or "cnn10" (two 3×3 convolutions per block: deeper at the same width)
         super().__init__()
         connections = [dict(c) for c in (connections or DEFAULT_CONNECTIONS)]
         self.init_kwargs = dict(sample_rate=sample_rate, window_size=window_size, hop_size=hop_size, mel_bins=mel_bins,
@@ -55,11 +56,13 @@ class FeatureEmotionRegression_Cnn6_LRM(nn.Module):
                                 connections=connections, n_classes=int(n_classes), speaker_norm=bool(speaker_norm),
                                 spec_augment=bool(spec_augment), **({"width": float(width)} if width != 1 else {}),
                                 **({"block_dropout": float(block_dropout)} if block_dropout != 0.2 else {}),   # PANNs' values stay implicit,
-                                **({"embed_dropout": float(embed_dropout)} if embed_dropout != 0.5 else {}))   # so older configs read the same
+                                **({"embed_dropout": float(embed_dropout)} if embed_dropout != 0.5 else {}),   # so older configs read the same
+                                **({"backbone": backbone} if backbone != "cnn6" else {}))
+        if backbone not in BACKBONES: raise NeurolabError(f"unknown backbone {backbone!r}; choose from {sorted(BACKBONES)}")
         if not isinstance(forward_passes, int) or forward_passes < 1: raise NeurolabError(f"forward_passes must be ≥ 1, got {forward_passes!r}")
         self.forward_passes = forward_passes
         self.logmel = LogMel(sample_rate, window_size, hop_size, mel_bins, fmin, fmax)
-        self.base = Cnn6(mel_bins=mel_bins, spec_augment=spec_augment, width=width, dropout=block_dropout, embed_dropout=embed_dropout)
+        self.base = BACKBONES[backbone](mel_bins=mel_bins, spec_augment=spec_augment, width=width, dropout=block_dropout, embed_dropout=embed_dropout)
         blocks = dict(zip(_BLOCK_CHANNELS, self.base.channels))   # what each LRM target block carries at this width
         self.valence_head, self.arousal_head = _pathway(), _pathway()
         if n_classes < 0: raise NeurolabError(f"n_classes must be ≥ 0, got {n_classes}")

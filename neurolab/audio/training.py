@@ -227,6 +227,8 @@ def init_from_panns(model: FeatureEmotionRegression_Cnn6_LRM, path: str | Path |
     "Load AudioSet Cnn6 weights into `model.base` when the file is present (MD5-checked); None when it is absent."
     path = Path(path) if path is not None else panns_path()
     if not path.is_file(): return None
+    if model.init_kwargs.get("backbone", "cnn6") != "cnn6" or model.init_kwargs.get("width", 1.0) != 1.0:
+        return None   # the AudioSet file holds a full-width Cnn6: another backbone or width starts from scratch
     h = hashlib.md5()
     with open(path, "rb") as f:
         while block := f.read(1 << 20): h.update(block)
