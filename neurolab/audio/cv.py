@@ -63,7 +63,9 @@ PILOTS = {
     "Cnn6 ¼, PANNs dropouts": {**CNN6, "width": 0.25},
     "Cnn6 ¼, PANNs dropouts, distilled (λ 1)": {**CNN6, "width": 0.25, "distill": 1.0},
     "Cnn6 ¼, dropout 0 / .3": {**CNN6, "width": 0.25, "block_dropout": 0.0, "embed_dropout": 0.3},
+    "Cnn6 ¼, dropout 0 / .3, emotion loss only": {**CNN6, "width": 0.25, "block_dropout": 0.0, "embed_dropout": 0.3, "va_weight": 0.0},
     "Cnn6 ½, dropout 0 / .3": {**CNN6, "width": 0.5, "block_dropout": 0.0, "embed_dropout": 0.3},
+    "Cnn10 ⅜, dropout 0 / .3": {**CNN6, "arch": "cnn10", "width": 0.375, "block_dropout": 0.0, "embed_dropout": 0.3},
 }
 
 def screen_pilots(out_json: str | Path | None = None, pilots: dict | None = None, folds_to_run=(0,), seed: int = 0,
