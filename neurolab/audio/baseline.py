@@ -24,9 +24,10 @@ from .training import AugmentedCrops, apply_norms, augment_config, ccc_torch, pr
 # %% auto #0
 __all__ = ['PLAIN_RECIPE', 'ARCHS', 'LRM_ARCHS', 'FEEDBACK_RECIPE', 'TEACHER', 'PlainCNN', 'category_va', 'va_readout',
            'audio_folds', 'ce_loss', 'clip_outputs', 'clip_probs', 'class_scores', 'recipe_model', 'train_plain',
-           'cv_key', 'cross_validate_plain', 'train_feedback', 'pass_outputs', 'cross_validate_feedback',
-           'linear_features', 'fit_teacher', 'teacher_outputs', 'cross_fitted_targets', 'cross_validate_linear',
-           'lr_range_test', 'overfit_batch', 'scores_with_ci', 'diagnostics', 'run_baseline_study', 'baseline_figures']
+           'cv_key', 'full_recipe', 'cached_folds', 'cross_validate_plain', 'train_feedback', 'pass_outputs',
+           'cross_validate_feedback', 'linear_features', 'fit_teacher', 'teacher_outputs', 'cross_fitted_targets',
+           'cross_validate_linear', 'lr_range_test', 'overfit_batch', 'scores_with_ci', 'diagnostics',
+           'run_baseline_study', 'baseline_figures']
 
 # %% ../../nbs/17_audio_baseline.ipynb #34569dac
 def _double_conv(cin: int, cout: int) -> nn.Sequential:
@@ -212,37 +213,48 @@ def cv_key(recipe: dict, seed: int, folds: list) -> str:
     blob = json.dumps({"recipe": recipe, "seed": seed, "folds": folds}, sort_keys=True, default=list).encode()
     return hashlib.sha256(blob).hexdigest()[:10]
 
+def full_recipe(recipe: dict | None) -> dict:
+    "`PLAIN_RECIPE` with `recipe`'s overrides, in the form cache keys are computed on (widths as a list of ints)."
+    r = {**PLAIN_RECIPE, **(recipe or {})}
+    return {**r, "widths": [int(w) for w in r["widths"]]}
+
+def cached_folds(folds: list, root: Path, only, make) -> list[dict]:
+    "Each fold's record (those in `only`; None: all): read from `root/fold<f>.json`, or `make(f, split)`, timed and written there."
+    out = []
+    for f, split in enumerate(folds):
+        if only is not None and f not in only: continue
+        done = Path(root) / f"fold{f}.json"
+        if not done.is_file():
+            t0 = time.time()
+            rec = make(f, split)
+            write_json(done, {**rec, "seconds": round(time.time() - t0, 1)})
+        out.append(read_json(done))
+    return out
+
 def cross_validate_plain(data: dict, index: pd.DataFrame, recipe: dict | None = None, seed: int = 0, k: int = 5, n_valid: int = 3,
                          folds: list | None = None,       # default `audio_folds(index, k, n_valid)`
                          only: list | None = None,        # train just these folds (a screening pilot): no pooled scores
                          work_root: str | Path | None = None, progress: bool = False, log=print) -> dict:
     "Per fold: actors, validation history, test scores; pooled over folds: test posteriors per clip and their scores."
-    r = {**PLAIN_RECIPE, **(recipe or {})}
-    r = {**r, "widths": [int(w) for w in r["widths"]]}
+    r = full_recipe(recipe)
     folds = folds or audio_folds(index, k, n_valid)
     root = Path(work_root) if work_root is not None else cache_dir("audio", f"cv_{cv_key(r, seed, folds)}")
-    class_va, out = category_va(), []
-    probs = np.full((len(index), int(data["classes"].max()) + 1), np.nan)
-    va = np.full((len(index), 2), np.nan)
-    for f, split in enumerate(folds):
-        if only is not None and f not in only: continue
-        done = root / f"fold{f}.json"
-        if done.is_file(): rec = read_json(done)
-        else:
-            t0 = time.time()
-            model, hist = train_plain(data, split, r, seed=seed + 100 * f, work_dir=root / f"fold{f}", progress=progress)
-            te = _rows(data, split["test"])
-            o = clip_outputs(model, _inputs(data, te))
-            rec = {"fold": f, **split, "history": hist, "test_rows": te.tolist(), "test_probs": o["probs"].round(6).tolist(),
-                   "test": class_scores(o["probs"], data["classes"][te], data["y"][te], class_va, o.get("va")),
-                   "seconds": round(time.time() - t0, 1)}
-            if "va" in o: rec["test_va"] = o["va"].round(6).tolist()
-            write_json(done, rec)
+    class_va = category_va()
+    def make(f, split):
+        model, hist = train_plain(data, split, r, seed=seed + 100 * f, work_dir=root / f"fold{f}", progress=progress)
+        te = _rows(data, split["test"])
+        o = clip_outputs(model, _inputs(data, te))
+        rec = {"fold": f, **split, "history": hist, "test_rows": te.tolist(), "test_probs": o["probs"].round(6).tolist(),
+               "test": class_scores(o["probs"], data["classes"][te], data["y"][te], class_va, o.get("va"))}
+        return rec | ({"test_va": o["va"].round(6).tolist()} if "va" in o else {})
+    out = cached_folds(folds, root, only, make)
+    if log:
+        for rec in out: log(f"fold {rec['fold']}: test UAR {rec['test']['uar']:.3f}, V r {rec['test']['valence_r']:.3f}, A r {rec['test']['arousal_r']:.3f}")
+    if only is not None: return {"recipe": r, "seed": seed, "folds": out}   # same folders as the full run, which reuses them
+    probs, va = np.full((len(index), int(data["classes"].max()) + 1), np.nan), np.full((len(index), 2), np.nan)
+    for rec in out:
         probs[rec["test_rows"]] = rec["test_probs"]
         if "test_va" in rec: va[rec["test_rows"]] = rec["test_va"]
-        if log: log(f"fold {f}: test UAR {rec['test']['uar']:.3f}, V r {rec['test']['valence_r']:.3f}, A r {rec['test']['arousal_r']:.3f}")
-        out.append(rec)
-    if only is not None: return {"recipe": r, "seed": seed, "folds": out}   # same folders as the full run, which reuses them
     if np.isnan(probs).any(): raise NeurolabError("cross_validate_plain: some clips were in no fold's test actors")
     va = None if np.isnan(va).any() else va
     return {"recipe": r, "seed": seed, "folds": out, "test_probs": probs, "test_va": va,
@@ -281,36 +293,29 @@ def cross_validate_feedback(data: dict, index: pd.DataFrame, recipe: dict | None
                             only: list | None = None,   # just these folds (a screening pilot): no pooled scores
                             log=print) -> dict:
     "Per fold: stage 1 by `cross_validate_plain` (cached), stage 2 by `train_feedback`; test outputs and scores of every pass."
-    r = {**PLAIN_RECIPE, **(recipe or {})}
-    r = {**r, "widths": [int(w) for w in r["widths"]]}
+    r = full_recipe(recipe)
     if r.get("arch", "plain") not in LRM_ARCHS: raise NeurolabError(f"cross_validate_feedback: the recipe must train an LRM arch {LRM_ARCHS}")
     fb = {**FEEDBACK_RECIPE, **(feedback or {})}
     folds = folds or audio_folds(index, k, n_valid)
     root = Path(work_root) if work_root is not None else cache_dir("audio", f"cv_{cv_key(r, seed, folds)}")
     cross_validate_plain(data, index, r, seed=seed, folds=folds, work_root=root, only=only, log=None)   # stage 1 of the folds, cached
     root2 = root / f"feedback_{cv_key(fb, seed, folds)}"
-    class_va, n_classes, out = category_va(), int(data["classes"].max()) + 1, []
-    probs, va = np.full((len(index), fb["passes"], n_classes), np.nan), np.full((len(index), fb["passes"], 2), np.nan)
-    for f, split in enumerate(folds):
-        if only is not None and f not in only: continue
-        done = root2 / f"fold{f}.json"
-        if done.is_file(): rec = read_json(done)
-        else:
-            t0 = time.time()
-            stage1, _ = train_plain(data, split, r, seed=seed + 100 * f, work_dir=root / f"fold{f}")   # the finished run: no training
-            model, info = train_feedback(data, split, stage1, r, fb, seed=seed + 100 * f, work_dir=root2 / f"fold{f}")
-            te = _rows(data, split["test"])
-            o = pass_outputs(model, _inputs(data, te), fb["passes"])
-            rec = {"fold": f, **split, "history": info["stage2"]["history"], "best_epoch": info["stage2"]["best_epoch"],
-                   "test_rows": te.tolist(), "test_probs": o["probs"].round(6).tolist(), "test_va": o["va"].round(6).tolist(),
-                   "test": [class_scores(o["probs"][:, p], data["classes"][te], data["y"][te], class_va, o["va"][:, p])
-                            for p in range(fb["passes"])], "seconds": round(time.time() - t0, 1)}
-            write_json(done, rec)
-        probs[rec["test_rows"]], va[rec["test_rows"]] = rec["test_probs"], rec["test_va"]
-        if log: log(f"fold {f}: " + "; ".join(f"pass {p + 1} UAR {s['uar']:.3f}, V r {s['head_valence_r']:.3f}, A r {s['head_arousal_r']:.3f}"
-                                          for p, s in enumerate(rec["test"])))
-        out.append(rec)
+    class_va, n_classes = category_va(), int(data["classes"].max()) + 1
+    def make(f, split):
+        stage1, _ = train_plain(data, split, r, seed=seed + 100 * f, work_dir=root / f"fold{f}")   # the finished run: no training
+        model, info = train_feedback(data, split, stage1, r, fb, seed=seed + 100 * f, work_dir=root2 / f"fold{f}")
+        te = _rows(data, split["test"])
+        o = pass_outputs(model, _inputs(data, te), fb["passes"])
+        return {"fold": f, **split, "history": info["stage2"]["history"], "best_epoch": info["stage2"]["best_epoch"],
+                "test_rows": te.tolist(), "test_probs": o["probs"].round(6).tolist(), "test_va": o["va"].round(6).tolist(),
+                "test": [class_scores(o["probs"][:, p], data["classes"][te], data["y"][te], class_va, o["va"][:, p]) for p in range(fb["passes"])]}
+    out = cached_folds(folds, root2, only, make)
+    if log:
+        for rec in out: log(f"fold {rec['fold']}: " + "; ".join(f"pass {p + 1} UAR {s['uar']:.3f}, V r {s['head_valence_r']:.3f}, "
+                                                              f"A r {s['head_arousal_r']:.3f}" for p, s in enumerate(rec["test"])))
     if only is not None: return {"recipe": r, "feedback": fb, "seed": seed, "folds": out}
+    probs, va = np.full((len(index), fb["passes"], n_classes), np.nan), np.full((len(index), fb["passes"], 2), np.nan)
+    for rec in out: probs[rec["test_rows"]], va[rec["test_rows"]] = rec["test_probs"], rec["test_va"]
     if np.isnan(probs).any(): raise NeurolabError("cross_validate_feedback: some clips were in no fold's test actors")
     return {"recipe": r, "feedback": fb, "seed": seed, "folds": out, "test_probs": probs, "test_va": va,
             "pooled": [class_scores(probs[:, p], data["classes"], data["y"], class_va, va[:, p]) for p in range(fb["passes"])]}
