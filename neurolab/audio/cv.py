@@ -16,8 +16,8 @@ from .baseline import (PLAIN_RECIPE, audio_folds, category_va, cross_validate_fe
                                      cross_validate_plain, linear_features, va_readout)
 
 # %% auto #0
-__all__ = ['KINDS', 'METRICS', 'SELECT_ON', 'CNN6', 'PILOTS', 'system_outputs', 'screen_pilots', 'seed_mean', 'seed_scores',
-           'paired', 'run_cv_study']
+__all__ = ['KINDS', 'METRICS', 'SELECT_ON', 'CNN6', 'PILOTS', 'FEEDBACK_PILOTS', 'system_outputs', 'screen_pilots', 'seed_mean',
+           'seed_scores', 'paired', 'run_cv_study']
 
 # %% ../../nbs/19_audio_cv.ipynb #076d136c
 KINDS = ("plain", "feedback", "linear")
@@ -66,9 +66,13 @@ PILOTS = {
     "Cnn6 ¼, dropout 0 / .3, emotion loss only": {**CNN6, "width": 0.25, "block_dropout": 0.0, "embed_dropout": 0.3, "va_weight": 0.0},
     "Cnn6 ½, dropout 0 / .3": {**CNN6, "width": 0.5, "block_dropout": 0.0, "embed_dropout": 0.3},
     "Cnn10 ⅜, dropout 0 / .3": {**CNN6, "arch": "cnn10", "width": 0.375, "block_dropout": 0.0, "embed_dropout": 0.3},
+    "Cnn6 ¼, dropout 0 / .3, PASE-pretrained": {**CNN6, "width": 0.25, "block_dropout": 0.0, "embed_dropout": 0.3, "pretext": {}},
+    "Cnn10 ⅜, dropout 0 / .3, PASE-pretrained": {**CNN6, "arch": "cnn10", "width": 0.375, "block_dropout": 0.0, "embed_dropout": 0.3, "pretext": {}},
 }
+FEEDBACK_PILOTS = ("Cnn6 ¼, dropout 0 / .3, PASE-pretrained", "Cnn10 ⅜, dropout 0 / .3")   # stage 2 screened too: pass 2 against pass 1
 
 def screen_pilots(out_json: str | Path | None = None, pilots: dict | None = None, folds_to_run=(0,), seed: int = 0,
+                  feedback_for=(),   # pilot names whose stage 2 (feedback over two passes) is screened as well
                   data_root=None, index: pd.DataFrame | None = None, data: dict | None = None, k: int = 5, n_valid: int = 3,
                   log=print) -> dict:
     "Each pilot recipe on `folds_to_run` (validation actors only): last-epoch validation scores, their mean over `SELECT_ON`, the curves."
@@ -91,6 +95,11 @@ def screen_pilots(out_json: str | Path | None = None, pilots: dict | None = None
         rows[name] = {"recipe": cv["recipe"], "folds": per,
                       "valid": {m: float(np.mean([f[m] for f in per])) for m in SELECT_ON}}
         rows[name]["valid"]["score"] = float(np.mean([rows[name]["valid"][m] for m in SELECT_ON]))
+        if name in feedback_for:   # stage 2's kept epoch (best validation CCC): both passes' validation scores
+            fb = cross_validate_feedback(data, index, recipe, None, seed=seed, folds=folds, only=list(folds_to_run), log=None)
+            rows[name]["feedback"] = [{"fold": f["fold"], "best_epoch": f["best_epoch"],
+                                       **{f"pass{p}": {m: f["history"][f["best_epoch"] - 1][f"p{p}_{m}"] for m in SELECT_ON} for p in (1, 2)}}
+                                      for f in fb["folds"]]
         if log: log(f"{name}: validation " + ", ".join(f"{m} {v:.3f}" for m, v in rows[name]["valid"].items()))
     res = {"what": "issue 28 item 3 pilots, screened on validation actors only (last epoch of the recipe)", "folds_run": list(folds_to_run),
            "validation_actors": [folds[f]["valid"] for f in folds_to_run], "select_on": list(SELECT_ON), "seed": seed, "pilots": rows,
