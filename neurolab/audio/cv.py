@@ -29,9 +29,9 @@ def _check_system(s: dict) -> dict:
         raise NeurolabError(f"a study system is {{'name', 'kind' in {KINDS}, 'recipe', 'feedback'}}, got {s!r}")
     return {"recipe": {}, "feedback": None, **s}
 
-def _valid_scores(h: dict, prefix: str) -> dict:
-    "One validation record of fit's history: UAR and the system's V/A CCC (heads when present, else the read-out)."
-    va = "head_" if f"{prefix}head_valence_ccc" in h else ""
+def _valid_scores(h: dict, prefix: str, heads: bool = True) -> dict:
+    "One validation record of fit's history: UAR and the system's V/A CCC (its V/A heads when trained and present, else the read-out)."
+    va = "head_" if heads and f"{prefix}head_valence_ccc" in h else ""
     return {"uar": h[f"{prefix}uar"], "valence_ccc": h[f"{prefix}{va}valence_ccc"], "arousal_ccc": h[f"{prefix}{va}arousal_ccc"]}
 
 def system_outputs(system: dict, data: dict, index: pd.DataFrame, folds: list, seed: int = 0, log=None) -> dict:
@@ -42,7 +42,7 @@ def system_outputs(system: dict, data: dict, index: pd.DataFrame, folds: list, s
         cv = cross_validate_plain(data, index, s["recipe"], seed=seed, folds=folds, log=log)
         va = cv["test_va"] if cv.get("test_va") is not None else va_readout(cv["test_probs"], class_va)
         passes = [{"probs": cv["test_probs"], "va": va}]
-        valid = [_valid_scores(f["history"][-1], "valid_") for f in cv["folds"]]
+        valid = [_valid_scores(f["history"][-1], "valid_", s["recipe"].get("va_weight", 0) > 0) for f in cv["folds"]]
     elif s["kind"] == "feedback":
         cv = cross_validate_feedback(data, index, s["recipe"], s["feedback"], seed=seed, folds=folds, log=log)
         passes = [{"probs": cv["test_probs"][:, p], "va": cv["test_va"][:, p]} for p in range(cv["test_probs"].shape[1])]
@@ -90,7 +90,8 @@ def screen_pilots(out_json: str | Path | None = None, pilots: dict | None = None
     rows = {}
     for name, recipe in pilots.items():
         cv = cross_validate_plain(data, index, recipe, seed=seed, folds=folds, only=list(folds_to_run), log=None)
-        per = [{"fold": f["fold"], **_valid_scores(f["history"][-1], "valid_"), "history": f["history"], "seconds": f.get("seconds")}
+        heads = recipe.get("va_weight", 0) > 0   # untrained V/A heads say nothing: the read-out speaks for such a model
+        per = [{"fold": f["fold"], **_valid_scores(f["history"][-1], "valid_", heads), "history": f["history"], "seconds": f.get("seconds")}
                for f in cv["folds"]]
         rows[name] = {"recipe": cv["recipe"], "folds": per,
                       "valid": {m: float(np.mean([f[m] for f in per])) for m in SELECT_ON}}
