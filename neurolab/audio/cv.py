@@ -16,8 +16,8 @@ from .baseline import (PLAIN_RECIPE, audio_folds, category_va, cross_validate_fe
                                      cross_validate_plain, linear_features, va_readout)
 
 # %% auto #0
-__all__ = ['KINDS', 'METRICS', 'SELECT_ON', 'CNN6', 'PILOTS', 'FEEDBACK_PILOTS', 'system_outputs', 'screen_pilots', 'seed_mean',
-           'seed_scores', 'paired', 'run_cv_study']
+__all__ = ['KINDS', 'METRICS', 'SELECT_ON', 'CNN6', 'PILOTS', 'FEEDBACK_PILOTS', 'STUDY_SYSTEMS', 'system_outputs', 'study_data',
+           'screen_pilots', 'seed_mean', 'seed_scores', 'paired', 'run_cv_study']
 
 # %% ../../nbs/19_audio_cv.ipynb #076d136c
 KINDS = ("plain", "feedback", "linear")
@@ -71,21 +71,26 @@ PILOTS = {
 }
 FEEDBACK_PILOTS = ("Cnn6 ¼, dropout 0 / .3, PASE-pretrained", "Cnn10 ⅜, dropout 0 / .3")   # stage 2 screened too: pass 2 against pass 1
 
+def study_data(recipes: list, data_root=None, index: pd.DataFrame | None = None, data: dict | None = None) -> tuple[pd.DataFrame, dict]:
+    "(index, prepared data) with what `recipes` need: speaker-normalised log-mels, plus openSMILE functionals (linear / distill) and pretext targets."
+    from neurolab.audio.training import load_ravdess, prepare_ravdess
+    if index is None: index, norms = load_ravdess(data_root)
+    else: norms = None
+    if data is None: data = prepare_ravdess(index, norms, speaker_norm=True)
+    if data.get("linear") is None and any(r.get("linear") or r.get("distill") for r in recipes): data = {**data, "linear": linear_features(index)}
+    if data.get("pretext") is None and any(r.get("pretext") is not None for r in recipes):
+        from neurolab.audio.pretext import pretext_targets
+        data = {**data, "pretext": pretext_targets(index["path"], index["actor"], [len(m) for m in data["mels"]])}
+    return index, data
+
 def screen_pilots(out_json: str | Path | None = None, pilots: dict | None = None, folds_to_run=(0,), seed: int = 0,
                   feedback_for=(),   # pilot names whose stage 2 (feedback over two passes) is screened as well
                   data_root=None, index: pd.DataFrame | None = None, data: dict | None = None, k: int = 5, n_valid: int = 3,
                   log=print) -> dict:
     "Each pilot recipe on `folds_to_run` (validation actors only): last-epoch validation scores, their mean over `SELECT_ON`, the curves."
     from neurolab.core import run_environment
-    from neurolab.audio.training import load_ravdess, prepare_ravdess
     t0, pilots = time.time(), PILOTS if pilots is None else pilots
-    if index is None: index, norms = load_ravdess(data_root)
-    else: norms = None
-    if data is None: data = prepare_ravdess(index, norms, speaker_norm=True)
-    if data.get("linear") is None and any(r.get("distill") for r in pilots.values()): data = {**data, "linear": linear_features(index)}
-    if data.get("pretext") is None and any(r.get("pretext") is not None for r in pilots.values()):
-        from neurolab.audio.pretext import pretext_targets
-        data = {**data, "pretext": pretext_targets(index["path"], index["actor"], [len(m) for m in data["mels"]])}
+    index, data = study_data(list(pilots.values()), data_root, index, data)
     folds = audio_folds(index, k, n_valid)
     rows = {}
     for name, recipe in pilots.items():
@@ -130,6 +135,11 @@ def paired(outs_a: list, outs_b: list, data: dict, n_boot: int = 1000, seed: int
             for m in METRICS}
 
 # %% ../../nbs/19_audio_cv.ipynb #d4abd7cd
+STUDY_SYSTEMS = [   # issue 28's study: the plain baseline, the LRM model by the pilots' winner, the field's linear systems
+    dict(name="plain CNN", kind="plain", recipe={}),
+    dict(name="Cnn6 ¼ + LRM, PASE-pretrained", kind="feedback", recipe=PILOTS["Cnn6 ¼, dropout 0 / .3, PASE-pretrained"]),
+    dict(name="ComParE linear (ridge V/A, logistic classes)", kind="linear")]
+
 def _label(system: dict, p: int, n_passes: int) -> str: return system["name"] if n_passes == 1 else f"{system['name']} (pass {p + 1})"
 
 def run_cv_study(out_json: str | Path | None, systems: list, seeds=(0, 1, 2), data_root=None, index: pd.DataFrame | None = None,
@@ -137,15 +147,10 @@ def run_cv_study(out_json: str | Path | None, systems: list, seeds=(0, 1, 2), da
                  k: int = 5, n_valid: int = 3, n_boot: int = 1000, log=print) -> dict:
     "Every system × seed on the same actor folds; validation winner, seed-mean test scores with actor CIs, paired differences."
     from neurolab.core import run_environment
-    from neurolab.audio.training import load_ravdess, prepare_ravdess
     t0 = time.time()
     systems = [_check_system(s) for s in systems]
     if len({s["name"] for s in systems}) != len(systems): raise NeurolabError("run_cv_study: system names must be unique")
-    if index is None: index, norms = load_ravdess(data_root)
-    else: norms = None
-    if data is None:
-        data = prepare_ravdess(index, norms, speaker_norm=True)
-        if any(s["kind"] == "linear" or s["recipe"].get("distill") for s in systems): data["linear"] = linear_features(index)
+    index, data = study_data([{**s["recipe"], "linear": s["kind"] == "linear"} for s in systems], data_root, index, data)
     folds = audio_folds(index, k, n_valid)
     outs, valid = {}, {}
     for s in systems:
