@@ -23,8 +23,8 @@ from .training import AugmentedCrops, apply_norms, augment_config, ccc_torch, pr
 
 # %% auto #0
 __all__ = ['PLAIN_RECIPE', 'ARCHS', 'LRM_ARCHS', 'FEEDBACK_RECIPE', 'TEACHER', 'PlainCNN', 'category_va', 'va_readout',
-           'audio_folds', 'ce_loss', 'clip_outputs', 'clip_probs', 'class_scores', 'recipe_model', 'train_plain',
-           'cv_key', 'full_recipe', 'cached_folds', 'cross_validate_plain', 'train_feedback', 'pass_outputs',
+           'audio_folds', 'ce_loss', 'clip_outputs', 'class_scores', 'recipe_model', 'train_plain', 'cv_key',
+           'full_recipe', 'cached_folds', 'cross_validate_plain', 'train_feedback', 'pass_outputs',
            'cross_validate_feedback', 'linear_features', 'fit_teacher', 'teacher_outputs', 'cross_fitted_targets',
            'cross_validate_linear', 'lr_range_test', 'overfit_batch', 'scores_with_ci', 'diagnostics',
            'run_baseline_study', 'baseline_figures']
@@ -128,10 +128,6 @@ def clip_outputs(model: nn.Module, mels: list) -> dict:
     res = {"probs": np.stack([torch.softmax(o["emotion_logits"][0].double(), 0).numpy() for o in outs])}
     if outs and "valence" in outs[0]: res["va"] = np.array([[float(o["valence"][0]), float(o["arousal"][0])] for o in outs])
     return res
-
-def clip_probs(model: nn.Module, mels: list) -> np.ndarray:
-    "(n, classes) softmax of each whole clip, in eval mode."
-    return clip_outputs(model, mels)["probs"]
 
 def class_scores(probs: np.ndarray, classes: np.ndarray, y_va: np.ndarray, class_va: np.ndarray,
                  va: np.ndarray | None = None) -> dict:   # (n, 2) V/A heads' predictions: scored as 'head_*' beside the read-out
@@ -432,11 +428,9 @@ def overfit_batch(model: nn.Module, batch, loss_fn, steps: int = 200, lr: float 
 
 # %% ../../nbs/17_audio_baseline.ipynb #be8e74de
 def scores_with_ci(probs: np.ndarray, data: dict, n_boot: int = 1000, seed: int = 0) -> dict:
-    "`class_scores` of pooled test posteriors, each with a 95% CI from resampling actors."
-    from neurolab.metrics import group_bootstrap
-    class_va, c, y = category_va(), data["classes"], data["y"]
-    keys = ("uar", "valence_r", "arousal_r", "valence_ccc", "arousal_ccc")
-    return {k: group_bootstrap(data["actors"], lambda r, k=k: class_scores(probs[r], c[r], y[r], class_va)[k], n_boot, seed) for k in keys}
+    "`class_scores` of pooled test posteriors (V/A by the read-out), each with a 95% CI from resampling actors (`neurolab.audio.cv.seed_scores`)."
+    from neurolab.audio.cv import seed_scores
+    return seed_scores([{"probs": probs, "va": va_readout(probs, category_va())}], data, n_boot, seed)
 
 def diagnostics(data: dict, split: dict, recipe: dict | None = None, seed: int = 0, lr_steps: int = 100, batch_steps: int = 200,
                 clips: int = 60, clip_epochs: int = 40,
