@@ -14,20 +14,20 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch.utils.data import DataLoader
 
-from ..core import DataError, NeurolabError, cache_dir, read_json, register_model, seed_everything, write_json
+from ..core import DataError, NeurolabError, cache_dir, load_checkpoint, read_json, register_model, seed_everything, write_json
 from ..data import RAVDESS_EMOTIONS, actor_folds, load_va_norms, validation_actors
 from ..metrics import ccc, pearson, uar
-from ..speakers import normalize_by_speaker
+from ..speakers import SpeakerNorm, normalize_by_speaker
 from ..train import fit
 from .training import AugmentedCrops, apply_norms, augment_config, ccc_torch, predict_all, train_two_stage, whole_clips
 
 # %% auto #0
 __all__ = ['PLAIN_RECIPE', 'ARCHS', 'LRM_ARCHS', 'FEEDBACK_RECIPE', 'TEACHER', 'PlainCNN', 'category_va', 'va_readout',
-           'audio_folds', 'ce_loss', 'clip_outputs', 'class_scores', 'recipe_model', 'train_plain', 'cv_key',
-           'full_recipe', 'cached_folds', 'cross_validate_plain', 'train_feedback', 'pass_outputs',
-           'cross_validate_feedback', 'linear_features', 'fit_teacher', 'teacher_outputs', 'cross_fitted_targets',
-           'cross_validate_linear', 'lr_range_test', 'overfit_batch', 'scores_with_ci', 'diagnostics',
-           'run_baseline_study', 'baseline_figures']
+           'audio_folds', 'ce_loss', 'clip_outputs', 'class_scores', 'recipe_model', 'train_plain', 'cv_key', 'cv_root',
+           'full_recipe', 'cached_folds', 'cross_validate_plain', 'population_posteriors', 'train_feedback',
+           'pass_outputs', 'cross_validate_feedback', 'linear_features', 'fit_teacher', 'teacher_outputs',
+           'cross_fitted_targets', 'cross_validate_linear', 'lr_range_test', 'overfit_batch', 'scores_with_ci',
+           'diagnostics', 'run_baseline_study', 'baseline_figures']
 
 # %% ../../nbs/17_audio_baseline.ipynb #34569dac
 def _double_conv(cin: int, cout: int) -> nn.Sequential:
@@ -209,6 +209,10 @@ def cv_key(recipe: dict, seed: int, folds: list) -> str:
     blob = json.dumps({"recipe": recipe, "seed": seed, "folds": folds}, sort_keys=True, default=list).encode()
     return hashlib.sha256(blob).hexdigest()[:10]
 
+def cv_root(recipe: dict, seed: int, folds: list, work_root: str | Path | None = None) -> Path:
+    "Where a cross-validation run keeps its folds: `work_root`, or the cache folder named by `cv_key`."
+    return Path(work_root) if work_root is not None else cache_dir("audio", f"cv_{cv_key(recipe, seed, folds)}")
+
 def full_recipe(recipe: dict | None) -> dict:
     "`PLAIN_RECIPE` with `recipe`'s overrides, in the form cache keys are computed on (widths as a list of ints)."
     r = {**PLAIN_RECIPE, **(recipe or {})}
@@ -234,7 +238,7 @@ def cross_validate_plain(data: dict, index: pd.DataFrame, recipe: dict | None = 
     "Per fold: actors, validation history, test scores; pooled over folds: test posteriors per clip and their scores."
     r = full_recipe(recipe)
     folds = folds or audio_folds(index, k, n_valid)
-    root = Path(work_root) if work_root is not None else cache_dir("audio", f"cv_{cv_key(r, seed, folds)}")
+    root = cv_root(r, seed, folds, work_root)
     class_va = category_va()
     def make(f, split):
         model, hist = train_plain(data, split, r, seed=seed + 100 * f, work_dir=root / f"fold{f}", progress=progress)
@@ -255,6 +259,27 @@ def cross_validate_plain(data: dict, index: pd.DataFrame, recipe: dict | None = 
     va = None if np.isnan(va).any() else va
     return {"recipe": r, "seed": seed, "folds": out, "test_probs": probs, "test_va": va,
             "pooled": class_scores(probs, data["classes"], data["y"], class_va, va)}
+
+# %% ../../nbs/17_audio_baseline.ipynb #08d9249c
+def population_posteriors(data: dict, index: pd.DataFrame, recipe: dict | None = None, seed: int = 0,
+                          folds: list | None = None,          # default `audio_folds(index)`
+                          target_mels: list | None = None,    # raw log-mels of other clips (another corpus): every fold model reads them
+                          work_root: str | Path | None = None, log=None) -> dict:
+    "No enrolment on `cross_validate_plain`'s fold models (trained if not cached): 'test_probs' (n, classes) pooled over folds, 'valid_probs' per fold (rows `_rows(data, fold['valid'])`), 'target_probs' (fold-model mean) or None."
+    r, folds = full_recipe(recipe), folds or audio_folds(index)
+    cross_validate_plain(data, index, r, seed, folds=folds, work_root=work_root, log=log)   # every fold's model, trained once
+    root, test, valid, target = cv_root(r, seed, folds, work_root), None, [], []
+    for f, split in enumerate(folds):
+        model = load_checkpoint(root / f"fold{f}" / "best").eval()
+        population = SpeakerNorm.fit([data["mels"][i] for i in _rows(data, split["train"])])   # what the model's checkpoint would store
+        read = lambda mels: clip_outputs(model, [population.transform(m) for m in mels])["probs"]
+        te = _rows(data, split["test"])
+        probs = read([data["mels"][i] for i in te])
+        if test is None: test = np.full((len(index), probs.shape[1]), np.nan)
+        test[te] = probs
+        valid.append(read([data["mels"][i] for i in _rows(data, split["valid"])]))
+        if target_mels is not None: target.append(read(target_mels))
+    return {"test_probs": test, "valid_probs": valid, "target_probs": np.mean(target, 0) if target else None}
 
 # %% ../../nbs/17_audio_baseline.ipynb #09528ea4
 FEEDBACK_RECIPE = dict(epochs=10, lr=1e-3, patience=None, passes=2)   # stage 2: best epoch by validation CCC is kept

@@ -20,9 +20,9 @@ from .study import actor_bootstrap, c_grid, fit_linear, paired_actor_bootstrap, 
 from .training import corpus_features, emotion_targets, predict_proba, speaker_normalize
 
 # %% auto #0
-__all__ = ['SHARED', 'PLAIN_C', 'CLIPNORM_FUNCTIONALS', 'NO_ENROLMENT_VARIANTS', 'ENSEMBLES', 'shared_scores', 'corpus_normalize',
-           'plain_z', 'plain_recipe', 'clip_lld', 'clipnorm_functionals', 'clipnorm_features', 'design_rows',
-           'cv_posteriors', 'posterior_ensemble', 'subset_augmented', 'augmented_design', 'no_enrolment',
+__all__ = ['SHARED', 'PLAIN_C', 'CLIPNORM_FUNCTIONALS', 'NO_ENROLMENT_VARIANTS', 'AUDIO_VARIANTS', 'ENSEMBLES', 'shared_scores',
+           'corpus_normalize', 'plain_z', 'plain_recipe', 'clip_lld', 'clipnorm_functionals', 'clipnorm_features',
+           'design_rows', 'cv_posteriors', 'posterior_ensemble', 'subset_augmented', 'augmented_design', 'no_enrolment',
            'run_cross_corpus', 'write_tiny_corpora']
 
 # %% ../../nbs/36_speech_transfer.ipynb #d1c74f89
@@ -220,11 +220,16 @@ NO_ENROLMENT_VARIANTS = {"global": "ComParE functionals, raw (the offline global
                                       "its speaker; a new clip normalised with the training population's statistics (subset_augmented)",
                          "ensemble": "mean class posterior of global, egemaps and clipnorm, each with its own C",
                          "ensemble+augmented": "mean class posterior of global, egemaps, clipnorm and augmented, each with its own C"}
-ENSEMBLES = {"ensemble": ("global", "egemaps", "clipnorm"), "ensemble+augmented": ("global", "egemaps", "clipnorm", "augmented")}
+AUDIO_VARIANTS = {"audio": "the audio family's plain CNN on log-mels, read with its training actors' pooled statistics (population_posteriors)",
+                  "global+audio": "mean class posterior of global and audio",
+                  "ensemble+audio": "mean class posterior of global, egemaps, clipnorm and audio"}   # when run_cross_corpus has the audio CNN
+ENSEMBLES = {"ensemble": ("global", "egemaps", "clipnorm"), "ensemble+augmented": ("global", "egemaps", "clipnorm", "augmented"),
+             "global+audio": ("global", "audio"), "ensemble+audio": ("global", "egemaps", "clipnorm", "audio")}
 
 def _common_C(chosen: list) -> float:
-    "The C chosen most often over the folds (ties: the smaller C)."
+    "The C chosen most often over the folds (ties: the smaller C); None for a model without one (the audio CNN)."
     Cs = [c["C"] for c in chosen]
+    if None in Cs: return None
     return min(set(Cs), key=lambda C: (-Cs.count(C), C))
 
 def _choose(cvs: dict) -> str:
@@ -247,7 +252,9 @@ def _refit_probs(v, cvs, feats, ys, acts, memo) -> np.ndarray:
 
 # %% ../../nbs/36_speech_transfer.ipynb #a31e0008
 def no_enrolment(source, target, keep, feats: dict, lstm_rows: dict, global_head_probs, k: int, n_valid_actors: int,
-                 n_boot: int, log) -> dict:
+                 n_boot: int, log,
+                 audio: dict | None = None,   # the audio CNN on the same folds: 'test_probs' (source rows), 'valid_probs' per fold, 'target_probs'
+                 ) -> dict:
     "One clip at a time, no enrolment: the current rules, per-utterance normalisation, ensembles and the augmented model, on the source (CV) and the target corpus."
     ys, acts = emotion_targets(source), source["actor"].to_numpy()
     folds, grid = study_folds(source, k, n_valid_actors), c_grid("logreg", "compare")
@@ -258,6 +265,10 @@ def no_enrolment(source, target, keep, feats: dict, lstm_rows: dict, global_head
         else: cvs[v] = cv_posteriors(augmented_design(feats["global"][0], ys, acts) if v == "augmented" else design_rows(feats[v][0], ys),
                                      ys, folds, grid)
         log and log(f"no enrolment, {v}: RAVDESS CV UAR {uar(ys, cvs[v]['probs'].argmax(1)):.3f} ({time.perf_counter() - t:.0f} s)")
+    if audio is not None:   # another family's view of the same clips, and its ensembles with the functionals
+        cvs["audio"] = {"probs": audio["test_probs"], "valid_probs": audio["valid_probs"],
+                        "chosen": [{"fold": f["fold"], "C": None, "valid_uar": uar(ys[f["valid"]], p.argmax(1))} for f, p in zip(folds, audio["valid_probs"])]}
+        for v in ("global+audio", "ensemble+audio"): cvs[v] = posterior_ensemble(cvs, ENSEMBLES[v], ys, folds)
     # per fold, the variant whose validation actors scored best (its C, or its members' Cs, chosen on them too)
     chosen_probs = np.zeros_like(cvs["global"]["probs"]); per_fold = []
     for i, f in enumerate(folds):
@@ -267,7 +278,7 @@ def no_enrolment(source, target, keep, feats: dict, lstm_rows: dict, global_head
     g = cvs["global"]["probs"].argmax(1)
     vs_global = lambda p: paired_actor_bootstrap(ys, p.argmax(1), g, acts, uar, n_boot)
     rav = {v: {"uar": ci(cvs[v]["probs"]), "valid_uar": float(np.mean([c["valid_uar"] for c in cvs[v]["chosen"]])),
-               "chosen_C": cvs[v]["chosen"], "features": NO_ENROLMENT_VARIANTS[v],
+               "chosen_C": cvs[v]["chosen"], "features": {**NO_ENROLMENT_VARIANTS, **AUDIO_VARIANTS}[v],
                **({} if v == "global" else {"minus_global": vs_global(cvs[v]["probs"])})} for v in cvs}
     rav["global"]["rule"] = "the current rule: the offline global system (`speech predict` without --enrol)"
     rav["chosen_by_validation"] = {"uar": ci(chosen_probs), "minus_global": vs_global(chosen_probs), "per_fold": per_fold}
@@ -278,7 +289,7 @@ def no_enrolment(source, target, keep, feats: dict, lstm_rows: dict, global_head
     ys_t, spk_t = emotion_targets(target[keep]), target.loc[keep, "actor"].to_numpy()
     emo = {"global": {**shared_scores(ys_t, global_head_probs[keep], spk_t, n_boot),
                       "rule": "the current rule: the shipped offline global system"}}
-    memo = {}   # an ensemble reuses its members' refits
+    memo = {} if audio is None else {"audio": audio["target_probs"]}   # an ensemble reuses its members' refits; the audio CNN is its fold models' mean
     for v in cvs:
         if v == "global": continue
         C = ({m: _common_C(cvs[m]["chosen"]) for m in ENSEMBLES[v]} if v in ENSEMBLES else _common_C(cvs[v]["chosen"]))
@@ -289,6 +300,18 @@ def no_enrolment(source, target, keep, feats: dict, lstm_rows: dict, global_head
     return {"ravdess": rav, "emodb" if corpus_of(target) == "emodb" else corpus_of(target): emo, "chosen_variant": best, "chosen_C": best_C}
 
 
+# %% ../../nbs/36_speech_transfer.ipynb #919b8ea0
+def _audio_cnn_posteriors(source: pd.DataFrame, target: pd.DataFrame, folds: list, recipe: dict | None, work_root) -> dict:
+    "The audio family's plain CNN without enrolment on the speech folds (`population_posteriors`): source, validation and target posteriors."
+    from neurolab.audio.baseline import population_posteriors
+    from neurolab.audio.features import RAVDESS_FRONTEND, cached_logmels, prepare_ravdess
+    acts = source["actor"].to_numpy()
+    # the same actor folds in the audio family's form, so the audio study's cached fold models are these
+    afolds = [{"train": sorted({int(a) for a in acts[f["fit"]]}), "valid": f["valid_actors"], "test": f["test_actors"]} for f in folds]
+    data = prepare_ravdess(source)
+    target_mels = cached_logmels(target["path"], RAVDESS_FRONTEND, corpus=corpus_of(target))
+    return population_posteriors(data, source, recipe or None, folds=afolds, target_mels=target_mels, work_root=work_root)
+
 # %% ../../nbs/36_speech_transfer.ipynb #4fd447fb
 def run_cross_corpus(source: pd.DataFrame,          # the training corpus's index (RAVDESS actors 1–20: what the shipped models saw)
                      target: pd.DataFrame,          # the test corpus's index (EmoDB), every clip (unscored classes still enrol)
@@ -297,6 +320,8 @@ def run_cross_corpus(source: pd.DataFrame,          # the training corpus's inde
                      offline_models: dict | None = None,  # {"speaker": folder, "global": folder}; default: the shipped heads
                      streaming_model=None,           # EmotionLSTM folder; default: the shipped streaming model
                      audio_model=None,               # audio checkpoint folder; None: the shipped one; False: skip the audio model
+                     audio_cnn: dict | bool | None = None,  # the audio plain CNN's recipe for the no-enrolment rows (None: PLAIN_RECIPE); False: skip
+                     audio_cnn_root=None,            # its fold models' folder (default: the cross-validation cache, shared with the audio study)
                      k: int = 5, n_valid_actors: int = 3,  # the source's CV folds for the no-enrolment models
                      n_boot: int = 2000, log=print) -> dict:
     "Train on `source`, test on `target`: every speech system and the audio model, per normalisation option, with the in-domain number beside each; plus the no-enrolment rows."
@@ -349,7 +374,9 @@ def run_cross_corpus(source: pd.DataFrame,          # the training corpus's inde
     lstm_rows = {f"lstm/{o}": {**systems["lstm"][o], "rule": w} for o, w in
                  (("prior", "the current rule: the shipped LSTM with its training speakers' pooled statistics"),
                   ("clip", "per-utterance normalisation: the shipped LSTM with the clip's own frame statistics")) if o in systems["lstm"]}
-    noenrol = no_enrolment(source, target, keep, nf, lstm_rows, global_probs, k, n_valid_actors, n_boot, log)
+    audio_ne = None if audio_cnn is False else _audio_cnn_posteriors(source, target, study_folds(source, k, n_valid_actors), audio_cnn, audio_cnn_root)
+    stages["audio_cnn"] = round(time.perf_counter() - t0, 1)
+    noenrol = no_enrolment(source, target, keep, nf, lstm_rows, global_probs, k, n_valid_actors, n_boot, log, audio_ne)
     stages["no_enrolment"] = round(time.perf_counter() - t0, 1)
     in_domain = _in_domain(speech_json or repo_root() / "results/speech.json", audio_json or repo_root() / "results/audio_lrm.json")
     res = {"task": f"trained on {corpus_of(source)} (actors {sorted(int(a) for a in np.unique(acts))}), tested on {corpus_of(target)}",
@@ -363,6 +390,8 @@ def run_cross_corpus(source: pd.DataFrame,          # the training corpus's inde
                "model's training-input statistics; none = raw features (global system as shipped); prior = the LSTM's training speakers' "
                "statistics (no enrolment); clip = each clip's own statistics (per-utterance normalisation)",
                "95% CIs resample speakers (group bootstrap); nothing is chosen on the target corpus",
+               "no enrolment, audio: the audio family's plain CNN, one model per fold trained on its training actors, reading each clip "
+               "with their pooled log-mel statistics; on the target corpus the mean posterior of the fold models",
                "no enrolment: source rows are actor-disjoint CV (test actors per fold, C and variant chosen on validation actors; an "
                "ensemble's members each with their own C, the ensemble scored on the same validation actors); the target rows refit on "
                "all source actors with the validation-chosen C; minus_global: paired actor-bootstrap difference against the global row"],
