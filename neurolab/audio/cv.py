@@ -69,7 +69,8 @@ PILOTS = {
     "Cnn6 ¼, dropout 0 / .3, PASE-pretrained": {**CNN6, "width": 0.25, "block_dropout": 0.0, "embed_dropout": 0.3, "pretext": {}},
     "Cnn10 ⅜, dropout 0 / .3, PASE-pretrained": {**CNN6, "arch": "cnn10", "width": 0.375, "block_dropout": 0.0, "embed_dropout": 0.3, "pretext": {}},
 }
-FEEDBACK_PILOTS = ("Cnn6 ¼, dropout 0 / .3, PASE-pretrained", "Cnn10 ⅜, dropout 0 / .3")   # stage 2 screened too: pass 2 against pass 1
+FEEDBACK_PILOTS = ("Cnn6 ¼, dropout 0 / .3, PASE-pretrained", "Cnn10 ⅜, dropout 0 / .3",   # stage 2 screened too: pass 2 against pass 1
+                   "Cnn10 ⅜, dropout 0 / .3, PASE-pretrained")
 
 def study_data(recipes: list, data_root=None, index: pd.DataFrame | None = None, data: dict | None = None) -> tuple[pd.DataFrame, dict]:
     "(index, prepared data) with what `recipes` need: speaker-normalised log-mels, plus openSMILE functionals (linear / distill) and pretext targets."
