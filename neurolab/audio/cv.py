@@ -16,8 +16,9 @@ from .baseline import (PLAIN_RECIPE, audio_folds, category_va, cross_validate_fe
                                      cross_validate_plain, linear_features, va_readout)
 
 # %% auto #0
-__all__ = ['KINDS', 'METRICS', 'SELECT_ON', 'CNN6', 'PILOTS', 'FEEDBACK_PILOTS', 'STUDY_SYSTEMS', 'system_outputs', 'study_data',
-           'screen_pilots', 'seed_mean', 'seed_scores', 'paired', 'run_cv_study']
+__all__ = ['KINDS', 'METRICS', 'SELECT_ON', 'CNN6', 'PILOTS', 'FEEDBACK_PILOTS', 'FINALISTS', 'system_outputs', 'study_data',
+           'screen_pilots', 'screen_score', 'lrm_system', 'seed_mean', 'seed_scores', 'paired', 'study_systems',
+           'run_cv_study']
 
 # %% ../../nbs/19_audio_cv.ipynb #076d136c
 KINDS = ("plain", "feedback", "linear")
@@ -115,6 +116,22 @@ def screen_pilots(out_json: str | Path | None = None, pilots: dict | None = None
     if out_json is not None: write_json(out_json, res)
     return res
 
+# %% ../../nbs/19_audio_cv.ipynb #629ee996
+FINALISTS = ("Cnn6 ¼, dropout 0 / .3, PASE-pretrained", "Cnn10 ⅜, dropout 0 / .3, PASE-pretrained")   # the fold-0 screen's two best LRM recipes
+
+def screen_score(pilot: dict) -> float:
+    "A screened pilot's validation score over its folds: stage 2's last pass when it was screened, else stage 1's last epoch."
+    if not pilot.get("feedback"): return pilot["valid"]["score"]
+    last = max(k for k in pilot["feedback"][0] if k.startswith("pass"))
+    return float(np.mean([np.mean([f[last][m] for m in SELECT_ON]) for f in pilot["feedback"]]))
+
+def lrm_system(screen: dict) -> dict:
+    "The study's LRM system: of the pilots screened with stage 2, the best `screen_score`."
+    with_feedback = [n for n, p in screen["pilots"].items() if p.get("feedback")]
+    if not with_feedback: raise NeurolabError("lrm_system: no pilot of this screen ran stage 2 (screen_pilots(feedback_for=...))")
+    name = max(with_feedback, key=lambda n: screen_score(screen["pilots"][n]))
+    return dict(name=f"{name} + LRM", kind="feedback", recipe=screen["pilots"][name]["recipe"])
+
 # %% ../../nbs/19_audio_cv.ipynb #1f369471
 def _metric(name: str, probs: np.ndarray, va: np.ndarray, classes: np.ndarray, y: np.ndarray) -> float:
     if name == "uar": return uar(classes, probs.argmax(1))
@@ -136,10 +153,9 @@ def paired(outs_a: list, outs_b: list, data: dict, n_boot: int = 1000, seed: int
             for m in METRICS}
 
 # %% ../../nbs/19_audio_cv.ipynb #d4abd7cd
-STUDY_SYSTEMS = [   # issue 28's study: the plain baseline, the LRM model by the pilots' winner, the field's linear systems
-    dict(name="plain CNN", kind="plain", recipe={}),
-    dict(name="Cnn6 ¼ + LRM, PASE-pretrained", kind="feedback", recipe=PILOTS["Cnn6 ¼, dropout 0 / .3, PASE-pretrained"]),
-    dict(name="ComParE linear (ridge V/A, logistic classes)", kind="linear")]
+def study_systems(lrm: dict) -> list[dict]:
+    "Issue 28's study: the plain CNN baseline, the LRM system (`lrm_system` of the finalists' screen), the field's linear systems."
+    return [dict(name="plain CNN", kind="plain", recipe={}), lrm, dict(name="ComParE linear (ridge V/A, logistic classes)", kind="linear")]
 
 def _label(system: dict, p: int, n_passes: int) -> str: return system["name"] if n_passes == 1 else f"{system['name']} (pass {p + 1})"
 
