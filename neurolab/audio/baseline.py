@@ -24,7 +24,7 @@ from .training import AugmentedCrops, apply_norms, augment_config, ccc_torch, pr
 # %% auto #0
 __all__ = ['PLAIN_RECIPE', 'ARCHS', 'LRM_ARCHS', 'FEEDBACK_RECIPE', 'TEACHER', 'PlainCNN', 'category_va', 'va_readout',
            'audio_folds', 'ce_loss', 'clip_outputs', 'class_scores', 'recipe_model', 'train_plain', 'cv_key', 'cv_root',
-           'full_recipe', 'cached_folds', 'cross_validate_plain', 'population_posteriors', 'train_feedback',
+           'full_recipe', 'cached_folds', 'cross_validate_plain', 'population_outputs', 'train_feedback',
            'pass_outputs', 'cross_validate_feedback', 'linear_features', 'fit_teacher', 'teacher_outputs',
            'cross_fitted_targets', 'cross_validate_linear', 'lr_range_test', 'overfit_batch', 'scores_with_ci',
            'diagnostics', 'run_baseline_study', 'baseline_figures']
@@ -261,25 +261,39 @@ def cross_validate_plain(data: dict, index: pd.DataFrame, recipe: dict | None = 
             "pooled": class_scores(probs, data["classes"], data["y"], class_va, va)}
 
 # %% ../../nbs/17_audio_baseline.ipynb #08d9249c
-def population_posteriors(data: dict, index: pd.DataFrame, recipe: dict | None = None, seed: int = 0,
-                          folds: list | None = None,          # default `audio_folds(index)`
-                          target_mels: list | None = None,    # raw log-mels of other clips (another corpus): every fold model reads them
-                          work_root: str | Path | None = None, log=None) -> dict:
-    "No enrolment on `cross_validate_plain`'s fold models (trained if not cached): 'test_probs' (n, classes) pooled over folds, 'valid_probs' per fold (rows `_rows(data, fold['valid'])`), 'target_probs' (fold-model mean) or None."
+def population_outputs(data: dict, index: pd.DataFrame, recipe: dict | None = None, seed: int = 0,
+                       folds: list | None = None,          # default `audio_folds(index)`
+                       feedback: dict | None = None,       # None: the recipe's (stage-1) models; a dict (`FEEDBACK_RECIPE` overrides): stage 2's
+                       target_mels: list | None = None,    # raw log-mels of other clips (another corpus): every fold model reads them
+                       work_root: str | Path | None = None, log=None) -> dict:
+    """No enrolment on a cross-validation's fold models (trained if not cached), each reading clips with its training actors'
+    pooled statistics: 'probs' (n, passes, classes) and 'va' (n, passes, 2; None without V/A heads) pooled over folds,
+    'valid_probs' per fold (rows `_rows(data, fold['valid'])`), 'target_probs' (the fold models' mean) or None."""
     r, folds = full_recipe(recipe), folds or audio_folds(index)
-    cross_validate_plain(data, index, r, seed, folds=folds, work_root=work_root, log=log)   # every fold's model, trained once
-    root, test, valid, target = cv_root(r, seed, folds, work_root), None, [], []
+    root = cv_root(r, seed, folds, work_root)
+    if feedback is None: cross_validate_plain(data, index, r, seed, folds=folds, work_root=work_root, log=log)   # each fold trained once
+    else:
+        fb = {**FEEDBACK_RECIPE, **feedback}
+        cross_validate_feedback(data, index, r, fb, seed, folds, work_root=work_root, log=log)
+    def read(model, population, mels):   # (probs (n, passes, classes), va (n, passes, 2) or None)
+        mels = [population.transform(m) for m in mels]
+        if feedback is not None: o = pass_outputs(model, mels, fb["passes"]); return o["probs"], o["va"]
+        o = clip_outputs(model, mels)
+        return o["probs"][:, None], (o["va"][:, None] if "va" in o else None)
+    probs = va = None; valid, target = [], []
     for f, split in enumerate(folds):
-        model = load_checkpoint(root / f"fold{f}" / "best").eval()
-        population = SpeakerNorm.fit([data["mels"][i] for i in _rows(data, split["train"])])   # what the model's checkpoint would store
-        read = lambda mels: clip_outputs(model, [population.transform(m) for m in mels])["probs"]
+        folder = root / f"fold{f}" / "best" if feedback is None else root / f"feedback_{cv_key(fb, seed, folds)}" / f"fold{f}" / "stage2" / "best"
+        model = load_checkpoint(folder).eval()
+        # the statistics a shipped checkpoint stores (stage 2 keeps them in its meta; stage 1 of the recipe does not)
+        population = SpeakerNorm.fit([data["mels"][i] for i in _rows(data, split["train"])])
         te = _rows(data, split["test"])
-        probs = read([data["mels"][i] for i in te])
-        if test is None: test = np.full((len(index), probs.shape[1]), np.nan)
-        test[te] = probs
-        valid.append(read([data["mels"][i] for i in _rows(data, split["valid"])]))
-        if target_mels is not None: target.append(read(target_mels))
-    return {"test_probs": test, "valid_probs": valid, "target_probs": np.mean(target, 0) if target else None}
+        p, v = read(model, population, [data["mels"][i] for i in te])
+        if probs is None: probs, va = np.full((len(index), *p.shape[1:]), np.nan), None if v is None else np.full((len(index), *v.shape[1:]), np.nan)
+        probs[te] = p
+        if va is not None: va[te] = v
+        valid.append(read(model, population, [data["mels"][i] for i in _rows(data, split["valid"])])[0])
+        if target_mels is not None: target.append(read(model, population, target_mels)[0])
+    return {"probs": probs, "va": va, "valid_probs": valid, "target_probs": np.mean(target, 0) if target else None}
 
 # %% ../../nbs/17_audio_baseline.ipynb #09528ea4
 FEEDBACK_RECIPE = dict(epochs=10, lr=1e-3, patience=None, passes=2)   # stage 2: best epoch by validation CCC is kept

@@ -220,7 +220,7 @@ NO_ENROLMENT_VARIANTS = {"global": "ComParE functionals, raw (the offline global
                                       "its speaker; a new clip normalised with the training population's statistics (subset_augmented)",
                          "ensemble": "mean class posterior of global, egemaps and clipnorm, each with its own C",
                          "ensemble+augmented": "mean class posterior of global, egemaps, clipnorm and augmented, each with its own C"}
-AUDIO_VARIANTS = {"audio": "the audio family's plain CNN on log-mels, read with its training actors' pooled statistics (population_posteriors)",
+AUDIO_VARIANTS = {"audio": "the audio family's plain CNN on log-mels, read with its training actors' pooled statistics (population_outputs)",
                   "global+audio": "mean class posterior of global and audio",
                   "ensemble+audio": "mean class posterior of global, egemaps, clipnorm and audio"}   # when run_cross_corpus has the audio CNN
 ENSEMBLES = {"ensemble": ("global", "egemaps", "clipnorm"), "ensemble+augmented": ("global", "egemaps", "clipnorm", "augmented"),
@@ -302,15 +302,16 @@ def no_enrolment(source, target, keep, feats: dict, lstm_rows: dict, global_head
 
 # %% ../../nbs/36_speech_transfer.ipynb #919b8ea0
 def _audio_cnn_posteriors(source: pd.DataFrame, target: pd.DataFrame, folds: list, recipe: dict | None, work_root) -> dict:
-    "The audio family's plain CNN without enrolment on the speech folds (`population_posteriors`): source, validation and target posteriors."
-    from neurolab.audio.baseline import population_posteriors
+    "The audio family's plain CNN without enrolment on the speech folds (`population_outputs`): source, validation and target posteriors."
+    from neurolab.audio.baseline import population_outputs
     from neurolab.audio.features import RAVDESS_FRONTEND, cached_logmels, prepare_ravdess
     acts = source["actor"].to_numpy()
     # the same actor folds in the audio family's form, so the audio study's cached fold models are these
     afolds = [{"train": sorted({int(a) for a in acts[f["fit"]]}), "valid": f["valid_actors"], "test": f["test_actors"]} for f in folds]
     data = prepare_ravdess(source)
     target_mels = cached_logmels(target["path"], RAVDESS_FRONTEND, corpus=corpus_of(target))
-    return population_posteriors(data, source, recipe or None, folds=afolds, target_mels=target_mels, work_root=work_root)
+    o = population_outputs(data, source, recipe or None, folds=afolds, target_mels=target_mels, work_root=work_root)
+    return {"test_probs": o["probs"][:, -1], "valid_probs": [v[:, -1] for v in o["valid_probs"]], "target_probs": o["target_probs"][:, -1]}
 
 # %% ../../nbs/36_speech_transfer.ipynb #4fd447fb
 def run_cross_corpus(source: pd.DataFrame,          # the training corpus's index (RAVDESS actors 1–20: what the shipped models saw)
