@@ -10,15 +10,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..core import DataError, NeurolabError, write_json
+from ..core import DataError, NeurolabError, cache_dir, write_json
 from ..metrics import ccc, group_bootstrap, pearson, uar
-from .baseline import (PLAIN_RECIPE, audio_folds, category_va, cross_validate_feedback, cross_validate_linear,
-                                     cross_validate_plain, linear_features, va_readout)
+from .baseline import (FEEDBACK_RECIPE, PLAIN_RECIPE, audio_folds, category_va, cross_validate_feedback,
+                                     cross_validate_linear, cross_validate_plain, cv_key, full_recipe, linear_features, train_feedback,
+                                     train_plain, va_readout)
 
 # %% auto #0
 __all__ = ['KINDS', 'METRICS', 'SELECT_ON', 'CNN6', 'PILOTS', 'FEEDBACK_PILOTS', 'FINALISTS', 'system_outputs', 'study_data',
            'screen_pilots', 'screen_score', 'lrm_system', 'seed_mean', 'seed_scores', 'paired', 'study_systems',
-           'run_cv_study']
+           'run_cv_study', 'retrain_all']
 
 # %% ../../nbs/19_audio_cv.ipynb #076d136c
 KINDS = ("plain", "feedback", "linear")
@@ -49,8 +50,8 @@ def system_outputs(system: dict, data: dict, index: pd.DataFrame, folds: list, s
         passes = [{"probs": cv["test_probs"][:, p], "va": cv["test_va"][:, p]} for p in range(cv["test_probs"].shape[1])]
         last = cv["test_probs"].shape[1]
         # stage 2 keeps its best epoch by validation CCC: that epoch's last-pass validation scores
-        valid = [{"uar": h[f"p{last}_uar"], "valence_ccc": h[f"p{last}_valence_ccc"], "arousal_ccc": h[f"p{last}_arousal_ccc"]}
-                 for h in (f["history"][f["best_epoch"] - 1] for f in cv["folds"])]
+        valid = [{"uar": h[f"p{last}_uar"], "valence_ccc": h[f"p{last}_valence_ccc"], "arousal_ccc": h[f"p{last}_arousal_ccc"],
+                  "stage2_epoch": f["best_epoch"]} for f, h in ((f, f["history"][f["best_epoch"] - 1]) for f in cv["folds"])]
     else:
         cv = cross_validate_linear(data, index, folds, s["recipe"] or None, log=log)
         passes = [{"probs": cv["test_probs"], "va": cv["test_va"]}]
@@ -175,6 +176,7 @@ def run_cv_study(out_json: str | Path | None, systems: list, seeds=(0, 1, 2), da
         outs[s["name"]] = [[r["passes"][p] for r in runs] for p in range(len(runs[0]["passes"]))]   # [pass][seed]
         v = [np.mean([f[m] for f in r["valid"]]) for r in runs for m in SELECT_ON]
         valid[s["name"]] = {"score": float(np.mean(v)), **{m: float(np.mean([np.mean([f[m] for f in r["valid"]]) for r in runs])) for m in SELECT_ON}}
+        if s["kind"] == "feedback": valid[s["name"]]["stage2_epochs"] = [f["stage2_epoch"] for r in runs for f in r["valid"]]   # kept per seed and fold
         if log: log(f"{s['name']}: validation {valid[s['name']]['score']:.3f}")
     rows = {}
     for s in systems:
@@ -202,3 +204,28 @@ def run_cv_study(out_json: str | Path | None, systems: list, seeds=(0, 1, 2), da
            "environment": run_environment(seeds=list(seeds), stage_seconds={"total": time.time() - t0})}
     if out_json is not None: write_json(out_json, res)
     return res
+
+# %% ../../nbs/19_audio_cv.ipynb #86b38ae3
+def retrain_all(system: dict,                   # a study system of kind 'feedback' (`lrm_system`)
+                study: dict | None = None,      # `run_cv_study`'s result: where stage 2's epoch count is read
+                stage2_epochs: int | None = None,   # or given
+                seed: int = 0, data_root=None, index: pd.DataFrame | None = None, data: dict | None = None,
+                work_root: str | Path | None = None, progress: bool = False):
+    "The system's recipe trained on every actor: (model with `checkpoint_meta`, info)."
+    s = _check_system(system)
+    if s["kind"] != "feedback": raise NeurolabError(f"retrain_all: ships an LRM system (kind 'feedback'), got {s['kind']!r}")
+    if stage2_epochs is None:
+        kept = ((study or {}).get("validation", {}).get(s["name"]) or {}).get("stage2_epochs")
+        if not kept: raise NeurolabError(f"retrain_all: give stage2_epochs or a study that ran {s['name']!r}")
+        stage2_epochs = int(round(float(np.median(kept))))
+    r = full_recipe(s["recipe"])
+    index, data = study_data([r], data_root, index, data)
+    split = {"train": sorted(int(a) for a in np.unique(data["actors"])), "valid": []}
+    root = Path(work_root) if work_root is not None else cache_dir("audio", f"ship_{cv_key({**r, 'stage2_epochs': stage2_epochs}, seed, [split])}")
+    stage1, history = train_plain(data, split, r, seed=seed, work_dir=root / "stage1", progress=progress)
+    fb = {**FEEDBACK_RECIPE, **(s["feedback"] or {}), "epochs": stage2_epochs}
+    model, info = train_feedback(data, split, stage1, r, fb, seed=seed, work_dir=root / "stage2", progress=progress)
+    model.checkpoint_meta = {**model.checkpoint_meta, "split": {**split, "test": []}, "system": s["name"], "seed": seed,
+                             "stage1_recipe": r, "feedback_recipe": fb}
+    return model, {"stage1": {"epochs_run": len(history)}, **{k: {kk: vv for kk, vv in v.items() if kk != "history"} for k, v in info.items() if k.startswith("stage")},
+                   "stage2_epochs": stage2_epochs, "actors": split["train"]}

@@ -262,7 +262,9 @@ def train_two_stage(train_mels: list, train_y: np.ndarray, valid_mels: list, val
     aug = augment_config(**({**NO_AUGMENT, "crop_frames": crop_frames} if augment is None else {"crop_frames": crop_frames, **augment}))
     ds = AugmentedCrops(train_mels, train_y, train_classes if n_classes else None, train_norms, aug)
     train_dl = DataLoader(ds, batch_size=batch_size, shuffle=True, drop_last=len(train_mels) > batch_size)
-    valid = whole_clips(apply_norms(valid_mels, valid_norms), valid_y, valid_classes if n_classes else None)
+    # no validation clips (a model retrained on every actor for epoch counts chosen elsewhere): the last epoch is kept
+    valid = whole_clips(apply_norms(valid_mels, valid_norms), valid_y, valid_classes if n_classes else None) if len(valid_mels) else None
+    watch = dict(monitor="valid_ccc", mode="max") if valid is not None else dict(monitor="epoch", mode="max")
     recipe = dict(epochs1=epochs1, epochs2=epochs2, patience1=patience1, patience2=patience2, lr1=lr1, lr2=lr2,
                   weight_decay=weight_decay, batch_size=batch_size, augment=aug, loss={**LOSS, **(loss or {})},
                   n_classes=n_classes, speaker_norm=train_norms is not None, seed=seed, prior_p=float(prior_p))
@@ -279,10 +281,10 @@ def train_two_stage(train_mels: list, train_y: np.ndarray, valid_mels: list, val
         model = FeatureEmotionRegression_Cnn6_LRM(**frontend, forward_passes=forward_passes, freeze_base=False, connections=connections,
                                                   n_classes=n_classes, speaker_norm=train_norms is not None, spec_augment=augment is None)
         info["init"] = init_from_panns(model, init_weights) or "from scratch (no PANNs weights found)"
-        r1 = fit(model, train_dl, valid, loss_fn=multitask_loss(1, loss, aug["mixup_alpha"]), eval_fn=_eval_fn(1), epochs=epochs1,
-                 lr=lr1, weight_decay=weight_decay, monitor="valid_ccc", mode="max", patience=patience1, grad_clip=5.0,
+        r1 = fit(model, train_dl, valid, loss_fn=multitask_loss(1, loss, aug["mixup_alpha"]), eval_fn=_eval_fn(1) if valid else None,
+                 epochs=epochs1, lr=lr1, weight_decay=weight_decay, **watch, patience=patience1 if valid else None, grad_clip=5.0,
                  out_dir=work_dir / "stage1" if work_dir else None, meta=meta, seed=seed, progress=progress)
-        info["stage1"] = dict(best_epoch=r1.best_epoch, best_valid_ccc=r1.best_score, epochs_run=len(r1.history), history=r1.history,
+        info["stage1"] = dict(best_epoch=r1.best_epoch, best_valid_ccc=r1.best_score if valid else None, epochs_run=len(r1.history), history=r1.history,
                               seconds=time.time() - t0, resumed_after_epoch=done1)
     else:
         model = stage1_model
@@ -292,10 +294,10 @@ def train_two_stage(train_mels: list, train_y: np.ndarray, valid_mels: list, val
     heads = [p for n, p in model.named_parameters() if n.startswith(("valence_head", "arousal_head", "emotion_head"))]
     params = [{"params": list(model.lrm.parameters()), "lr": lr2}, {"params": heads, "lr": lr2 / 10}]   # pathways: gentle
     loss2 = multitask_loss(forward_passes, loss, aug["mixup_alpha"], prior_p, prior, torch.Generator().manual_seed(seed + 2))
-    r2 = fit(model, train_dl, valid, loss_fn=loss2, eval_fn=_eval_fn(forward_passes),
-             epochs=epochs2, lr=lr2, monitor="valid_ccc", mode="max", patience=patience2, grad_clip=5.0, params=params,
+    r2 = fit(model, train_dl, valid, loss_fn=loss2, eval_fn=_eval_fn(forward_passes) if valid else None,
+             epochs=epochs2, lr=lr2, **watch, patience=patience2 if valid else None, grad_clip=5.0, params=params,
              out_dir=work_dir / "stage2" if work_dir else None, meta=meta, seed=seed + 1, progress=progress)
-    info["stage2"] = dict(best_epoch=r2.best_epoch, best_valid_ccc=r2.best_score, epochs_run=len(r2.history), history=r2.history,
+    info["stage2"] = dict(best_epoch=r2.best_epoch, best_valid_ccc=r2.best_score if valid else None, epochs_run=len(r2.history), history=r2.history,
                           seconds=time.time() - t1, resumed_after_epoch=done2)
     model.checkpoint_meta = meta   # what a caller saves with the model (with its own keys added)
     return model, info, stage1_state
