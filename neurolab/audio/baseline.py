@@ -22,12 +22,12 @@ from ..train import fit
 from .training import AugmentedCrops, apply_norms, augment_config, ccc_torch, predict_all, train_two_stage, whole_clips
 
 # %% auto #0
-__all__ = ['PLAIN_RECIPE', 'ARCHS', 'LRM_ARCHS', 'FEEDBACK_RECIPE', 'TEACHER', 'PlainCNN', 'category_va', 'va_readout',
-           'audio_folds', 'ce_loss', 'clip_outputs', 'class_scores', 'recipe_model', 'train_plain', 'cv_key', 'cv_root',
-           'full_recipe', 'cached_folds', 'cross_validate_plain', 'population_outputs', 'train_feedback',
-           'pass_outputs', 'cross_validate_feedback', 'linear_features', 'fit_teacher', 'teacher_outputs',
-           'cross_fitted_targets', 'cross_validate_linear', 'lr_range_test', 'overfit_batch', 'scores_with_ci',
-           'diagnostics', 'run_baseline_study', 'baseline_figures']
+__all__ = ['N_CLASSES', 'PLAIN_RECIPE', 'ARCHS', 'LRM_ARCHS', 'FEEDBACK_RECIPE', 'TEACHER', 'PlainCNN', 'category_va',
+           'va_readout', 'audio_folds', 'ce_loss', 'clip_outputs', 'class_scores', 'recipe_model', 'train_plain',
+           'cv_key', 'cv_root', 'full_recipe', 'cached_folds', 'cross_validate_plain', 'population_outputs',
+           'train_feedback', 'pass_outputs', 'cross_validate_feedback', 'linear_features', 'fit_teacher',
+           'teacher_outputs', 'cross_fitted_targets', 'cross_validate_linear', 'lr_range_test', 'overfit_batch',
+           'scores_with_ci', 'diagnostics', 'run_baseline_study', 'baseline_figures']
 
 # %% ../../nbs/17_audio_baseline.ipynb #34569dac
 def _double_conv(cin: int, cout: int) -> nn.Sequential:
@@ -63,6 +63,8 @@ class PlainCNN(nn.Module):
     def extra_repr(self) -> str: return f"widths={self.init_kwargs['widths']}, parameters={sum(p.numel() for p in self.parameters()):,}"
 
 # %% ../../nbs/17_audio_baseline.ipynb #3c2a249c
+N_CLASSES = len(RAVDESS_EMOTIONS)   # one output per RAVDESS category, whichever categories the clips at hand hold
+
 def category_va(norms: str | pd.DataFrame = "warriner") -> np.ndarray:
     "(8, 2) valence/arousal norm of each RAVDESS category (class k = emotion k + 1), normal intensity."
     table = load_va_norms(norms=norms) if isinstance(norms, str) else norms
@@ -192,7 +194,7 @@ def train_plain(data: dict,                    # `neurolab.audio.training.prepar
         out = clip_outputs(model, [b[0][0].numpy() for b in valid])
         s = class_scores(out["probs"], np.array([int(b[2]) for b in valid]), np.concatenate([b[1].numpy() for b in valid]), class_va, out.get("va"))
         return {f"valid_{k}": v for k, v in s.items()} | {"valid_loss": s["ce"]}
-    model = recipe_model(r, n_classes=int(data["classes"].max()) + 1, mel_bins=data["mels"][0].shape[1])
+    model = recipe_model(r, n_classes=N_CLASSES, mel_bins=data["mels"][0].shape[1])
     if r.get("pretext") is not None:   # PASE-style: the trunk first learns openSMILE's descriptors of the train actors' clips
         if not hasattr(model, "base"): raise NeurolabError("train_plain: pretext pretraining needs arch 'cnn6' (a Cnn6 trunk)")
         from neurolab.audio.pretext import pretrain
@@ -251,7 +253,7 @@ def cross_validate_plain(data: dict, index: pd.DataFrame, recipe: dict | None = 
     if log:
         for rec in out: log(f"fold {rec['fold']}: test UAR {rec['test']['uar']:.3f}, V r {rec['test']['valence_r']:.3f}, A r {rec['test']['arousal_r']:.3f}")
     if only is not None: return {"recipe": r, "seed": seed, "folds": out}   # same folders as the full run, which reuses them
-    probs, va = np.full((len(index), int(data["classes"].max()) + 1), np.nan), np.full((len(index), 2), np.nan)
+    probs, va = np.full((len(index), N_CLASSES), np.nan), np.full((len(index), 2), np.nan)
     for rec in out:
         probs[rec["test_rows"]] = rec["test_probs"]
         if "test_va" in rec: va[rec["test_rows"]] = rec["test_va"]
@@ -311,7 +313,7 @@ def train_feedback(data: dict, split: dict, stage1: nn.Module, recipe: dict | No
                                      train_norms=take(tr, "norms"), valid_norms=take(va, "norms"), frontend=RAVDESS_FRONTEND,
                                      epochs2=fb["epochs"], patience2=fb["patience"], lr2=fb["lr"], batch_size=r["batch_size"],
                                      crop_frames=r["crop_frames"], augment={**r["augment"], "mixup_alpha": r["mixup_alpha"]},
-                                     n_classes=int(data["classes"].max()) + 1, forward_passes=fb["passes"], work_dir=work_dir,
+                                     n_classes=N_CLASSES, forward_passes=fb["passes"], work_dir=work_dir,
                                      seed=seed, progress=progress, stage1_model=stage1)
     model.forward_passes = model.init_kwargs["forward_passes"] = fb["passes"]
     return model, info
@@ -335,7 +337,7 @@ def cross_validate_feedback(data: dict, index: pd.DataFrame, recipe: dict | None
     root = Path(work_root) if work_root is not None else cache_dir("audio", f"cv_{cv_key(r, seed, folds)}")
     cross_validate_plain(data, index, r, seed=seed, folds=folds, work_root=root, only=only, log=None)   # stage 1 of the folds, cached
     root2 = root / f"feedback_{cv_key(fb, seed, folds)}"
-    class_va, n_classes = category_va(), int(data["classes"].max()) + 1
+    class_va, n_classes = category_va(), N_CLASSES
     def make(f, split):
         stage1, _ = train_plain(data, split, r, seed=seed + 100 * f, work_dir=root / f"fold{f}")   # the finished run: no training
         model, info = train_feedback(data, split, stage1, r, fb, seed=seed + 100 * f, work_dir=root2 / f"fold{f}")
@@ -414,7 +416,7 @@ def cross_validate_linear(data: dict, index: pd.DataFrame, folds: list | None = 
     "The linear teachers as a system on the same folds (needs data['linear']): per fold fitted on its train actors, chosen on its validation actors."
     if data.get("linear") is None: raise DataError("cross_validate_linear: data has no 'linear' features (`linear_features`)")
     folds = folds or audio_folds(index, k, n_valid)
-    class_va, n_classes, out = category_va(), int(data["classes"].max()) + 1, []
+    class_va, n_classes, out = category_va(), N_CLASSES, []
     probs, va = np.full((len(index), n_classes), np.nan), np.full((len(index), 2), np.nan)
     for f, split in enumerate(folds):
         tr, vr, te = (_rows(data, split[part]) for part in ("train", "valid", "test"))
@@ -480,7 +482,7 @@ def diagnostics(data: dict, split: dict, recipe: dict | None = None, seed: int =
     tr = _rows(data, split["train"])
     norms = [data["norms"][i] for i in tr] if data.get("norms") is not None else None
     plain = dict(trim_db=0.0, shift_frames=0, gain_db=0.0, noise_p=0.0, time_masks=0, freq_masks=0)
-    make = lambda **over: recipe_model({**r, **over}, n_classes=int(data["classes"].max()) + 1, mel_bins=data["mels"][0].shape[1])
+    make = lambda **over: recipe_model({**r, **over}, n_classes=N_CLASSES, mel_bins=data["mels"][0].shape[1])
     no_dropout = dict(dropout=0.0, block_dropout=0.0, embed_dropout=0.0)
     seed_everything(seed)
     ds = AugmentedCrops([data["mels"][i] for i in tr], data["y"][tr], data["classes"][tr], norms,

@@ -10,7 +10,7 @@ from ..core import DataNotFoundError, assets_dir, load_checkpoint
 from .emotion import FeatureEmotionRegression_Cnn6_LRM
 
 # %% auto #0
-__all__ = ['default_model_dir', 'load_model', 'model_split']
+__all__ = ['default_model_dir', 'load_model', 'model_split', 'heldout_model_dir']
 
 # %% ../../nbs/16_audio_model.ipynb #54e43029
 def default_model_dir() -> Path:
@@ -30,3 +30,9 @@ def model_split(model) -> dict:
     "{'train': [...], 'valid': [...], 'test': [...]} actors recorded in the model's checkpoint ({} when none)."
     split = (getattr(model, "checkpoint_meta", None) or {}).get("split")
     return {k: [int(a) for a in v] for k, v in split.items()} if isinstance(split, dict) else {}
+
+# %% ../../nbs/16_audio_model.ipynb #76213b09
+def heldout_model_dir() -> Path:
+    "The audio model for studies of unseen actors (`neurolab/assets/audio_heldout`: test actors in its split); the shipped model while there is none."
+    folder = assets_dir("audio_heldout")
+    return folder if (folder / "config.json").is_file() else default_model_dir()

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ..core import NeurolabError, atomic_path, repo_relative, repo_root, run_environment, save_checkpoint, write_json
+from ..core import NeurolabError, assets_dir, atomic_path, repo_relative, repo_root, run_environment, save_checkpoint, write_json
 from ..metrics import accuracy, ccc, group_bootstrap, mae, uar
 from ..speakers import normalize_by_speaker
 from .emotion import FeatureEmotionRegression_Cnn6_LRM
@@ -22,7 +22,7 @@ from .training import (DIMS, STUDY_RECIPE, apply_norms, default_model_dir, defau
 
 # %% auto #0
 __all__ = ['METRICS', 'system_report', 'paired_report', 'fit_ridge', 'opensmile_functionals', 'ridge_baseline', 'evaluate_split',
-           'run_study', 'study_figures', 'results_check']
+           'run_study', 'system_recipe', 'train_system', 'study_figures', 'results_check']
 
 # %% ../../nbs/15_audio_study.ipynb #b067c0e6
 METRICS = {"pearson": safe_pearson, "ccc": ccc, "mae": mae, "pred_sd": lambda y, p: float(np.std(p))}
@@ -117,6 +117,7 @@ def run_study(out_json: str | Path | None = None,   # default results/audio_lrm.
               figures_dir: str | Path | None = "results/figures",
               model_out: str | Path | None = None,   # where the first seed's model goes (default: the shipped assets folder; a corpus: not saved)
               recipe: dict | None = None,            # `STUDY_RECIPE` (a corpus: `CORPUS_RECIPE`) overrides
+              system: dict | None = None,            # RAVDESS: a study system of `neurolab.audio.cv` (kind 'feedback', e.g. `lrm_system`) trained instead
               seeds=(0,),                            # one training run per seed; the first is shipped and gets the full report
               data: str | Path | None = None,        # data root or RAVDESS folder
               clips_per_actor: int | None = None,    # fast variant: only this many clips of each actor
@@ -129,14 +130,20 @@ def run_study(out_json: str | Path | None = None,   # default results/audio_lrm.
     t0, stages = time.time(), {}
     torch.set_num_threads(threads)
     init = "panns" if panns_path().is_file() else "scratch"
+    if system is not None and corpus is not None: raise NeurolabError("run_study: a study system trains on RAVDESS; give system or corpus, not both")
     if corpus is None:
         out_json = Path(out_json or "results/audio_lrm.json")
-        recipe = {**STUDY_RECIPE, **(recipe or {})}
-        sn = recipe["speaker_norm"]
+        recipe = {**STUDY_RECIPE, **(recipe or {})} if system is None else system_recipe(system)
+        sn = recipe.get("speaker_norm", True)
         index, norms_table = load_ravdess(data)
         index = _subset(index, clips_per_actor)
         split = default_split(index); rows = split_rows(index, split)
-        t = time.time(); d = prepare_ravdess(index, norms_table, speaker_norm=sn); stages["features"] = time.time() - t
+        t = time.time(); d = prepare_ravdess(index, norms_table, speaker_norm=sn)
+        if system is not None:   # what the recipe needs beyond log-mels (PASE targets)
+            from neurolab.audio.cv import study_data
+            _, d = study_data([recipe["stage1"]], index=index, data=d)
+        stages["features"] = time.time() - t
+        if system is not None: init = "scratch"   # AudioSet weights fit only a full-width Cnn6
         meta = {"split": split, "targets": "warriner norms per RAVDESS emotion (neurolab.data.va_targets)", "study": out_json.as_posix(),
                 "results": out_json.as_posix(), "init": init}
         paths, task, fingerprint, prefix = index["path"], "RAVDESS speech valence/arousal regression (Warriner norms per emotion category) + 8-class emotion head", None, "audio"
@@ -161,8 +168,9 @@ def run_study(out_json: str | Path | None = None,   # default results/audio_lrm.
     runs, first = [], None
     for s in seeds:
         t = time.time()
-        model, info, s1 = train_recipe(d, rows, recipe, seed=s, meta={**meta, "seed": s}, progress=progress,
-                                       work_dir=study_work_dir(recipe, s, init, fingerprint) if resumable and not clips_per_actor else None)
+        work = study_work_dir(recipe, s, init, fingerprint) if resumable and not clips_per_actor else None
+        if system is None: model, info, s1 = train_recipe(d, rows, recipe, seed=s, meta={**meta, "seed": s}, progress=progress, work_dir=work)
+        else: model, info, s1 = train_system(d, split, recipe, seed=s, work_dir=work, progress=progress)
         stages[f"train_seed{s}"] = time.time() - t
         t = time.time()
         emb = _outputs(model, d, np.arange(len(d["mels"])), sn, passes=1)["embedding"][:, 0]   # pass-1 embeddings for the ridge baseline
@@ -195,7 +203,8 @@ def run_study(out_json: str | Path | None = None,   # default results/audio_lrm.
            "emotion_labels": emotion_labels}
     res["test"]["emotion"] = res["emotion_labels"]   # where the viz family reads the test clips' categories
     if ship:
-        model_out = Path(model_out) if model_out is not None else default_model_dir()
+        # a study system's model holds actors out: it ships as the held-out model; the user's model is `retrain_all`'s
+        model_out = Path(model_out) if model_out is not None else (default_model_dir() if system is None else assets_dir("audio_heldout"))
         save_checkpoint(first["model"].eval(), model_out, meta={**getattr(first["model"], "checkpoint_meta", {}), **meta, "seed": seeds[0], "recipe": recipe,
                         "test_last_pass": {k: round(v, 4) for k, v in runs[0]["test"].items()}})
         try: res["model_dir"] = model_out.resolve().relative_to(repo_root()).as_posix()
@@ -207,6 +216,30 @@ def run_study(out_json: str | Path | None = None,   # default results/audio_lrm.
     res = json_safe(res)
     write_json(out_json, res)
     return res
+
+# %% ../../nbs/15_audio_study.ipynb #309f4568
+def system_recipe(system: dict) -> dict:
+    "A study system's recipe as `run_study` records it: {'system', 'stage1' (`full_recipe`), 'stage2' (`FEEDBACK_RECIPE` overrides)}."
+    from neurolab.audio.baseline import FEEDBACK_RECIPE, full_recipe
+    if not isinstance(system, dict) or system.get("kind") != "feedback":
+        raise NeurolabError(f"run_study: a study system of kind 'feedback' (the LRM model; `neurolab.audio.cv.lrm_system`), got {system!r}")
+    return {"system": system["name"], "stage1": full_recipe(system.get("recipe")), "stage2": {**FEEDBACK_RECIPE, **(system.get("feedback") or {})},
+            "speaker_norm": True, "n_classes": 8}
+
+def train_system(data: dict, split: dict, recipe: dict, seed: int = 0, work_dir=None, progress: bool = False):
+    "`system_recipe`'s two stages on the split's train actors (validation actors watch): (model, info, stage-1 weights), as `train_recipe` returns them."
+    from neurolab.audio.baseline import train_feedback, train_plain
+    work_dir = Path(work_dir) if work_dir is not None else None
+    stage1, history = train_plain(data, split, recipe["stage1"], seed=seed, work_dir=work_dir / "stage1" if work_dir else None, progress=progress)
+    s1 = {k: v.detach().clone() for k, v in stage1.state_dict().items()}   # train_feedback trains the same model on
+    model, info = train_feedback(data, split, stage1, recipe["stage1"], recipe["stage2"], seed=seed,
+                                 work_dir=work_dir / "stage2" if work_dir else None, progress=progress)
+    # stage 1's validation record in stage 2's form (pass 1, V/A from the heads when trained): one shape for the curves
+    va = "head_" if history and "valid_head_valence_ccc" in history[0] else ""
+    curve = [{"epoch": h["epoch"], "train_loss": h["train_loss"], **({"p1_uar": h["valid_uar"]} if "valid_uar" in h else {}),
+              **{f"p1_{d}_ccc": h[f"valid_{va}{d}_ccc"] for d in ("valence", "arousal") if f"valid_{va}{d}_ccc" in h}} for h in history]
+    info["stage1"] = dict(best_epoch=len(history), epochs_run=len(history), history=curve)   # the recipe keeps its last epoch
+    return model, info, s1
 
 # %% ../../nbs/15_audio_study.ipynb #970f98cf
 def study_figures(res: dict, figures_dir: str | Path = "results/figures",

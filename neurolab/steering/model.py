@@ -10,11 +10,21 @@ import numpy as np
 
 from ..core import DataError, assets_dir
 from ..data import RAVDESS_ACTORS, ravdess_index, ravdess_root, resolve_actors
-from ..audio.model import default_model_dir, load_model, model_split  # steering steers the audio family's model
+from ..audio.model import heldout_model_dir, model_split
+from ..audio.model import load_model as load_audio_model
 
 # %% auto #0
-__all__ = ['MAX_GRID', 'SNRS', 'NOISES', 'check_grid', 'default_signals_path', 'load_clips', 'check_snrs', 'mix_at_snr',
-           'noise_like', 'load_waveforms', 'degraded_inputs']
+__all__ = ['MAX_GRID', 'SNRS', 'NOISES', 'default_model_dir', 'load_model', 'check_grid', 'default_signals_path', 'load_clips',
+           'check_snrs', 'mix_at_snr', 'noise_like', 'load_waveforms', 'degraded_inputs']
+
+# %% ../../nbs/25_steering_model.ipynb #294721dc
+def default_model_dir() -> Path:
+    "The audio model steering uses by default: the held-out one (`neurolab.audio.model.heldout_model_dir`)."
+    return heldout_model_dir()
+
+def load_model(model_dir: str | Path | None = None):
+    "The audio model in `model_dir` (default: `default_model_dir()`), in eval mode."
+    return load_audio_model(model_dir if model_dir is not None else default_model_dir())
 
 # %% ../../nbs/25_steering_model.ipynb #9955c39f
 MAX_GRID = 15  # 225 bins; RAVDESS's ~1000 training clips leave most bins of a larger grid empty
