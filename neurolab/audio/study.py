@@ -295,10 +295,11 @@ def study_figures(res: dict, figures_dir: str | Path = "results/figures",
 def results_check(results: str | Path = "results/audio_lrm.json", model_dir: str | Path | None = None,
                   tol: float = 0.02,          # largest |difference| accepted on r and CCC (inference only: rounding-level drift)
                   data: str | Path | None = None) -> dict:
-    "Cheap slice for `make results-check`: re-evaluate the shipped model on the recorded test actors and compare with `results`."
+    "Cheap slice for `make results-check`: re-evaluate the held-out model (`heldout_model_dir`) on the recorded test actors and compare with `results`."
     from neurolab.core import read_json, load_checkpoint
     res = read_json(Path(results))
-    model = load_checkpoint(Path(model_dir) if model_dir is not None else default_model_dir(), family="audio")
+    from neurolab.audio.model import heldout_model_dir   # the study's model: it holds the recorded test actors out
+    model = load_checkpoint(Path(model_dir) if model_dir is not None else heldout_model_dir(), family="audio")
     index, norms_table = load_ravdess(data)
     index = _subset(index, (res.get("fast_variant") or {}).get("clips_per_actor"))
     index = index[index["actor"].isin(res["split"]["test"])].reset_index(drop=True)
