@@ -281,6 +281,7 @@ def no_enrolment(source, target, keep, feats: dict, lstm_rows: dict, global_head
                "chosen_C": cvs[v]["chosen"], "features": {**NO_ENROLMENT_VARIANTS, **AUDIO_VARIANTS}[v],
                **({} if v == "global" else {"minus_global": vs_global(cvs[v]["probs"])})} for v in cvs}
     rav["global"]["rule"] = "the current rule: the offline global system (`speech predict` without --enrol)"
+    if audio is not None: rav["audio"]["seeds"] = audio.get("seeds")   # the CNN view is its seeds' mean posterior
     rav["chosen_by_validation"] = {"uar": ci(chosen_probs), "minus_global": vs_global(chosen_probs), "per_fold": per_fold}
     rav["lstm/speaker_prior"] = {"uar": None, "why": "needs the LSTM retrained per fold (the shipped one saw actors 1–20); "
                                  "results/speech.json keeps only pooled numbers, not fold models"}
@@ -301,8 +302,8 @@ def no_enrolment(source, target, keep, feats: dict, lstm_rows: dict, global_head
 
 
 # %% ../../nbs/36_speech_transfer.ipynb #919b8ea0
-def _audio_cnn_posteriors(source: pd.DataFrame, target: pd.DataFrame, folds: list, recipe: dict | None, work_root) -> dict:
-    "The audio family's plain CNN without enrolment on the speech folds (`population_outputs`): source, validation and target posteriors."
+def _audio_cnn_posteriors(source: pd.DataFrame, target: pd.DataFrame, folds: list, recipe: dict | None, work_root, seeds=(0,)) -> dict:
+    "The audio family's plain CNN without enrolment on the speech folds (`population_outputs`), its seeds' mean: source, validation and target posteriors."
     from neurolab.audio.baseline import population_outputs
     from neurolab.audio.features import RAVDESS_FRONTEND, cached_logmels, prepare_ravdess
     acts = source["actor"].to_numpy()
@@ -310,8 +311,11 @@ def _audio_cnn_posteriors(source: pd.DataFrame, target: pd.DataFrame, folds: lis
     afolds = [{"train": sorted({int(a) for a in acts[f["fit"]]}), "valid": f["valid_actors"], "test": f["test_actors"]} for f in folds]
     data = prepare_ravdess(source)
     target_mels = cached_logmels(target["path"], RAVDESS_FRONTEND, corpus=corpus_of(target))
-    o = population_outputs(data, source, recipe or None, folds=afolds, target_mels=target_mels, work_root=work_root)
-    return {"test_probs": o["probs"][:, -1], "valid_probs": [v[:, -1] for v in o["valid_probs"]], "target_probs": o["target_probs"][:, -1]}
+    outs = [population_outputs(data, source, recipe or None, seed, folds=afolds, target_mels=target_mels,
+                               work_root=None if work_root is None else Path(work_root) / f"seed{seed}") for seed in seeds]
+    mean = lambda key: np.mean([o[key][..., -1, :] for o in outs], 0)   # each seed's last pass; a seed ensemble's posterior
+    return {"test_probs": mean("probs"), "target_probs": mean("target_probs"),
+            "valid_probs": [np.mean([o["valid_probs"][f][:, -1] for o in outs], 0) for f in range(len(folds))], "seeds": list(seeds)}
 
 # %% ../../nbs/36_speech_transfer.ipynb #4fd447fb
 def run_cross_corpus(source: pd.DataFrame,          # the training corpus's index (RAVDESS actors 1–20: what the shipped models saw)
@@ -323,6 +327,7 @@ def run_cross_corpus(source: pd.DataFrame,          # the training corpus's inde
                      audio_model=None,               # audio checkpoint folder; None: the shipped one; False: skip the audio model
                      audio_cnn: dict | bool | None = None,  # the audio plain CNN's recipe for the no-enrolment rows (None: PLAIN_RECIPE); False: skip
                      audio_cnn_root=None,            # its fold models' folder (default: the cross-validation cache, shared with the audio study)
+                     audio_cnn_seeds=(0,),           # its seeds: the no-enrolment view is their mean posterior
                      k: int = 5, n_valid_actors: int = 3,  # the source's CV folds for the no-enrolment models
                      n_boot: int = 2000, log=print) -> dict:
     "Train on `source`, test on `target`: every speech system and the audio model, per normalisation option, with the in-domain number beside each; plus the no-enrolment rows."
@@ -375,7 +380,8 @@ def run_cross_corpus(source: pd.DataFrame,          # the training corpus's inde
     lstm_rows = {f"lstm/{o}": {**systems["lstm"][o], "rule": w} for o, w in
                  (("prior", "the current rule: the shipped LSTM with its training speakers' pooled statistics"),
                   ("clip", "per-utterance normalisation: the shipped LSTM with the clip's own frame statistics")) if o in systems["lstm"]}
-    audio_ne = None if audio_cnn is False else _audio_cnn_posteriors(source, target, study_folds(source, k, n_valid_actors), audio_cnn, audio_cnn_root)
+    audio_ne = None if audio_cnn is False else _audio_cnn_posteriors(source, target, study_folds(source, k, n_valid_actors), audio_cnn, audio_cnn_root,
+                                                                         audio_cnn_seeds)
     stages["audio_cnn"] = round(time.perf_counter() - t0, 1)
     noenrol = no_enrolment(source, target, keep, nf, lstm_rows, global_probs, k, n_valid_actors, n_boot, log, audio_ne)
     stages["no_enrolment"] = round(time.perf_counter() - t0, 1)
