@@ -115,15 +115,30 @@ def _train(data, out: Path, epochs1, epochs2, batch_size, crop_frames, n_valid, 
 
 def study_command(out="results/audio_lrm.json", figures="results/figures", model_out=None, seeds=(0,), data=None,
                   ship: bool = True, opensmile: bool = True,
-                  corpus=None) -> dict:  # a dimensional corpus instead of RAVDESS: results/audio_<corpus>.json unless `out` is given
+                  corpus=None,         # a dimensional corpus instead of RAVDESS: results/audio_<corpus>.json unless `out` is given
+                  system_from=None) -> dict:  # an audio CV study (results/audio_cv.json): train its LRM system instead of the two-stage recipe
     "The full RAVDESS (or `corpus`) study (`neurolab.audio.study.run_study`); returns where things went and the headline numbers."
     from neurolab.audio.study import run_study
+    system = study = None
+    if system_from is not None:
+        from neurolab.audio.cv import study_lrm_system
+        from neurolab.core import read_json
+        if corpus is not None: raise NeurolabError("audio study: --system-from trains on RAVDESS; it does not take --corpus")
+        study = read_json(system_from); system = study_lrm_system(study)   # data only: a recipe the library checks, never code
     if corpus is not None:   # a corpus study never ships over the RAVDESS model; only to an explicit model_out
         out = None if Path(out) == Path("results/audio_lrm.json") else out
         res = run_study(out, figures, model_out, seeds=list(seeds), corpus=corpus, opensmile=opensmile)
-    else: res = run_study(out, figures, model_out, seeds=list(seeds), data=data, ship=ship, opensmile=opensmile)
-    return {"out": res.get("results_file", str(out)), "model": res.get("model_dir"), "figures": res["figures"],
+    else: res = run_study(out, figures, model_out, seeds=list(seeds), data=data, ship=ship, opensmile=opensmile, system=system)
+    said = {"out": res.get("results_file", str(out)), "model": res.get("model_dir"), "figures": res["figures"],
             "split_policy": res.get("split_policy"), "test_last_pass": res["over_seeds"], "seconds": res["environment"]["stage_seconds"]}
+    if system is not None and ship:   # the user's model: the same system retrained on every actor (run_study shipped the held-out one)
+        from neurolab.audio.cv import retrain_all
+        from neurolab.core import save_checkpoint
+        model, info = retrain_all(system, study, seed=int(seeds[0]), data_root=data)
+        save_checkpoint(model.eval(), default_model_dir(), meta={**model.checkpoint_meta, "study": repo_relative(system_from),
+                                                                 "heldout": said["out"]})
+        said["shipped"] = {"model": repo_relative(default_model_dir()), "actors": info["actors"], "stage2_epochs": info["stage2_epochs"]}
+    return said
 
 # %% ../../nbs/14_audio_cli.ipynb #28432fd4
 def predict_words(records: list[dict]) -> str:
@@ -184,12 +199,15 @@ def register(subparsers):
     s = sub.add_parser("study", help="the full RAVDESS study: train, evaluate, baselines, figures, shipped model",
                        description="Rerunnable (resumes its training): writes results/audio_lrm.json, results/figures/audio_*.png and the "
                                    "model (default: the shipped assets folder). About an hour per seed on one CPU core.")
-    add_common(s, "data", "out", "json", default={"out": Path("results/audio_lrm.json")}, help={"out": "results JSON"}, inputs=("data", "corpus"))
+    add_common(s, "data", "out", "json", default={"out": Path("results/audio_lrm.json")}, help={"out": "results JSON"}, inputs=("data", "corpus", "system_from"))
     s.add_argument("--figures", type=Path, default=Path("results/figures"), help="figure folder (default results/figures)")
     s.add_argument("--model-out", type=Path, default=None, help="where to save the model (default: the shipped assets folder)")
     s.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="training seeds (default 0 1 2, as in results/audio_lrm.json; the first is shipped)")
     s.add_argument("--no-ship", dest="ship", action="store_false", help="do not overwrite the shipped model")
     s.add_argument("--no-opensmile", dest="opensmile", action="store_false", help="skip the openSMILE ridge baselines")
+    s.add_argument("--system-from", type=Path, default=None, metavar="STUDY_JSON",
+                   help="train the LRM system of an audio CV study (results/audio_cv.json): the held-out model on actors 1–16 "
+                        "(neurolab/assets/audio_heldout) and, unless --no-ship, the shipped model retrained on every actor")
     s.set_defaults(func=lambda a: emit(call(study_command, a), as_json=a.json, human=study_words))
     for sp in (t, e, s):   # any dimensional corpus instead of RAVDESS (train_command/eval_command/study_command take `corpus`)
         sp.add_argument("--corpus", default=None, metavar="NAME_OR_PATH", help="a dimensional corpus instead of RAVDESS: emo-soundscapes, "

@@ -19,7 +19,7 @@ from .baseline import (FEEDBACK_RECIPE, PLAIN_RECIPE, audio_folds, category_va, 
 # %% auto #0
 __all__ = ['KINDS', 'METRICS', 'SELECT_ON', 'CNN6', 'PILOTS', 'FEEDBACK_PILOTS', 'FINALISTS', 'system_outputs', 'study_data',
            'screen_pilots', 'screen_score', 'lrm_system', 'seed_mean', 'seed_scores', 'paired', 'study_systems',
-           'run_cv_study', 'retrain_all']
+           'run_cv_study', 'study_lrm_system', 'retrain_all']
 
 # %% ../../nbs/19_audio_cv.ipynb #076d136c
 KINDS = ("plain", "feedback", "linear")
@@ -206,6 +206,12 @@ def run_cv_study(out_json: str | Path | None, systems: list, seeds=(0, 1, 2), da
     return res
 
 # %% ../../nbs/19_audio_cv.ipynb #86b38ae3
+def study_lrm_system(study: dict) -> dict:
+    "The one LRM system (kind 'feedback') of a `run_cv_study` result: what `neurolab audio study --system-from` trains."
+    found = [s for s in (study.get("systems") or []) if isinstance(s, dict) and s.get("kind") == "feedback"] if isinstance(study, dict) else []
+    if len(found) != 1: raise DataError(f"an audio CV study (results/audio_cv.json) names one LRM system of kind 'feedback'; this one names {len(found)}")
+    return _check_system(found[0])
+
 def retrain_all(system: dict,                   # a study system of kind 'feedback' (`lrm_system`)
                 study: dict | None = None,      # `run_cv_study`'s result: where stage 2's epoch count is read
                 stage2_epochs: int | None = None,   # or given
