@@ -13,6 +13,7 @@ import torch
 
 from ..core import DataError, NeurolabError, cache_dir, load_checkpoint, repo_root, run_environment, save_checkpoint, write_json
 from ..data import VAD, load_emobank
+from ..metrics import pearson
 from .encoders import get_encoder
 from .training import (FINETUNE, PHASE1, RecordPearson, baselines, compare, evaluate, finetune, finetune_plain, plain_recipe,
                                     predict_arrays, report, train_trm, train_valid_split)
@@ -21,7 +22,7 @@ from .trm import VERSIONS, TextRegressor
 # %% auto #0
 __all__ = ['HEAD_RECIPE', 'PLAIN_SYSTEM', 'GOALS', 'DIMS', 'PILOTS', 'PLAIN_VARIANTS', 'display_path', 'finetune_folder',
            'plain_folder', 'study_texts', 'run_study', 'summary_rows', 'pearson_ci', 'study_figures', 'results_check',
-           'pilot_finetune', 'plain_baseline', 'plain_variants', 'choose_plain']
+           'pilot_finetune', 'plain_baseline', 'plain_ensemble', 'plain_variants', 'choose_plain']
 
 # %% ../../nbs/44_text_study.ipynb #57684be6
 HEAD_RECIPE = dict(PHASE1, epochs=6, batch_size=256, patience=2)
@@ -455,7 +456,8 @@ def plain_baseline(recipe: dict | None = None,     # overrides of `PLAIN`
                    T: dict | None = None, Y: dict | None = None,  # `study_texts()` (default: the study's split)
                    out: str | Path | None = None,   # JSON file the entry is added to (replacing one of the same name)
                    work_dir=None,                   # default: the study's folder for this recipe (`plain_folder`)
-                   progress: bool = False) -> dict:
+                   progress: bool = False,
+                   predictions: bool = False) -> dict:  # also return the validation and dev predictions (never written to `out`)
     "One plain fine-tune on the study's split: validation Pearson (chooses), dev Pearson after each epoch and at the end (reported), seconds."
     if T is None or Y is None: T, Y = study_texts()
     r = plain_recipe(recipe)
@@ -467,15 +469,37 @@ def plain_baseline(recipe: dict | None = None,     # overrides of `PLAIN`
             "dev_pearson_D", "epoch_seconds", "torch_threads")
     entry = dict(name=name, recipe=r, seed=seed, encoder=encoder, trained_on=info["trained_on"], best_epoch=info["best_epoch"],
                  valid_pearson_mean=info["best_valid_pearson_mean"], valid_pearson={d: best[f"pearson_{d}"] for d in VAD},
-                 dev=_strip(evaluate(model, T["dev"], Y["dev"])), train_seconds=info["train_seconds"], steps=info["steps"],
+                 dev=_strip(ev := evaluate(model, T["dev"], Y["dev"])), train_seconds=info["train_seconds"], steps=info["steps"],
                  truncated_train=info["truncated_train"], curve=[{k: h[k] for k in keep if k in h} for h in info["history"]],
                  refit=None if "refit" not in info else {k: info["refit"][k] for k in ("epochs", "n_train", "train_seconds")})
-    if out is not None:
-        from neurolab.core import read_json
-        old = read_json(Path(out)) if Path(out).is_file() else {}
-        runs = [e for e in old.get("runs", []) if e.get("name") != name] + [entry]
-        write_json(out, dict(protocol="the study's split (fit / validation slice / dev); the validation slice chooses epochs and recipes; dev is "
-                                      "recorded after every epoch and chooses nothing; one change from PLAIN per variant", base=plain_recipe(), runs=runs))
+    if out is not None: _add_run(out, entry)
+    if predictions: entry = {**entry, "predictions": {"valid": predict_arrays(model, T["valid"])["ensemble"], "dev": ev["predictions"]["ensemble"]}}
+    return entry
+
+def _add_run(out, entry: dict):
+    "Add `entry` to the plain runs' JSON file `out`, replacing the one of the same name."
+    from neurolab.core import read_json
+    old = read_json(Path(out)) if Path(out).is_file() else {}
+    runs = [e for e in old.get("runs", []) if e.get("name") != entry["name"]] + [entry]
+    write_json(out, dict(protocol="the study's split (fit / validation slice / dev); the validation slice chooses epochs and recipes; dev is "
+                                  "recorded after every epoch and chooses nothing; one change from PLAIN per variant", base=plain_recipe(), runs=runs))
+
+def plain_ensemble(seeds: Sequence[int] = (0, 1, 2), recipe: dict | None = None, name: str = "plain, seed ensemble",
+                   T: dict | None = None, Y: dict | None = None, out: str | Path | None = None, n_boot: int = 2000, **kw) -> dict:
+    "Issue 30's seed ensemble: `plain_baseline(recipe)` per seed (resumable; seed 0 is the plain run itself), their predictions averaged; validation and dev Pearson of the mean, dev paired CI against seed 0 alone."
+    if T is None or Y is None: T, Y = study_texts()
+    root = kw.pop("work_dir", None)   # given: one folder per seed under it; default: the study's folder of each seed (`plain_folder`)
+    members = [plain_baseline(recipe, name=f"seed {s}", seed=s, T=T, Y=Y, predictions=True,
+                              work_dir=None if root is None else Path(root) / f"seed{s}", **kw) for s in seeds]
+    mean = lambda part: np.mean([m["predictions"][part] for m in members], 0)
+    r = lambda Yp, P: {d: pearson(Yp[:, j], P[:, j]) for j, d in enumerate(VAD)}
+    valid = r(Y["valid"], mean("valid"))
+    entry = dict(name=name, recipe=plain_recipe(recipe), seeds=[int(s) for s in seeds], trained_on=members[0]["trained_on"],
+                 valid_pearson=valid, valid_pearson_mean=float(np.mean(list(valid.values()))), dev={"pearson": r(Y["dev"], mean("dev"))},
+                 members=[{k: m[k] for k in ("seed", "best_epoch", "valid_pearson_mean", "train_seconds")} | {"dev_pearson": m["dev"]["pearson"]}
+                          for m in members],
+                 minus_seed0=compare(Y["dev"], mean("dev"), members[0]["predictions"]["dev"], n_boot))   # paired over dev sentences
+    if out is not None: _add_run(out, entry)
     return entry
 
 def plain_variants(names: Sequence[str] | None = None, out: str | Path | None = "results/text_plain.json", **kw) -> list:
