@@ -19,15 +19,16 @@ from ..data import RAVDESS_EMOTIONS, actor_folds, load_va_norms, validation_acto
 from ..metrics import ccc, pearson, uar
 from ..speakers import SpeakerNorm, normalize_by_speaker
 from ..train import fit
+from .emotion import model_statistics
 from .training import AugmentedCrops, apply_norms, augment_config, ccc_torch, predict_all, train_two_stage, whole_clips
 
 # %% auto #0
 __all__ = ['N_CLASSES', 'PLAIN_RECIPE', 'ARCHS', 'LRM_ARCHS', 'FEEDBACK_RECIPE', 'TEACHER', 'PlainCNN', 'category_va',
            'va_readout', 'audio_folds', 'ce_loss', 'clip_outputs', 'class_scores', 'recipe_model', 'train_plain',
-           'cv_key', 'cv_root', 'full_recipe', 'cached_folds', 'cross_validate_plain', 'population_outputs',
-           'train_feedback', 'pass_outputs', 'cross_validate_feedback', 'linear_features', 'fit_teacher',
-           'teacher_outputs', 'cross_fitted_targets', 'cross_validate_linear', 'lr_range_test', 'overfit_batch',
-           'scores_with_ci', 'diagnostics', 'run_baseline_study', 'baseline_figures']
+           'cv_key', 'cv_root', 'feedback_root', 'full_recipe', 'cached_folds', 'cross_validate_plain',
+           'population_outputs', 'train_feedback', 'pass_outputs', 'cross_validate_feedback', 'linear_features',
+           'fit_teacher', 'teacher_outputs', 'cross_fitted_targets', 'cross_validate_linear', 'lr_range_test',
+           'overfit_batch', 'scores_with_ci', 'diagnostics', 'run_baseline_study', 'baseline_figures']
 
 # %% ../../nbs/17_audio_baseline.ipynb #34569dac
 def _double_conv(cin: int, cout: int) -> nn.Sequential:
@@ -215,6 +216,10 @@ def cv_root(recipe: dict, seed: int, folds: list, work_root: str | Path | None =
     "Where a cross-validation run keeps its folds: `work_root`, or the cache folder named by `cv_key`."
     return Path(work_root) if work_root is not None else cache_dir("audio", f"cv_{cv_key(recipe, seed, folds)}")
 
+def feedback_root(root: Path, feedback: dict, seed: int, folds: list) -> Path:
+    "Where stage 2 (`FEEDBACK_RECIPE` with overrides) keeps its folds inside a cross-validation's `cv_root`."
+    return Path(root) / f"feedback_{cv_key(feedback, seed, folds)}"
+
 def full_recipe(recipe: dict | None) -> dict:
     "`PLAIN_RECIPE` with `recipe`'s overrides, in the form cache keys are computed on (widths as a list of ints)."
     r = {**PLAIN_RECIPE, **(recipe or {})}
@@ -284,10 +289,12 @@ def population_outputs(data: dict, index: pd.DataFrame, recipe: dict | None = No
         return o["probs"][:, None], (o["va"][:, None] if "va" in o else None)
     probs = va = None; valid, target = [], []
     for f, split in enumerate(folds):
-        folder = root / f"fold{f}" / "best" if feedback is None else root / f"feedback_{cv_key(fb, seed, folds)}" / f"fold{f}" / "stage2" / "best"
+        folder = root / f"fold{f}" / "best" if feedback is None else feedback_root(root, fb, seed, folds) / f"fold{f}" / "stage2" / "best"
         model = load_checkpoint(folder).eval()
-        # the statistics a shipped checkpoint stores (stage 2 keeps them in its meta; stage 1 of the recipe does not)
-        population = SpeakerNorm.fit([data["mels"][i] for i in _rows(data, split["train"])])
+        # stage 2's checkpoint stores its training actors' pooled statistics, read by the one rule `audio predict` applies;
+        # the recipe's stage-1 models store none, so the same statistics are computed here
+        population = (model_statistics(model)[0] if feedback is not None else
+                      SpeakerNorm.fit([data["mels"][i] for i in _rows(data, split["train"])]))
         te = _rows(data, split["test"])
         p, v = read(model, population, [data["mels"][i] for i in te])
         if probs is None: probs, va = np.full((len(index), *p.shape[1:]), np.nan), None if v is None else np.full((len(index), *v.shape[1:]), np.nan)
@@ -334,9 +341,9 @@ def cross_validate_feedback(data: dict, index: pd.DataFrame, recipe: dict | None
     if r.get("arch", "plain") not in LRM_ARCHS: raise NeurolabError(f"cross_validate_feedback: the recipe must train an LRM arch {LRM_ARCHS}")
     fb = {**FEEDBACK_RECIPE, **(feedback or {})}
     folds = folds or audio_folds(index, k, n_valid)
-    root = Path(work_root) if work_root is not None else cache_dir("audio", f"cv_{cv_key(r, seed, folds)}")
+    root = cv_root(r, seed, folds, work_root)
     cross_validate_plain(data, index, r, seed=seed, folds=folds, work_root=root, only=only, log=None)   # stage 1 of the folds, cached
-    root2 = root / f"feedback_{cv_key(fb, seed, folds)}"
+    root2 = feedback_root(root, fb, seed, folds)
     class_va, n_classes = category_va(), N_CLASSES
     def make(f, split):
         stage1, _ = train_plain(data, split, r, seed=seed + 100 * f, work_dir=root / f"fold{f}")   # the finished run: no training

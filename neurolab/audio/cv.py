@@ -12,9 +12,8 @@ import pandas as pd
 
 from ..core import DataError, NeurolabError, cache_dir, write_json
 from ..metrics import ccc, group_bootstrap, pearson, uar
-from .baseline import (FEEDBACK_RECIPE, PLAIN_RECIPE, audio_folds, category_va, cross_validate_feedback,
-                                     cross_validate_linear, cross_validate_plain, cv_key, full_recipe, linear_features, train_feedback,
-                                     train_plain, va_readout)
+from .baseline import (PLAIN_RECIPE, audio_folds, category_va, cross_validate_feedback, cross_validate_linear,
+                                     cross_validate_plain, cv_key, linear_features, va_readout)
 
 # %% auto #0
 __all__ = ['KINDS', 'METRICS', 'SELECT_ON', 'CNN6', 'PILOTS', 'FEEDBACK_PILOTS', 'FINALISTS', 'system_outputs', 'study_data',
@@ -224,14 +223,13 @@ def retrain_all(system: dict,                   # a study system of kind 'feedba
         kept = ((study or {}).get("validation", {}).get(s["name"]) or {}).get("stage2_epochs")
         if not kept: raise NeurolabError(f"retrain_all: give stage2_epochs or a study that ran {s['name']!r}")
         stage2_epochs = int(round(float(np.median(kept))))
-    r = full_recipe(s["recipe"])
-    index, data = study_data([r], data_root, index, data)
+    from neurolab.audio.study import system_recipe, train_system   # the two stages run_study trains, here on every actor
+    recipe = system_recipe(s)
+    recipe["stage2"]["epochs"] = stage2_epochs
+    index, data = study_data([recipe["stage1"]], data_root, index, data)
     split = {"train": sorted(int(a) for a in np.unique(data["actors"])), "valid": []}
-    root = Path(work_root) if work_root is not None else cache_dir("audio", f"ship_{cv_key({**r, 'stage2_epochs': stage2_epochs}, seed, [split])}")
-    stage1, history = train_plain(data, split, r, seed=seed, work_dir=root / "stage1", progress=progress)
-    fb = {**FEEDBACK_RECIPE, **(s["feedback"] or {}), "epochs": stage2_epochs}
-    model, info = train_feedback(data, split, stage1, r, fb, seed=seed, work_dir=root / "stage2", progress=progress)
-    model.checkpoint_meta = {**model.checkpoint_meta, "split": {**split, "test": []}, "system": s["name"], "seed": seed,
-                             "stage1_recipe": r, "feedback_recipe": fb}
-    return model, {"stage1": {"epochs_run": len(history)}, **{k: {kk: vv for kk, vv in v.items() if kk != "history"} for k, v in info.items() if k.startswith("stage")},
+    root = Path(work_root) if work_root is not None else cache_dir("audio", f"ship_{cv_key(recipe, seed, [split])}")
+    model, info, _ = train_system(data, split, recipe, seed=seed, work_dir=root, progress=progress)
+    model.checkpoint_meta = {**model.checkpoint_meta, "split": {**split, "test": []}, "system": s["name"], "seed": seed, "system_recipe": recipe}
+    return model, {**{k: {kk: vv for kk, vv in v.items() if kk != "history"} for k, v in info.items() if k.startswith("stage")},
                    "stage2_epochs": stage2_epochs, "actors": split["train"]}

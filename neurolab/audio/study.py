@@ -220,11 +220,11 @@ def run_study(out_json: str | Path | None = None,   # default results/audio_lrm.
 # %% ../../nbs/15_audio_study.ipynb #309f4568
 def system_recipe(system: dict) -> dict:
     "A study system's recipe as `run_study` records it: {'system', 'stage1' (`full_recipe`), 'stage2' (`FEEDBACK_RECIPE` overrides)}."
-    from neurolab.audio.baseline import FEEDBACK_RECIPE, full_recipe
+    from neurolab.audio.baseline import FEEDBACK_RECIPE, N_CLASSES, full_recipe
     if not isinstance(system, dict) or system.get("kind") != "feedback":
         raise NeurolabError(f"run_study: a study system of kind 'feedback' (the LRM model; `neurolab.audio.cv.lrm_system`), got {system!r}")
     return {"system": system["name"], "stage1": full_recipe(system.get("recipe")), "stage2": {**FEEDBACK_RECIPE, **(system.get("feedback") or {})},
-            "speaker_norm": True, "n_classes": 8}
+            "speaker_norm": True, "n_classes": N_CLASSES}
 
 def train_system(data: dict, split: dict, recipe: dict, seed: int = 0, work_dir=None, progress: bool = False):
     "`system_recipe`'s two stages on the split's train actors (validation actors watch): (model, info, stage-1 weights), as `train_recipe` returns them."

@@ -13,7 +13,6 @@ import torch
 
 from ..core import DataError, NeurolabError, cache_dir, load_checkpoint, repo_root, run_environment, save_checkpoint, write_json
 from ..data import VAD, load_emobank
-from ..metrics import pearson
 from .encoders import get_encoder
 from .training import (FINETUNE, PHASE1, RecordPearson, baselines, compare, evaluate, finetune, finetune_plain, plain_recipe,
                                     predict_arrays, report, train_trm, train_valid_split)
@@ -492,10 +491,9 @@ def plain_ensemble(seeds: Sequence[int] = (0, 1, 2), recipe: dict | None = None,
     members = [plain_baseline(recipe, name=f"seed {s}", seed=s, T=T, Y=Y, predictions=True,
                               work_dir=None if root is None else Path(root) / f"seed{s}", **kw) for s in seeds]
     mean = lambda part: np.mean([m["predictions"][part] for m in members], 0)
-    r = lambda Yp, P: {d: pearson(Yp[:, j], P[:, j]) for j, d in enumerate(VAD)}
-    valid = r(Y["valid"], mean("valid"))
+    valid = report(Y["valid"], mean("valid"))["pearson"]
     entry = dict(name=name, recipe=plain_recipe(recipe), seeds=[int(s) for s in seeds], trained_on=members[0]["trained_on"],
-                 valid_pearson=valid, valid_pearson_mean=float(np.mean(list(valid.values()))), dev={"pearson": r(Y["dev"], mean("dev"))},
+                 valid_pearson=valid, valid_pearson_mean=float(np.mean(list(valid.values()))), dev=report(Y["dev"], mean("dev")),
                  members=[{k: m[k] for k in ("seed", "best_epoch", "valid_pearson_mean", "train_seconds")} | {"dev_pearson": m["dev"]["pearson"]}
                           for m in members],
                  minus_seed0=compare(Y["dev"], mean("dev"), members[0]["predictions"]["dev"], n_boot))   # paired over dev sentences
