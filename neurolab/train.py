@@ -381,6 +381,9 @@ def fit(model: torch.nn.Module,
     # the best epoch and early stopping; batches only move to the device.
     if valid_dl is not None: valid_dl = _OnDevice(valid_dl, accelerator.device)
     total_steps = max(1, epochs * len(train_dl))
+    if schedule == "onecycle" and float(warmup * total_steps) == 1.0:   # torch's OneCycleLR divides by zero on it
+        raise NeurolabError(f"fit: a one-cycle warm-up of exactly one step (warmup {warmup} × {total_steps} steps) is too short for torch's "
+                            "scheduler; train more steps or change warmup")
     sched = (torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total_steps, eta_min=min_lr) if schedule == "cosine"
              else torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=[g["lr"] for g in opt.param_groups], total_steps=total_steps,
                                                       pct_start=warmup, anneal_strategy="cos") if schedule == "onecycle"
