@@ -308,7 +308,8 @@ def population_outputs(data: dict, index: pd.DataFrame, recipe: dict | None = No
 FEEDBACK_RECIPE = dict(epochs=10, lr=1e-3, patience=None, passes=2)   # stage 2: best epoch by validation CCC is kept
 
 def train_feedback(data: dict, split: dict, stage1: nn.Module, recipe: dict | None = None, feedback: dict | None = None,
-                   seed: int = 0, work_dir: str | Path | None = None, progress: bool = False) -> tuple[nn.Module, dict]:
+                   seed: int = 0, work_dir: str | Path | None = None, progress: bool = False,
+                   **prior) -> tuple[nn.Module, dict]:   # `train_two_stage`'s prior_p / prior (the steering prior study)
     "Stage 2 (`train_two_stage`) on a recipe-trained Cnn6: frozen backbone, LRM feedback + heads over `passes` passes; (model, info)."
     r, fb = {**PLAIN_RECIPE, **(recipe or {})}, {**FEEDBACK_RECIPE, **(feedback or {})}
     if not hasattr(stage1, "lrm"): raise NeurolabError("train_feedback: the stage-1 model has no feedback (train it with arch='cnn6')")
@@ -321,7 +322,7 @@ def train_feedback(data: dict, split: dict, stage1: nn.Module, recipe: dict | No
                                      epochs2=fb["epochs"], patience2=fb["patience"], lr2=fb["lr"], batch_size=r["batch_size"],
                                      crop_frames=r["crop_frames"], augment={**r["augment"], "mixup_alpha": r["mixup_alpha"]},
                                      n_classes=N_CLASSES, forward_passes=fb["passes"], work_dir=work_dir,
-                                     seed=seed, progress=progress, stage1_model=stage1)
+                                     seed=seed, progress=progress, stage1_model=stage1, **prior)
     model.forward_passes = model.init_kwargs["forward_passes"] = fb["passes"]
     return model, info
 

@@ -59,7 +59,7 @@ def study_command(model=None, data=None, out=None, figures="results/figures", gr
                   signals_dir=None, rebuild_signals: bool = False, n_boot: int = 2000, seed: int = 0, threads: int | None = None,
                   note: str | None = None, snrs=SNRS, noise: str = "white", noise_seed: int = 0,
                   prior_p: float | None = None,   # set: the prior study (`steering.study.prior_study`) instead of the shipped model's
-                  prior: str = "label", target_weight: float = 0.5, prior_dropout: float = 0.0, epochs: int = 2, seeds=(0, 1, 2),
+                  prior: str = "label", target_weight: float = 0.5, prior_dropout: float = 0.0, epochs: int | None = None, seeds=(0, 1, 2),
                   on: str = "test", models_dir=None) -> dict:
     "`neurolab steer study`: the shipped model's study (`run_study`), or with `prior_p` the prior study over seeds; the part worth printing."
     from neurolab.steering.study import PRIOR_STRENGTHS, prior_study, prior_summary, run_study, study_summary
@@ -184,7 +184,8 @@ def register(subparsers):
                     help="random prior: pass 2 is asked for (1 − W)·label + W·target (default 0.5)")
     pr.add_argument("--prior-dropout", type=bounded(float, 0, 0.95, "--prior-dropout"), default=0.0, metavar="Q",
                     help="share of the injected signal's units dropped in training (default 0)")
-    pr.add_argument("--epochs", type=count("--epochs"), default=2, help="stage-2 epochs per run (default 2)")
+    pr.add_argument("--epochs", type=count("--epochs"), default=None,
+                    help="stage-2 epochs per run (default: the start model's stage-2 recipe; 2 for the old two-stage model)")
     pr.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="training seeds, a plain and a prior run each (default 0 1 2)")
     pr.add_argument("--on", choices=["test", "valid"], default="test", help="evaluate on the test actors, or the validation actors for pilots (default test)")
     pr.add_argument("--models-dir", type=Path, default=None, help="also save every trained model here")

@@ -23,7 +23,8 @@ from .training import calibration_cache, stats_summary
 # %% auto #0
 __all__ = ['MODERATE', 'STEER_GOAL', 'INF', 'STEER_METRICS', 'AMBIGUITY_GOAL', 'PRIOR_STRENGTHS', 'PRIORS', 'accuracy_study',
            'clip_steering', 'sweep_report', 'study_figures', 'snr_key', 'ambiguity_arrays', 'ambiguity_goal',
-           'ambiguity_report', 'run_study', 'study_summary', 'make_prior', 'prior_study', 'prior_summary']
+           'ambiguity_report', 'run_study', 'study_summary', 'make_prior', 'study_system_recipe', 'prior_study',
+           'prior_summary']
 
 # %% ../../nbs/27_steering_run_study.ipynb #8f54ce9a
 def _chunked(model, cache, targets_for, sig: SteeringSignals | None, method: str, strength: float, alpha: float,
@@ -417,9 +418,16 @@ def _prior_minus_plain(a: list, b: list, grid, y, actors, pick, n_boot: int, see
              for key in ca for m, si, s in [key] if strengths[si] != 0]
     return {"unsteered_pass2": unsteered, "steerability": steer}
 
+def study_system_recipe(model) -> dict | None:
+    "The study-system recipe a checkpoint records (`neurolab.audio.study.system_recipe`: 'stage1', 'stage2'), or None (the old two-stage recipe)."
+    r = (getattr(model, "checkpoint_meta", None) or {}).get("recipe")
+    if not (isinstance(r, dict) and isinstance(r.get("stage1"), dict) and isinstance(r.get("stage2"), dict)): return None
+    from neurolab.audio.baseline import FEEDBACK_RECIPE, full_recipe
+    return {"system": str(r.get("system", "")), "stage1": full_recipe(r["stage1"]), "stage2": {**FEEDBACK_RECIPE, **r["stage2"]}}
+
 def prior_study(model_dir=None, data=None, out="results/steering_expectation.json",
                 prior_p: float = 0.5,             # probability per training clip that the prior replaces the feedback sources (plain runs: 0)
-                epochs: int = 2,                  # stage-2 epochs of every run (the shipped recipe's 2)
+                epochs: int | None = None,        # stage-2 epochs of every run (default: the start model's recipe; 2 for the old two-stage one)
                 grid: int = 3,                    # the prior's and the sweep's grid
                 num_samples: int | None = 32,     # clips swept (seeded); unsteered V/A uses every clip of the evaluated actors
                 methods=METHODS, strengths=PRIOR_STRENGTHS, recipe: dict | None = None,   # `STUDY_RECIPE` overrides
@@ -434,12 +442,13 @@ def prior_study(model_dir=None, data=None, out="results/steering_expectation.jso
                 threads: int | None = None, progress: bool = True) -> dict:
     "Plain vs prior-trained stage 2 over seeds and SNRs: unsteered V/A, raw polarity, steerability and its strength × SNR interaction; writes `out`."
     from neurolab.audio.training import STUDY_RECIPE, apply_norms, json_safe, load_ravdess, prepare_ravdess, split_rows, train_recipe
+    from neurolab.audio.baseline import train_feedback
     from neurolab.core import save_checkpoint
     from neurolab.data import load_audio
     from neurolab.steering.training import fresh_feedback
     grid = check_grid(grid); t0 = time.time(); snrs = check_snrs(snrs)
     if not 0 < prior_p <= 1: raise DataError(f"--prior-p must lie in (0, 1] (the plain run has 0), got {prior_p}")
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1: raise DataError(f"--epochs must be an integer ≥ 1, got {epochs!r}")
+    if epochs is not None and (isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1): raise DataError(f"--epochs must be an integer ≥ 1, got {epochs!r}")
     seeds = [int(s) for s in seeds]
     if not seeds or len(set(seeds)) != len(seeds): raise DataError(f"--seeds must be distinct integers, got {seeds}")
     if on not in ("test", "valid"): raise DataError(f"--on must be 'test' or 'valid', got {on!r}")
@@ -462,15 +471,22 @@ def prior_study(model_dir=None, data=None, out="results/steering_expectation.jso
     make_prior(prior, sig0, target_weight, prior_dropout)   # checks the prior's settings before any training
     pick = np.arange(len(ev)) if num_samples is None or num_samples >= len(ev) else \
         np.sort(np.random.default_rng(seed).choice(len(ev), num_samples, replace=False))
-    r = {**STUDY_RECIPE, "n_classes": int(start.init_kwargs.get("n_classes", 0)), "speaker_norm": bool(start.init_kwargs.get("speaker_norm")),
-         **(recipe or {}), "epochs2": int(epochs), "patience2": None}   # the start model's heads and inputs
+    system = study_system_recipe(start)
+    if system is None:   # the old two-stage recipe: its stage 2, the start model's heads and inputs
+        r = {**STUDY_RECIPE, "n_classes": int(start.init_kwargs.get("n_classes", 0)), "speaker_norm": bool(start.init_kwargs.get("speaker_norm")),
+             **(recipe or {}), "epochs2": int(epochs or STUDY_RECIPE["epochs2"]), "patience2": None}
+    else:                # a study system's own stage 2 (`neurolab.audio.baseline.train_feedback`); `recipe` overrides its batches and crops
+        r = {"system": system["system"], "stage1": {**system["stage1"], **(recipe or {})},
+             "stage2": {**system["stage2"], **({"epochs": int(epochs)} if epochs else {})}}
+    epochs = r["epochs2"] if system is None else r["stage2"]["epochs"]
     records, arrays, seconds = {"plain": [], "prior": []}, {"plain": [], "prior": []}, {}
     for sd in seeds:
         for name, p in (("plain", 0.0), ("prior", float(prior_p))):
             t1 = time.time(); say(f"seed {sd}, {name}: stage 2, prior_p={p}, {epochs} epoch(s)")
             pol = make_prior(prior, sig0, target_weight, prior_dropout, seed=sd) if p else None
-            model, info, _ = train_recipe(d, rows, r, seed=sd, stage1_model=fresh_feedback(load_model(model_dir), sd), prior_p=p, prior=pol,
-                                          meta={"split": split}, progress=progress)
+            begin = fresh_feedback(load_model(model_dir), sd)
+            if system is None: model, info, _ = train_recipe(d, rows, r, seed=sd, stage1_model=begin, prior_p=p, prior=pol, meta={"split": split}, progress=progress)
+            else: model, info = train_feedback(d, split, begin, r["stage1"], r["stage2"], seed=sd, progress=progress, prior_p=p, prior=pol)
             seconds[f"seed{sd}_{name}_train"] = round(time.time() - t1, 1)
             if models_dir is not None:
                 save_checkpoint(model.eval(), Path(models_dir) / f"{name}_seed{sd}", meta={"split": split, "recipe": info["recipe"], "start": repo_relative(model_dir)})
