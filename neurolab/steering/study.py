@@ -4,13 +4,13 @@
 
 # %% ../../nbs/27_steering_run_study.ipynb #14fb8a18
 from __future__ import annotations
-import sys, time
+import hashlib, json, sys, time
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from ..core import DataError, repo_relative, run_environment, seed_everything, write_json
+from ..core import DataError, cache_dir, repo_relative, run_environment, seed_everything, write_json
 from ..metrics import ccc, group_bootstrap, paired_bootstrap, pearson
 from .signals import (SteeringSignals, build_steering_signals, collect_activations, load_steering_signals,
                                        model_identity, plot_signals, signal_stats)
@@ -21,10 +21,10 @@ from .model import (NOISES, SNRS, check_grid, check_snrs, default_model_dir, def
 from .training import calibration_cache, stats_summary
 
 # %% auto #0
-__all__ = ['MODERATE', 'STEER_GOAL', 'INF', 'STEER_METRICS', 'AMBIGUITY_GOAL', 'PRIOR_STRENGTHS', 'PRIORS', 'accuracy_study',
-           'clip_steering', 'sweep_report', 'study_figures', 'snr_key', 'ambiguity_arrays', 'ambiguity_goal',
-           'ambiguity_report', 'run_study', 'study_summary', 'make_prior', 'study_system_recipe', 'prior_study',
-           'prior_summary']
+__all__ = ['MODERATE', 'STEER_GOAL', 'INF', 'STEER_METRICS', 'AMBIGUITY_GOAL', 'PRIOR_STRENGTHS', 'PRIORS', 'PRIOR_CACHE_VERSION',
+           'accuracy_study', 'clip_steering', 'sweep_report', 'study_figures', 'snr_key', 'ambiguity_arrays',
+           'ambiguity_goal', 'ambiguity_report', 'run_study', 'study_summary', 'make_prior', 'study_system_recipe',
+           'prior_study', 'prior_summary']
 
 # %% ../../nbs/27_steering_run_study.ipynb #8f54ce9a
 def _chunked(model, cache, targets_for, sig: SteeringSignals | None, method: str, strength: float, alpha: float,
@@ -418,6 +418,22 @@ def _prior_minus_plain(a: list, b: list, grid, y, actors, pick, n_boot: int, see
              for key in ca for m, si, s in [key] if strengths[si] != 0]
     return {"unsteered_pass2": unsteered, "steerability": steer}
 
+PRIOR_CACHE_VERSION = 1   # part of every cached run's key: a change to how runs train or are evaluated bumps it
+
+def _encode(o):
+    "JSON-ready copy of an `ambiguity_arrays` result or a run record: arrays become {'ndarray': values, 'dtype': …}."
+    if isinstance(o, np.ndarray): return {"ndarray": o.tolist(), "dtype": str(o.dtype)}
+    if isinstance(o, dict): return {str(k): _encode(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)): return [_encode(v) for v in o]
+    return o.item() if isinstance(o, np.generic) else o
+
+def _decode(o):
+    "Inverse of `_encode`."
+    if isinstance(o, dict): return np.asarray(o["ndarray"], dtype=o["dtype"]) if set(o) == {"ndarray", "dtype"} else {k: _decode(v) for k, v in o.items()}
+    return [_decode(v) for v in o] if isinstance(o, list) else o
+
+def _key(*parts) -> str: return hashlib.sha256(json.dumps([PRIOR_CACHE_VERSION, *parts], sort_keys=True, default=str).encode()).hexdigest()[:16]
+
 def study_system_recipe(model) -> dict | None:
     "The study-system recipe a checkpoint records (`neurolab.audio.study.system_recipe`: 'stage1', 'stage2'), or None (the old two-stage recipe)."
     r = (getattr(model, "checkpoint_meta", None) or {}).get("recipe")
@@ -439,6 +455,7 @@ def prior_study(model_dir=None, data=None, out="results/steering_expectation.jso
                 prior_dropout: float = 0.0,       # share of the injected signal's units dropped in training
                 snrs=SNRS, noise: str = "white", noise_seed: int = 0,   # the ambiguity axis (`degraded_inputs`)
                 on: str = "test",                 # evaluate on the 'test' actors (the study) or the 'valid' actors (pilots)
+                work_dir=None,                    # where finished runs are kept, so a killed study resumes (default: .cache/steering/prior)
                 threads: int | None = None, progress: bool = True) -> dict:
     "Plain vs prior-trained stage 2 over seeds and SNRs: unsteered V/A, raw polarity, steerability and its strength × SNR interaction; writes `out`."
     from neurolab.audio.training import STUDY_RECIPE, apply_norms, json_safe, load_ravdess, prepare_ravdess, split_rows, train_recipe
@@ -479,22 +496,43 @@ def prior_study(model_dir=None, data=None, out="results/steering_expectation.jso
         r = {"system": system["system"], "stage1": {**system["stage1"], **(recipe or {})},
              "stage2": {**system["stage2"], **({"epochs": int(epochs)} if epochs else {})}}
     epochs = r["epochs2"] if system is None else r["stage2"]["epochs"]
-    records, arrays, seconds = {"plain": [], "prior": []}, {"plain": [], "prior": []}, {}
+    # Every run is kept under `work_dir` once finished: its model under a key of what trained it (a plain run is the same
+    # for every prior, so studies and pilots share it), its record and arrays under that key plus what evaluated it.
+    work = Path(work_dir) if work_dir is not None else cache_dir("steering", "prior")
+    trained_from = [model_identity(start)["weights_sha256"], split, int(len(index)), r]
+    evaluated_by = [grid, on, pick.tolist(), list(methods), [float(v) for v in strengths], [snr_key(v) for v in snrs], noise, noise_seed]
+    records, arrays, seconds, read_back = {"plain": [], "prior": []}, {"plain": [], "prior": []}, {}, []
     for sd in seeds:
         for name, p in (("plain", 0.0), ("prior", float(prior_p))):
-            t1 = time.time(); say(f"seed {sd}, {name}: stage 2, prior_p={p}, {epochs} epoch(s)")
-            pol = make_prior(prior, sig0, target_weight, prior_dropout, seed=sd) if p else None
-            begin = fresh_feedback(load_model(model_dir), sd)
-            if system is None: model, info, _ = train_recipe(d, rows, r, seed=sd, stage1_model=begin, prior_p=p, prior=pol, meta={"split": split}, progress=progress)
-            else: model, info = train_feedback(d, split, begin, r["stage1"], r["stage2"], seed=sd, progress=progress, prior_p=p, prior=pol)
-            seconds[f"seed{sd}_{name}_train"] = round(time.time() - t1, 1)
+            how = [sd, p, *([prior, target_weight if prior == "random" else None, prior_dropout] if p else [])]
+            mdir = work / "models" / f"{name}_seed{sd}_{_key(*trained_from, *how)}"
+            efile = work / "runs" / f"{name}_seed{sd}_{_key(*trained_from, *how, *evaluated_by)}.json"
+            if (mdir / "info.json").is_file(): model, info = load_model(mdir), json.loads((mdir / "info.json").read_text())
+            else:
+                t1 = time.time(); say(f"seed {sd}, {name}: stage 2, prior_p={p}, {epochs} epoch(s)")
+                pol = make_prior(prior, sig0, target_weight, prior_dropout, seed=sd) if p else None
+                begin = fresh_feedback(load_model(model_dir), sd)
+                if system is None: model, info, _ = train_recipe(d, rows, r, seed=sd, stage1_model=begin, prior_p=p, prior=pol, meta={"split": split}, progress=progress)
+                else: model, info = train_feedback(d, split, begin, r["stage1"], r["stage2"], seed=sd, progress=progress, prior_p=p, prior=pol)
+                info = {"recipe": info["recipe"], "stage2": {**{k: info["stage2"][k] for k in ("best_epoch", "best_valid_ccc", "epochs_run", "history")},
+                                                             "seconds": round(time.time() - t1, 1)}}
+                save_checkpoint(model.eval(), mdir, meta={"split": split, "recipe": info["recipe"], "start": repo_relative(model_dir)})
+                (mdir / "info.json").write_text(json.dumps(_encode(info)))   # written last: its presence means the run finished
+            seconds[f"seed{sd}_{name}_train"] = info["stage2"]["seconds"]
             if models_dir is not None:
                 save_checkpoint(model.eval(), Path(models_dir) / f"{name}_seed{sd}", meta={"split": split, "recipe": info["recipe"], "start": repo_relative(model_dir)})
-            t1 = time.time(); say(f"seed {sd}, {name}: evaluating on {on} actors {split[on]} at SNR {[snr_key(s) for s in snrs]} dB")
-            rec, sig = _seed_record(model.eval(), info, train_x, train_y, grid, sd, methods)
-            records[name].append(rec)
-            arrays[name].append(ambiguity_arrays(model, sig, waves, actors, pick, snrs, noise, noise_seed, methods, strengths, calibrated=False, say=say))
-            seconds[f"seed{sd}_{name}_eval"] = round(time.time() - t1, 1)
+            if efile.is_file():
+                done = _decode(json.loads(efile.read_text())); read_back.append(f"{name}_seed{sd}")
+                rec, arr = done["record"], dict(zip(snrs, done["arrays"]))
+            else:
+                t1 = time.time(); say(f"seed {sd}, {name}: evaluating on {on} actors {split[on]} at SNR {[snr_key(s) for s in snrs]} dB")
+                rec, sig = _seed_record(model.eval(), info, train_x, train_y, grid, sd, methods)
+                arr = ambiguity_arrays(model, sig, waves, actors, pick, snrs, noise, noise_seed, methods, strengths, calibrated=False, say=say)
+                rec["eval_seconds"] = round(time.time() - t1, 1)
+                efile.parent.mkdir(parents=True, exist_ok=True)
+                tmp = efile.with_suffix(".part"); tmp.write_text(json.dumps(_encode({"record": rec, "arrays": [arr[v] for v in snrs]}))); tmp.replace(efile)
+            seconds[f"seed{sd}_{name}_eval"] = rec["eval_seconds"]
+            records[name].append(rec); arrays[name].append(arr)
     g = sig0.grid
     runs = {name: {"prior_p": p, "seeds": records[name], "ambiguity": ambiguity_report(arrays[name], g, y, actors, pick, n_boot, seed)}
             for name, p in (("plain", 0.0), ("prior", float(prior_p)))}
@@ -517,7 +555,8 @@ def prior_study(model_dir=None, data=None, out="results/steering_expectation.jso
                                   "model's front end; speaker statistics from each actor's clips at the same SNR",
                         "recipe": {k: v for k, v in r.items() if k not in ("augment", "loss")}, "n_boot": n_boot, "seed": seed,
                         "polarity": "raw: no calibration applied (strength sign as given)",
-                        "sweep_clips": index["path"].iloc[ev].iloc[pick].map(lambda p: Path(p).name).tolist()},
+                        "sweep_clips": index["path"].iloc[ev].iloc[pick].map(lambda p: Path(p).name).tolist(),
+                        "read_back": read_back},   # runs whose evaluation an earlier call of the same study had finished
            "runs": runs,
            "comparison": {"ci": "95% percentile, actors resampled; seeds averaged first", **comp,
                           "raw_polarity": {k: [s["raw_polarity"] for s in records[k]] for k in records},
