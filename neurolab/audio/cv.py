@@ -13,12 +13,12 @@ import pandas as pd
 from ..core import DataError, NeurolabError, cache_dir, write_json
 from ..metrics import ccc, group_bootstrap, pearson, uar
 from .baseline import (PLAIN_RECIPE, audio_folds, category_va, cross_validate_feedback, cross_validate_linear,
-                                     cross_validate_plain, cv_key, linear_features, va_readout)
+                                     cross_validate_plain, cv_key, full_recipe, linear_features, population_outputs, va_readout)
 
 # %% auto #0
-__all__ = ['KINDS', 'METRICS', 'SELECT_ON', 'CNN6', 'PILOTS', 'FEEDBACK_PILOTS', 'FINALISTS', 'system_outputs', 'study_data',
-           'screen_pilots', 'screen_score', 'lrm_system', 'seed_mean', 'seed_scores', 'paired', 'study_systems',
-           'run_cv_study', 'study_lrm_system', 'retrain_all']
+__all__ = ['KINDS', 'METRICS', 'SELECT_ON', 'CNN6', 'PILOTS', 'FEEDBACK_PILOTS', 'FINALISTS', 'run_root', 'system_outputs',
+           'study_data', 'screen_pilots', 'screen_score', 'lrm_system', 'seed_mean', 'seed_scores', 'paired',
+           'study_systems', 'run_cv_study', 'study_lrm_system', 'retrain_all']
 
 # %% ../../nbs/19_audio_cv.ipynb #076d136c
 KINDS = ("plain", "feedback", "linear")
@@ -35,17 +35,22 @@ def _valid_scores(h: dict, prefix: str, heads: bool = True) -> dict:
     va = "head_" if heads and f"{prefix}head_valence_ccc" in h else ""
     return {"uar": h[f"{prefix}uar"], "valence_ccc": h[f"{prefix}{va}valence_ccc"], "arousal_ccc": h[f"{prefix}{va}arousal_ccc"]}
 
-def system_outputs(system: dict, data: dict, index: pd.DataFrame, folds: list, seed: int = 0, log=None) -> dict:
+def run_root(cache_root, recipe: dict, seed: int, folds: list) -> Path | None:
+    "One cross-validation run's folder under `cache_root` (named as in .cache/audio), or None for .cache/audio itself."
+    return None if cache_root is None else Path(cache_root) / f"cv_{cv_key(full_recipe(recipe), seed, folds)}"
+
+def system_outputs(system: dict, data: dict, index: pd.DataFrame, folds: list, seed: int = 0, log=None,
+                   cache_root: str | Path | None = None) -> dict:   # where fold models live (default .cache/audio)
     "One seed of a system on the folds: 'passes' [{'probs', 'va'} pooled test outputs per pass], 'valid' [per fold validation scores]."
     s = _check_system(system)
     class_va = category_va()
     if s["kind"] == "plain":
-        cv = cross_validate_plain(data, index, s["recipe"], seed=seed, folds=folds, log=log)
+        cv = cross_validate_plain(data, index, s["recipe"], seed=seed, folds=folds, log=log, work_root=run_root(cache_root, s["recipe"], seed, folds))
         va = cv["test_va"] if cv.get("test_va") is not None else va_readout(cv["test_probs"], class_va)
         passes = [{"probs": cv["test_probs"], "va": va}]
         valid = [_valid_scores(f["history"][-1], "valid_", s["recipe"].get("va_weight", 0) > 0) for f in cv["folds"]]
     elif s["kind"] == "feedback":
-        cv = cross_validate_feedback(data, index, s["recipe"], s["feedback"], seed=seed, folds=folds, log=log)
+        cv = cross_validate_feedback(data, index, s["recipe"], s["feedback"], seed=seed, folds=folds, log=log, work_root=run_root(cache_root, s["recipe"], seed, folds))
         passes = [{"probs": cv["test_probs"][:, p], "va": cv["test_va"][:, p]} for p in range(cv["test_probs"].shape[1])]
         last = cv["test_probs"].shape[1]
         # stage 2 keeps its best epoch by validation CCC: that epoch's last-pass validation scores
@@ -161,7 +166,8 @@ def _label(system: dict, p: int, n_passes: int) -> str: return system["name"] if
 
 def run_cv_study(out_json: str | Path | None, systems: list, seeds=(0, 1, 2), data_root=None, index: pd.DataFrame | None = None,
                  data: dict | None = None,      # prepared data (`prepare_ravdess` + 'linear'); default: built from the corpus
-                 k: int = 5, n_valid: int = 3, n_boot: int = 1000, log=print) -> dict:
+                 k: int = 5, n_valid: int = 3, n_boot: int = 1000, log=print,
+                 cache_root: str | Path | None = None) -> dict:   # where fold models live (default .cache/audio)
     "Every system × seed on the same actor folds; validation winner, seed-mean test scores with actor CIs, paired differences."
     from neurolab.core import run_environment
     t0 = time.time()
@@ -171,7 +177,7 @@ def run_cv_study(out_json: str | Path | None, systems: list, seeds=(0, 1, 2), da
     folds = audio_folds(index, k, n_valid)
     outs, valid = {}, {}
     for s in systems:
-        runs = [system_outputs(s, data, index, folds, seed, log=None) for seed in seeds]
+        runs = [system_outputs(s, data, index, folds, seed, log=None, cache_root=cache_root) for seed in seeds]
         outs[s["name"]] = [[r["passes"][p] for r in runs] for p in range(len(runs[0]["passes"]))]   # [pass][seed]
         v = [np.mean([f[m] for f in r["valid"]]) for r in runs for m in SELECT_ON]
         valid[s["name"]] = {"score": float(np.mean(v)), **{m: float(np.mean([np.mean([f[m] for f in r["valid"]]) for r in runs])) for m in SELECT_ON}}
@@ -187,6 +193,18 @@ def run_cv_study(out_json: str | Path | None, systems: list, seeds=(0, 1, 2), da
             if s["kind"] == "feedback":   # the same model's posterior-weighted read-out, beside its heads
                 ro = [{"probs": x["probs"], "va": va_readout(x["probs"], category_va())} for x in o]
                 rows[_label(s, p, n)]["readout"] = {m: seed_mean(ro, m, data) for m in METRICS}
+    # one clip at a time without enrolment (each fold model reads it with its training actors' pooled statistics, the rule
+    # `audio predict FILE` applies), beside the same model's enrolled scores: issue 28's one-clip goal
+    no_enrolment = {}
+    for s in systems:
+        if s["kind"] == "linear": continue
+        pos = [population_outputs(data, index, s["recipe"], seed, folds, feedback=None if s["kind"] == "plain" else (s["feedback"] or {}),
+                                  work_root=run_root(cache_root, s["recipe"], seed, folds))
+               for seed in seeds]
+        n = pos[0]["probs"].shape[1]
+        for p in range(n):
+            o = [{"probs": q["probs"][:, p], "va": q["va"][:, p] if q["va"] is not None else va_readout(q["probs"][:, p], category_va())} for q in pos]
+            no_enrolment[_label(s, p, n)] = {"test": seed_scores(o, data, n_boot), "minus_enrolled": paired(o, outs[s["name"]][p], data, n_boot)}
     comparisons = {}
     for s in systems:
         last = outs[s["name"]][-1]
@@ -199,7 +217,7 @@ def run_cv_study(out_json: str | Path | None, systems: list, seeds=(0, 1, 2), da
     res = {"what": "issue 28's audio model study: every system on the same 5 actor folds (3 validation actors each) and seeds; "
                    "test actors pooled over folds; seed means with 95% actor-bootstrap CIs",
            "folds": folds, "seeds": list(seeds), "n_clips": int(len(index)), "systems": systems, "select_on": list(SELECT_ON),
-           "validation": valid, "winner": winner, "rows": rows, "comparisons": comparisons,
+           "validation": valid, "winner": winner, "rows": rows, "comparisons": comparisons, "no_enrolment": no_enrolment,
            "environment": run_environment(seeds=list(seeds), stage_seconds={"total": time.time() - t0})}
     if out_json is not None: write_json(out_json, res)
     return res
