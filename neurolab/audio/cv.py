@@ -193,6 +193,14 @@ def run_cv_study(out_json: str | Path | None, systems: list, seeds=(0, 1, 2), da
             if s["kind"] == "feedback":   # the same model's posterior-weighted read-out, beside its heads
                 ro = [{"probs": x["probs"], "va": va_readout(x["probs"], category_va())} for x in o]
                 rows[_label(s, p, n)]["readout"] = {m: seed_mean(ro, m, data) for m in METRICS}
+    for s in systems:   # the seeds' fold models averaged (posteriors and V/A): what a seed ensemble adds, on the same actors
+        n = len(outs[s["name"]])
+        if len(seeds) < 2 or s["kind"] == "linear": continue
+        for p in range(n):
+            o = outs[s["name"]][p]
+            ens = [{"probs": np.mean([x["probs"] for x in o], 0), "va": np.mean([x["va"] for x in o], 0)}]
+            rows[f"{_label(s, p, n)}, {len(seeds)}-seed ensemble"] = {"system": s["name"], "pass": p + 1, "ensemble": True,
+                                                                      "test": seed_scores(ens, data, n_boot), "minus_one_seed": paired(ens, o, data, n_boot)}
     # one clip at a time without enrolment (each fold model reads it with its training actors' pooled statistics, the rule
     # `audio predict FILE` applies), beside the same model's enrolled scores: issue 28's one-clip goal
     no_enrolment = {}
