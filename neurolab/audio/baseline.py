@@ -563,11 +563,11 @@ def baseline_figures(res: dict, figures_dir: str | Path = "results/figures", sou
         out += save_figure(fig, figures_dir / "audio_baseline_diagnostics.png", source, cmd)
     if d and d.get("long"):
         fig, axes = new_figure(3, title=f"{len(next(iter(d['long'].values())))} epochs without early stopping (fold 0), with and without augmentation")
-        for name, hist in d["long"].items():
+        for (name, hist), color in zip(d["long"].items(), ("C0", "C1")):   # one colour per run in every panel
             h = pd.DataFrame(hist)
-            axes[0].plot(h["epoch"], h["train_loss"], label=f"{name}: train"); axes[0].plot(h["epoch"], h["valid_ce"], ls="--", label=f"{name}: validation")
-            axes[1].plot(h["epoch"], h["valid_uar"], label=name)
-            axes[2].plot(h["epoch"], h["valid_head_valence_r" if "valid_head_valence_r" in h else "valid_valence_r"], label=name)
+            axes[0].plot(h["epoch"], h["train_loss"], c=color, label=f"{name}: train"); axes[0].plot(h["epoch"], h["valid_ce"], c=color, ls="--", label=f"{name}: validation")
+            axes[1].plot(h["epoch"], h["valid_uar"], c=color, label=name)
+            axes[2].plot(h["epoch"], h["valid_head_valence_r" if "valid_head_valence_r" in h else "valid_valence_r"], c=color, label=name)
         for ax, t in zip(axes, ("loss (train) / cross-entropy (validation)", "validation UAR", "validation valence r")): ax.set_title(t); ax.set_xlabel("epoch")
         axes[0].legend(fontsize=6); axes[1].legend(fontsize=6)
         out += save_figure(fig, figures_dir / "audio_baseline_long.png", source, cmd)
