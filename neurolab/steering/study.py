@@ -507,7 +507,7 @@ def prior_study(model_dir=None, data=None, out="results/steering_expectation.jso
             how = [sd, p, *([prior, target_weight if prior == "random" else None, prior_dropout] if p else [])]
             mdir = work / "models" / f"{name}_seed{sd}_{_key(*trained_from, *how)}"
             efile = work / "runs" / f"{name}_seed{sd}_{_key(*trained_from, *how, *evaluated_by)}.json"
-            if (mdir / "info.json").is_file(): model, info = load_model(mdir), json.loads((mdir / "info.json").read_text())
+            if (mdir / "info.json").is_file(): model, info = load_model(mdir), _decode(json.loads((mdir / "info.json").read_text()))
             else:
                 t1 = time.time(); say(f"seed {sd}, {name}: stage 2, prior_p={p}, {epochs} epoch(s)")
                 pol = make_prior(prior, sig0, target_weight, prior_dropout, seed=sd) if p else None
