@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ..core import NeurolabError, assets_dir, atomic_path, repo_relative, repo_root, run_environment, save_checkpoint, write_json
+from ..core import DataError, NeurolabError, assets_dir, atomic_path, repo_relative, repo_root, run_environment, save_checkpoint, write_json
 from ..metrics import accuracy, ccc, group_bootstrap, mae, uar
 from ..speakers import normalize_by_speaker
 from .emotion import FeatureEmotionRegression_Cnn6_LRM
@@ -21,8 +21,9 @@ from .training import (DIMS, STUDY_RECIPE, apply_norms, default_model_dir, defau
                                      CORPUS_RECIPE, as_corpus, corpus_fingerprint, corpus_info, prepare_corpus)
 
 # %% auto #0
-__all__ = ['METRICS', 'system_report', 'paired_report', 'fit_ridge', 'opensmile_functionals', 'ridge_baseline', 'evaluate_split',
-           'run_study', 'system_recipe', 'train_system', 'study_figures', 'results_check']
+__all__ = ['METRICS', 'system_report', 'paired_report', 'informative_columns', 'fit_ridge', 'opensmile_functionals',
+           'ridge_baseline', 'evaluate_split', 'run_study', 'system_recipe', 'train_system', 'study_figures',
+           'results_check']
 
 # %% ../../nbs/15_audio_study.ipynb #b067c0e6
 METRICS = {"pearson": safe_pearson, "ccc": ccc, "mae": mae, "pred_sd": lambda y, p: float(np.std(p))}
@@ -38,15 +39,24 @@ def paired_report(y: np.ndarray, a: np.ndarray, b: np.ndarray, actors, n_boot: i
                 for m, f in (("pearson", safe_pearson), ("ccc", ccc))} for i, d in enumerate(DIMS)}
 
 # %% ../../nbs/15_audio_study.ipynb #1391670c
+def informative_columns(x: np.ndarray, min_share: float = 0.01) -> np.ndarray:
+    "Indices of the columns of `x` whose values differ from the column's median on at least `min_share` of the rows."
+    # a network unit that fired on 3 of 840 training clips has a tiny training sd: standardised, one test clip where it
+    # fires becomes z ≈ 35,000 and the ridge's prediction explodes; continuous features (openSMILE) differ on every row
+    return np.flatnonzero((x != np.median(x, 0)).mean(0) >= min_share)
+
 def fit_ridge(train_x: np.ndarray, train_y: np.ndarray, valid_x: np.ndarray, valid_y: np.ndarray,
               alphas=(0.1, 1.0, 10.0, 100.0, 1e3, 1e4, 1e5)):
-    "Standardised ridge regression, alpha picked by validation MSE (validation actors only); returns the fitted pipeline."
+    "Standardised ridge regression on the informative columns, alpha picked by validation MSE (validation actors only); the fitted pipeline."
+    from sklearn.compose import ColumnTransformer
     from sklearn.linear_model import Ridge
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
+    keep = informative_columns(train_x)
+    if not len(keep): raise DataError(f"fit_ridge: none of the {train_x.shape[1]} feature columns varies on the training rows")
     best = None
     for a in alphas:
-        pipe = make_pipeline(StandardScaler(), Ridge(alpha=a)).fit(train_x, train_y)
+        pipe = make_pipeline(ColumnTransformer([("informative", StandardScaler(), keep)]), Ridge(alpha=a)).fit(train_x, train_y)
         err = float(np.mean((pipe.predict(valid_x) - valid_y) ** 2))
         if best is None or err < best[0]: best = (err, a, pipe)
     best[2].alpha_ = best[1]
@@ -144,8 +154,8 @@ def run_study(out_json: str | Path | None = None,   # default results/audio_lrm.
             _, d = study_data([recipe["stage1"]], index=index, data=d)
         stages["features"] = time.time() - t
         if system is not None: init = "scratch"   # AudioSet weights fit only a full-width Cnn6
-        meta = {"split": split, "targets": "warriner norms per RAVDESS emotion (neurolab.data.va_targets)", "study": out_json.as_posix(),
-                "results": out_json.as_posix(), "init": init}
+        meta = {"split": split, "targets": "warriner norms per RAVDESS emotion (neurolab.data.va_targets)", "study": repo_relative(out_json),
+                "results": repo_relative(out_json), "init": init}
         paths, task, fingerprint, prefix = index["path"], "RAVDESS speech valence/arousal regression (Warriner norms per emotion category) + 8-class emotion head", None, "audio"
         emotion_labels = index["emotion_name"].iloc[rows["test"]].tolist()
     else:
@@ -159,7 +169,7 @@ def run_study(out_json: str | Path | None = None,   # default results/audio_lrm.
         split = policy
         t = time.time(); d = prepare_corpus(c, speaker_norm=sn, progress=progress); stages["features"] = time.time() - t
         meta = {"corpus_split": policy, "targets": "the corpus's continuous valence/arousal ratings mapped to −1…1",
-                "study": out_json.as_posix(), "results": out_json.as_posix(), "init": init}
+                "study": repo_relative(out_json), "results": repo_relative(out_json), "init": init}
         paths = getattr(c, "paths", None)   # None: pre-computed log-mels (no audio for openSMILE)
         task = f"{cinfo['corpus']} valence/arousal regression (continuous ratings, {policy['split']['kind']} split)"
         fingerprint, emotion_labels = corpus_fingerprint(c), None
