@@ -100,7 +100,7 @@ def register(subparsers):
     p = subparsers.add_parser("steer", help=FAMILIES["steer"].help,
                               description="Steer the LRM audio model toward emotion-grid targets.")
     sub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
-    model_says = {"model": "the shipped audio model, neurolab/assets/audio"}
+    model_says = {"model": "the held-out audio model, neurolab/assets/audio_heldout (neurolab/assets/audio while there is none)"}
     from neurolab.lrm import MAX_STRENGTH
     strength = bounded(float, -MAX_STRENGTH, MAX_STRENGTH, "--strength", "the study sweeps 0–10; neurolab.lrm.MAX_STRENGTH")
     count = lambda flag: bounded(int, 1, flag=flag)      # clips, resamples, threads: at least one
