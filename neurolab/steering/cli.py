@@ -60,7 +60,7 @@ def study_command(model=None, data=None, out=None, figures="results/figures", gr
                   note: str | None = None, snrs=SNRS, noise: str = "white", noise_seed: int = 0,
                   prior_p: float | None = None,   # set: the prior study (`steering.study.prior_study`) instead of the shipped model's
                   prior: str = "label", target_weight: float = 0.5, prior_dropout: float = 0.0, epochs: int | None = None, seeds=(0, 1, 2),
-                  on: str = "test", models_dir=None) -> dict:
+                  on: str = "test", models_dir=None, train_snrs=()) -> dict:
     "`neurolab steer study`: the shipped model's study (`run_study`), or with `prior_p` the prior study over seeds; the part worth printing."
     from neurolab.steering.study import PRIOR_STRENGTHS, prior_study, prior_summary, run_study, study_summary
     if prior_p is None:
@@ -73,7 +73,7 @@ def study_command(model=None, data=None, out=None, figures="results/figures", gr
     res = prior_study(model, data, out, prior_p=prior_p, epochs=epochs, grid=sweep_grid, num_samples=32 if num_samples is None else num_samples,
                       methods=tuple(methods), strengths=tuple(PRIOR_STRENGTHS if strengths is None else strengths), models_dir=models_dir,
                       n_boot=min(n_boot, 1000), seed=seed, seeds=tuple(seeds), prior=prior, target_weight=target_weight, prior_dropout=prior_dropout,
-                      snrs=tuple(snrs), noise=noise, noise_seed=noise_seed, on=on, threads=threads)
+                      snrs=tuple(snrs), noise=noise, noise_seed=noise_seed, on=on, threads=threads, train_snrs=tuple(train_snrs))
     return prior_summary(res, out)
 
 def text_command(text: str, files, method: str = "bypass", strength: float = 3.0, model=None, signals=None, text_model=None,
@@ -175,6 +175,8 @@ def register(subparsers):
                      help="SNRs in dB of the noisy copies, inf = clean (default inf 20 10 5 0)")
     amb.add_argument("--noise", choices=list(NOISES), default="white", help="white Gaussian, or other actors' clips (default white)")
     amb.add_argument("--noise-seed", type=int, default=0, help="seed of the noise (default 0)")
+    amb.add_argument("--train-snr", dest="train_snrs", type=snr_db, nargs="+", default=[], metavar="DB",
+                     help="with --prior-p: stage 2 of both runs hears noise too, each training clip at one of these SNRs (default: clean)")
     pr = st.add_argument_group("the prior study (--prior-p)")
     pr.add_argument("--prior-p", type=bounded(float, 0, 1, "--prior-p"), default=None, metavar="P",
                     help="retrain stage 2 with a prior on this share of training clips (0 < P ≤ 1), against a plain stage 2")

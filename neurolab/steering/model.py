@@ -15,7 +15,8 @@ from ..audio.model import load_model as load_audio_model
 
 # %% auto #0
 __all__ = ['MAX_GRID', 'SNRS', 'NOISES', 'default_model_dir', 'load_model', 'check_grid', 'default_signals_path', 'load_clips',
-           'check_snrs', 'mix_at_snr', 'noise_like', 'load_waveforms', 'degraded_inputs']
+           'check_snrs', 'mix_at_snr', 'noise_like', 'load_waveforms', 'degraded_logmels', 'degraded_inputs',
+           'degraded_training_data']
 
 # %% ../../nbs/25_steering_model.ipynb #294721dc
 def default_model_dir() -> Path:
@@ -103,10 +104,9 @@ def load_waveforms(model, data=None, actors="test", norms: str = "warriner"):
     if rows.empty: raise DataError(f"no RAVDESS clips of actors {wanted} under {ravdess_root(data)}")
     return [load_audio(p, sr=model.sample_rate) for p in rows["path"]], va_targets(rows, norms=norms), rows
 
-def degraded_inputs(model, waves: list, actors, snr_db: float, noise: str = "white", seed: int = 0) -> list[np.ndarray]:
-    "What `model` reads for each waveform with noise at `snr_db` (`inf`: clean): log-mels of the mix, speaker-normalised with its actor's clips at the same SNR."
+def degraded_logmels(model, waves: list, actors, snr_db: float, noise: str = "white", seed: int = 0) -> list[np.ndarray]:
+    "Raw log-mels of each waveform with noise at `snr_db` (`inf`: clean), through the model's front end; no speaker statistics applied."
     import torch
-    from neurolab.audio.training import apply_norms, speaker_norms
     actors = np.asarray(actors)
     if len(actors) != len(waves): raise DataError(f"{len(waves)} waveforms, {len(actors)} actor ids")
     xs = []
@@ -114,4 +114,23 @@ def degraded_inputs(model, waves: list, actors, snr_db: float, noise: str = "whi
         for i, y in enumerate(waves):
             mixed = y if snr_db == float("inf") else mix_at_snr(y, noise_like(i, waves, noise, seed, actors), snr_db)
             xs.append(model.logmel(torch.from_numpy(np.ascontiguousarray(mixed, np.float32))[None])[0].numpy())
+    return xs
+
+def degraded_inputs(model, waves: list, actors, snr_db: float, noise: str = "white", seed: int = 0) -> list[np.ndarray]:
+    "What `model` reads for each waveform with noise at `snr_db` (`inf`: clean): log-mels of the mix, speaker-normalised with its actor's clips at the same SNR."
+    from neurolab.audio.training import apply_norms, speaker_norms
+    xs = degraded_logmels(model, waves, actors, snr_db, noise, seed)
     return apply_norms(xs, speaker_norms(xs, actors)) if model.init_kwargs.get("speaker_norm") else xs
+
+def degraded_training_data(model, waves: list, actors, snrs, noise: str = "white", seed: int = 0) -> tuple[list, list | None, np.ndarray]:
+    "Training clips that hear noise: each clip at one of `snrs` drawn by `seed`; (raw log-mels, `SpeakerNorm` per clip or None, SNR index per clip)."
+    from neurolab.audio.training import speaker_norms
+    snrs, actors = check_snrs(snrs), np.asarray(actors)
+    which = np.random.default_rng([seed, len(waves)]).integers(len(snrs), size=len(waves))
+    mels, norms = [None] * len(waves), [None] * len(waves)
+    for k, snr in enumerate(snrs):
+        # every clip at this SNR, so each actor's statistics come from all its clips in the same channel (as at evaluation)
+        xs = degraded_logmels(model, waves, actors, snr, noise, seed)
+        ns = speaker_norms(xs, actors) if model.init_kwargs.get("speaker_norm") else None
+        for i in np.flatnonzero(which == k): mels[i], norms[i] = xs[i], (ns[i] if ns is not None else None)
+    return mels, (norms if model.init_kwargs.get("speaker_norm") else None), which

@@ -16,7 +16,7 @@ from .signals import (SteeringSignals, build_steering_signals, collect_activatio
                                        model_identity, plot_signals, signal_stats)
 from .apply import (METHODS, STRENGTHS, Pass1Cache, calibrate_polarity, make_steering, pair_steering, pass1_cache,
                                      predict_from_cache, steerability_sweep, with_polarity)
-from .model import (NOISES, SNRS, check_grid, check_snrs, default_model_dir, default_signals_path, degraded_inputs,
+from .model import (NOISES, SNRS, check_grid, check_snrs, default_model_dir, default_signals_path, degraded_inputs, degraded_training_data,
                                      load_clips, load_model, load_waveforms, model_split)
 from .training import calibration_cache, stats_summary
 
@@ -454,6 +454,7 @@ def prior_study(model_dir=None, data=None, out="results/steering_expectation.jso
                 target_weight: float = 0.5,       # random prior: w, the pull of the random target on passes 2+
                 prior_dropout: float = 0.0,       # share of the injected signal's units dropped in training
                 snrs=SNRS, noise: str = "white", noise_seed: int = 0,   # the ambiguity axis (`degraded_inputs`)
+                train_snrs=(),                    # stage 2 of both runs hears noise too: each training clip at one of these SNRs (seeded)
                 on: str = "test",                 # evaluate on the 'test' actors (the study) or the 'valid' actors (pilots)
                 work_dir=None,                    # where finished runs are kept, so a killed study resumes (default: .cache/steering/prior)
                 threads: int | None = None, progress: bool = True) -> dict:
@@ -464,6 +465,7 @@ def prior_study(model_dir=None, data=None, out="results/steering_expectation.jso
     from neurolab.data import load_audio
     from neurolab.steering.training import fresh_feedback
     grid = check_grid(grid); t0 = time.time(); snrs = check_snrs(snrs)
+    train_snrs = check_snrs(train_snrs) if len(train_snrs) else ()
     if not 0 < prior_p <= 1: raise DataError(f"--prior-p must lie in (0, 1] (the plain run has 0), got {prior_p}")
     if epochs is not None and (isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1): raise DataError(f"--epochs must be an integer ≥ 1, got {epochs!r}")
     seeds = [int(s) for s in seeds]
@@ -485,6 +487,15 @@ def prior_study(model_dir=None, data=None, out="results/steering_expectation.jso
     train_x, train_y, y, actors = [x[i] for i in tr], d["y"][tr], d["y"][ev], d["actors"][ev]
     waves = [load_audio(p, sr=start.sample_rate) for p in index["path"].iloc[ev]]   # what `degraded_inputs` mixes noise into
     sig0 = build_steering_signals(start, (train_x, train_y), grid, meta={"by": "label", "clips": int(len(tr)), "actors": split["train"]})
+    fit_data = d
+    if train_snrs:   # both runs' stage 2 hears the training clips in noise (signals and calibration stay clean): a prior can only
+        # learn to matter more where evidence is weak if training ever shows it weak evidence; seeded apart from the evaluation noise
+        noisy, noisy_norms, _ = degraded_training_data(start, [load_audio(p, sr=start.sample_rate) for p in index["path"].iloc[tr]],
+                                                       d["actors"][tr], train_snrs, noise, noise_seed + 1)
+        fit_data = {**d, "mels": list(d["mels"]), "norms": None if d.get("norms") is None else list(d["norms"])}
+        for j, i in enumerate(tr):
+            fit_data["mels"][i] = noisy[j]
+            if noisy_norms is not None: fit_data["norms"][i] = noisy_norms[j]
     make_prior(prior, sig0, target_weight, prior_dropout)   # checks the prior's settings before any training
     pick = np.arange(len(ev)) if num_samples is None or num_samples >= len(ev) else \
         np.sort(np.random.default_rng(seed).choice(len(ev), num_samples, replace=False))
@@ -499,7 +510,8 @@ def prior_study(model_dir=None, data=None, out="results/steering_expectation.jso
     # Every run is kept under `work_dir` once finished: its model under a key of what trained it (a plain run is the same
     # for every prior, so studies and pilots share it), its record and arrays under that key plus what evaluated it.
     work = Path(work_dir) if work_dir is not None else cache_dir("steering", "prior")
-    trained_from = [model_identity(start)["weights_sha256"], split, int(len(index)), r]
+    trained_from = [model_identity(start)["weights_sha256"], split, int(len(index)), r,
+                    *([{"train_snrs": [snr_key(v) for v in train_snrs], "noise": noise, "noise_seed": noise_seed}] if train_snrs else [])]
     evaluated_by = [grid, on, pick.tolist(), list(methods), [float(v) for v in strengths], [snr_key(v) for v in snrs], noise, noise_seed]
     records, arrays, seconds, read_back = {"plain": [], "prior": []}, {"plain": [], "prior": []}, {}, []
     for sd in seeds:
@@ -512,8 +524,8 @@ def prior_study(model_dir=None, data=None, out="results/steering_expectation.jso
                 t1 = time.time(); say(f"seed {sd}, {name}: stage 2, prior_p={p}, {epochs} epoch(s)")
                 pol = make_prior(prior, sig0, target_weight, prior_dropout, seed=sd) if p else None
                 begin = fresh_feedback(load_model(model_dir), sd)
-                if system is None: model, info, _ = train_recipe(d, rows, r, seed=sd, stage1_model=begin, prior_p=p, prior=pol, meta={"split": split}, progress=progress)
-                else: model, info = train_feedback(d, split, begin, r["stage1"], r["stage2"], seed=sd, progress=progress, prior_p=p, prior=pol)
+                if system is None: model, info, _ = train_recipe(fit_data, rows, r, seed=sd, stage1_model=begin, prior_p=p, prior=pol, meta={"split": split}, progress=progress)
+                else: model, info = train_feedback(fit_data, split, begin, r["stage1"], r["stage2"], seed=sd, progress=progress, prior_p=p, prior=pol)
                 info = {"recipe": info["recipe"], "stage2": {**{k: info["stage2"][k] for k in ("best_epoch", "best_valid_ccc", "epochs_run", "history")},
                                                              "seconds": round(time.time() - t1, 1)}}
                 save_checkpoint(model.eval(), mdir, meta={"split": split, "recipe": info["recipe"], "start": repo_relative(model_dir)})
@@ -551,6 +563,7 @@ def prior_study(model_dir=None, data=None, out="results/steering_expectation.jso
                         "prior_dropout": float(prior_dropout), "epochs": int(epochs), "seeds": seeds, "grid": grid,
                         "num_samples": int(len(pick)), "methods": list(methods), "strengths": [float(s) for s in strengths],
                         "snrs": [snr_key(s) for s in snrs], "noise": noise, "noise_seed": noise_seed,
+                        "train_snrs": [snr_key(s) for s in train_snrs],   # [] = stage 2 trained on clean clips
                         "mixing": "additive noise at the waveform (the model's rate), SNR = whole-clip power / noise power; log-mels through the "
                                   "model's front end; speaker statistics from each actor's clips at the same SNR",
                         "recipe": {k: v for k, v in r.items() if k not in ("augment", "loss")}, "n_boot": n_boot, "seed": seed,
