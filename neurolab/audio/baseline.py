@@ -25,10 +25,10 @@ from .training import AugmentedCrops, apply_norms, augment_config, ccc_torch, pr
 # %% auto #0
 __all__ = ['N_CLASSES', 'PLAIN_RECIPE', 'ARCHS', 'LRM_ARCHS', 'FEEDBACK_RECIPE', 'TEACHER', 'PlainCNN', 'category_va',
            'va_readout', 'audio_folds', 'ce_loss', 'clip_outputs', 'class_scores', 'recipe_model', 'train_plain',
-           'cv_key', 'cv_root', 'feedback_root', 'full_recipe', 'cached_folds', 'cross_validate_plain',
-           'population_outputs', 'train_feedback', 'pass_outputs', 'cross_validate_feedback', 'linear_features',
-           'fit_teacher', 'teacher_outputs', 'cross_fitted_targets', 'cross_validate_linear', 'lr_range_test',
-           'overfit_batch', 'scores_with_ci', 'diagnostics', 'run_baseline_study', 'baseline_figures']
+           'cv_key', 'cv_root', 'feedback_root', 'full_recipe', 'cached_folds', 'population_record',
+           'cross_validate_plain', 'population_outputs', 'train_feedback', 'pass_outputs', 'cross_validate_feedback',
+           'linear_features', 'fit_teacher', 'teacher_outputs', 'cross_fitted_targets', 'cross_validate_linear',
+           'lr_range_test', 'overfit_batch', 'scores_with_ci', 'diagnostics', 'run_baseline_study', 'baseline_figures']
 
 # %% ../../nbs/17_audio_baseline.ipynb #34569dac
 def _double_conv(cin: int, cout: int) -> nn.Sequential:
@@ -238,6 +238,23 @@ def cached_folds(folds: list, root: Path, only, make) -> list[dict]:
         out.append(read_json(done))
     return out
 
+def _population_read(model: nn.Module, population: SpeakerNorm, mels: list, passes: int | None) -> tuple:
+    "Raw log-mels read with `population`'s statistics: (probs (n, passes, classes), va (n, passes, 2) or None); passes None: one pass."
+    mels = [population.transform(m) for m in mels]
+    if passes is not None: o = pass_outputs(model, mels, passes); return o["probs"], o["va"]
+    o = clip_outputs(model, mels)
+    return o["probs"][:, None], (o["va"][:, None] if "va" in o else None)
+
+def population_record(model: nn.Module, population: SpeakerNorm, data: dict, split: dict, passes: int | None = None) -> dict:
+    """A fold record's no-enrolment outputs (`population_outputs`): its test and validation actors' clips read with the
+    training actors' pooled statistics, kept in the record so a study can be rebuilt where the fold models are not."""
+    rec = {}
+    for part in ("test", "valid"):
+        probs, va = _population_read(model, population, [data["mels"][i] for i in _rows(data, split[part])], passes)
+        rec[f"population_{part}_probs"] = probs.round(6).tolist()
+        if va is not None: rec[f"population_{part}_va"] = va.round(6).tolist()
+    return rec
+
 def cross_validate_plain(data: dict, index: pd.DataFrame, recipe: dict | None = None, seed: int = 0, k: int = 5, n_valid: int = 3,
                          folds: list | None = None,       # default `audio_folds(index, k, n_valid)`
                          only: list | None = None,        # train just these folds (a screening pilot): no pooled scores
@@ -253,7 +270,8 @@ def cross_validate_plain(data: dict, index: pd.DataFrame, recipe: dict | None = 
         o = clip_outputs(model, _inputs(data, te))
         rec = {"fold": f, **split, "history": hist, "test_rows": te.tolist(), "test_probs": o["probs"].round(6).tolist(),
                "test": class_scores(o["probs"], data["classes"][te], data["y"][te], class_va, o.get("va"))}
-        return rec | ({"test_va": o["va"].round(6).tolist()} if "va" in o else {})
+        population = SpeakerNorm.fit([data["mels"][i] for i in _rows(data, split["train"])])   # what `audio predict FILE` reads with
+        return rec | ({"test_va": o["va"].round(6).tolist()} if "va" in o else {}) | population_record(model, population, data, split)
     out = cached_folds(folds, root, only, make)
     if log:
         for rec in out: log(f"fold {rec['fold']}: test UAR {rec['test']['uar']:.3f}, V r {rec['test']['valence_r']:.3f}, A r {rec['test']['arousal_r']:.3f}")
@@ -278,15 +296,19 @@ def population_outputs(data: dict, index: pd.DataFrame, recipe: dict | None = No
     'valid_probs' per fold (rows `_rows(data, fold['valid'])`), 'target_probs' (the fold models' mean) or None."""
     r, folds = full_recipe(recipe), folds or audio_folds(index)
     root = cv_root(r, seed, folds, work_root)
-    if feedback is None: cross_validate_plain(data, index, r, seed, folds=folds, work_root=work_root, log=log)   # each fold trained once
+    if feedback is None: cv = cross_validate_plain(data, index, r, seed, folds=folds, work_root=work_root, log=log)   # each fold trained once
     else:
         fb = {**FEEDBACK_RECIPE, **feedback}
-        cross_validate_feedback(data, index, r, fb, seed, folds, work_root=work_root, log=log)
-    def read(model, population, mels):   # (probs (n, passes, classes), va (n, passes, 2) or None)
-        mels = [population.transform(m) for m in mels]
-        if feedback is not None: o = pass_outputs(model, mels, fb["passes"]); return o["probs"], o["va"]
-        o = clip_outputs(model, mels)
-        return o["probs"][:, None], (o["va"][:, None] if "va" in o else None)
+        cv = cross_validate_feedback(data, index, r, fb, seed, folds, work_root=work_root, log=log)
+    if target_mels is None and all("population_test_probs" in rec for rec in cv["folds"]):
+        # the fold records carry these outputs (`population_record`): no fold model needs to be on disk
+        first = np.asarray(cv["folds"][0]["population_test_probs"])
+        probs = np.full((len(index), *first.shape[1:]), np.nan)
+        va = np.full((len(index), first.shape[1], 2), np.nan) if "population_test_va" in cv["folds"][0] else None
+        for rec in cv["folds"]:
+            probs[rec["test_rows"]] = rec["population_test_probs"]
+            if va is not None: va[rec["test_rows"]] = rec["population_test_va"]
+        return {"probs": probs, "va": va, "valid_probs": [np.asarray(rec["population_valid_probs"]) for rec in cv["folds"]], "target_probs": None}
     probs = va = None; valid, target = [], []
     for f, split in enumerate(folds):
         folder = root / f"fold{f}" / "best" if feedback is None else feedback_root(root, fb, seed, folds) / f"fold{f}" / "stage2" / "best"
@@ -295,13 +317,14 @@ def population_outputs(data: dict, index: pd.DataFrame, recipe: dict | None = No
         # the recipe's stage-1 models store none, so the same statistics are computed here
         population = (model_statistics(model)[0] if feedback is not None else
                       SpeakerNorm.fit([data["mels"][i] for i in _rows(data, split["train"])]))
+        passes = fb["passes"] if feedback is not None else None
         te = _rows(data, split["test"])
-        p, v = read(model, population, [data["mels"][i] for i in te])
+        p, v = _population_read(model, population, [data["mels"][i] for i in te], passes)
         if probs is None: probs, va = np.full((len(index), *p.shape[1:]), np.nan), None if v is None else np.full((len(index), *v.shape[1:]), np.nan)
         probs[te] = p
         if va is not None: va[te] = v
-        valid.append(read(model, population, [data["mels"][i] for i in _rows(data, split["valid"])])[0])
-        if target_mels is not None: target.append(read(model, population, target_mels)[0])
+        valid.append(_population_read(model, population, [data["mels"][i] for i in _rows(data, split["valid"])], passes)[0])
+        if target_mels is not None: target.append(_population_read(model, population, target_mels, passes)[0])
     return {"probs": probs, "va": va, "valid_probs": valid, "target_probs": np.mean(target, 0) if target else None}
 
 # %% ../../nbs/17_audio_baseline.ipynb #09528ea4
@@ -353,7 +376,8 @@ def cross_validate_feedback(data: dict, index: pd.DataFrame, recipe: dict | None
         o = pass_outputs(model, _inputs(data, te), fb["passes"])
         return {"fold": f, **split, "history": info["stage2"]["history"], "best_epoch": info["stage2"]["best_epoch"],
                 "test_rows": te.tolist(), "test_probs": o["probs"].round(6).tolist(), "test_va": o["va"].round(6).tolist(),
-                "test": [class_scores(o["probs"][:, p], data["classes"][te], data["y"][te], class_va, o["va"][:, p]) for p in range(fb["passes"])]}
+                "test": [class_scores(o["probs"][:, p], data["classes"][te], data["y"][te], class_va, o["va"][:, p]) for p in range(fb["passes"])],
+                **population_record(model, model_statistics(model)[0], data, split, fb["passes"])}
     out = cached_folds(folds, root2, only, make)
     if log:
         for rec in out: log(f"fold {rec['fold']}: " + "; ".join(f"pass {p + 1} UAR {s['uar']:.3f}, V r {s['head_valence_r']:.3f}, "

@@ -50,6 +50,10 @@ def system_outputs(system: dict, data: dict, index: pd.DataFrame, folds: list, s
         passes = [{"probs": cv["test_probs"], "va": va}]
         valid = [_valid_scores(f["history"][-1], "valid_", s["recipe"].get("va_weight", 0) > 0) for f in cv["folds"]]
     elif s["kind"] == "feedback":
+        for f in range(len(folds)):   # fold by fold: a fold's stage 2 reads its stage-1 model, and a record committed without its
+            # model (`cache_root` in the repository) outlives the session that trained it, the model does not
+            cross_validate_feedback(data, index, s["recipe"], s["feedback"], seed=seed, folds=folds, only=[f], log=None,
+                                    work_root=run_root(cache_root, s["recipe"], seed, folds))
         cv = cross_validate_feedback(data, index, s["recipe"], s["feedback"], seed=seed, folds=folds, log=log, work_root=run_root(cache_root, s["recipe"], seed, folds))
         passes = [{"probs": cv["test_probs"][:, p], "va": cv["test_va"][:, p]} for p in range(cv["test_probs"].shape[1])]
         last = cv["test_probs"].shape[1]
@@ -167,7 +171,7 @@ def _label(system: dict, p: int, n_passes: int) -> str: return system["name"] if
 def run_cv_study(out_json: str | Path | None, systems: list, seeds=(0, 1, 2), data_root=None, index: pd.DataFrame | None = None,
                  data: dict | None = None,      # prepared data (`prepare_ravdess` + 'linear'); default: built from the corpus
                  k: int = 5, n_valid: int = 3, n_boot: int = 1000, log=print,
-                 cache_root: str | Path | None = None) -> dict:   # where fold models live (default .cache/audio)
+                 cache_root: str | Path | None = None) -> dict:   # where fold records and models live (default .cache/audio)
     "Every system × seed on the same actor folds; validation winner, seed-mean test scores with actor CIs, paired differences."
     from neurolab.core import run_environment
     t0 = time.time()
