@@ -11,7 +11,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from ..core import DataError, NeurolabError, cache_dir, load_checkpoint, repo_root, run_environment, save_checkpoint, write_json
+from ..core import DataError, NeurolabError, cache_dir, load_checkpoint, read_json, repo_root, run_environment, save_checkpoint, write_json
 from ..data import VAD, load_emobank
 from .encoders import get_encoder
 from .training import (FINETUNE, PHASE1, RecordPearson, baselines, compare, evaluate, finetune, finetune_plain, plain_recipe,
@@ -21,7 +21,7 @@ from .trm import VERSIONS, TextRegressor
 # %% auto #0
 __all__ = ['HEAD_RECIPE', 'PLAIN_SYSTEM', 'GOALS', 'DIMS', 'PILOTS', 'PLAIN_VARIANTS', 'display_path', 'finetune_folder',
            'plain_folder', 'study_texts', 'run_study', 'summary_rows', 'pearson_ci', 'study_figures', 'results_check',
-           'pilot_finetune', 'plain_baseline', 'plain_ensemble', 'plain_variants', 'choose_plain']
+           'pilot_finetune', 'plain_record_name', 'plain_baseline', 'plain_ensemble', 'plain_variants', 'choose_plain']
 
 # %% ../../nbs/44_text_study.ipynb #57684be6
 HEAD_RECIPE = dict(PHASE1, epochs=6, batch_size=256, patience=2)
@@ -376,7 +376,7 @@ def results_check(results: str | Path = "results/text.json",
                   tol_head: float = 0.02,     # how far one head's Pearson may fall outside the committed range over seeds
                   log=print) -> dict:
     "Rerun the frozen-encoder ridge and one TRM head (seed 0) on EmoBank dev and compare them with the committed results."
-    from neurolab.core import read_json
+    from neurolab.core import assert_close, read_json
     torch.set_num_threads(1)
     res = read_json(Path(results)); p = res["protocol"]
     df = load_emobank()
@@ -450,34 +450,47 @@ PLAIN_VARIANTS = {"plain": {},                                          # issue 
                   "encoder lr 1e-4": dict(encoder_lr=1e-4), "head lr 3e-3": dict(head_lr=3e-3), "warm-up 6%": dict(warmup=0.06),
                   "random batches (no length buckets)": dict(bucket=1), "4 epochs": dict(epochs=4)}
 
+def plain_record_name(encoder: str, recipe: dict | None, seed: int) -> str:
+    "File name of one plain fine-tune's record: its whole recipe (`train_on` included), encoder and seed."
+    return f"plain-seed{seed}-{hashlib.sha1(json.dumps([encoder, plain_recipe(recipe)], sort_keys=True).encode()).hexdigest()[:8]}.json"
+
 def plain_baseline(recipe: dict | None = None,     # overrides of `PLAIN`
                    name: str = "plain", seed: int = 0, encoder: str = "minilm",
                    T: dict | None = None, Y: dict | None = None,  # `study_texts()` (default: the study's split)
                    out: str | Path | None = None,   # JSON file the entry is added to (replacing one of the same name)
                    work_dir=None,                   # default: the study's folder for this recipe (`plain_folder`)
                    progress: bool = False,
-                   predictions: bool = False) -> dict:  # also return the validation and dev predictions (never written to `out`)
+                   predictions: bool = False,       # also return the validation and dev predictions (never written to `out`)
+                   record_dir: str | Path | None = None) -> dict:   # keep each finished run here, predictions included; read it back
     "One plain fine-tune on the study's split: validation Pearson (chooses), dev Pearson after each epoch and at the end (reported), seconds."
-    if T is None or Y is None: T, Y = study_texts()
     r = plain_recipe(recipe)
-    work = Path(work_dir) if work_dir is not None else cache_dir("text", "study") / plain_folder(encoder, r, seed)
-    model, info = finetune_plain(T["fit"], Y["fit"], T["valid"], Y["valid"], encoder=encoder, recipe=r, out_dir=work, seed=seed,
-                                 progress=progress, callbacks=[RecordPearson(T["dev"], Y["dev"])])
-    best = next(h for h in info["history"] if h["epoch"] == info["best_epoch"])
-    keep = ("epoch", "train_loss", "lr", "pearson_mean", "pearson_V", "pearson_A", "pearson_D", "dev_pearson_V", "dev_pearson_A",
-            "dev_pearson_D", "epoch_seconds", "torch_threads")
-    entry = dict(name=name, recipe=r, seed=seed, encoder=encoder, trained_on=info["trained_on"], best_epoch=info["best_epoch"],
-                 valid_pearson_mean=info["best_valid_pearson_mean"], valid_pearson={d: best[f"pearson_{d}"] for d in VAD},
-                 dev=_strip(ev := evaluate(model, T["dev"], Y["dev"])), train_seconds=info["train_seconds"], steps=info["steps"],
-                 truncated_train=info["truncated_train"], curve=[{k: h[k] for k in keep if k in h} for h in info["history"]],
-                 refit=None if "refit" not in info else {k: info["refit"][k] for k in ("epochs", "n_train", "train_seconds")})
-    if out is not None: _add_run(out, entry)
-    if predictions: entry = {**entry, "predictions": {"valid": predict_arrays(model, T["valid"])["ensemble"], "dev": ev["predictions"]["ensemble"]}}
-    return entry
+    record = None if record_dir is None else Path(record_dir) / plain_record_name(encoder, r, seed)
+    if record is not None and record.is_file():   # finished in an earlier session: records are committed, models are not
+        entry = {**read_json(record), "name": name}
+    else:
+        if T is None or Y is None: T, Y = study_texts()
+        work = Path(work_dir) if work_dir is not None else cache_dir("text", "study") / plain_folder(encoder, r, seed)
+        model, info = finetune_plain(T["fit"], Y["fit"], T["valid"], Y["valid"], encoder=encoder, recipe=r, out_dir=work, seed=seed,
+                                     progress=progress, callbacks=[RecordPearson(T["dev"], Y["dev"])])
+        best = next(h for h in info["history"] if h["epoch"] == info["best_epoch"])
+        keep = ("epoch", "train_loss", "lr", "pearson_mean", "pearson_V", "pearson_A", "pearson_D", "dev_pearson_V", "dev_pearson_A",
+                "dev_pearson_D", "epoch_seconds", "torch_threads")
+        entry = dict(name=name, recipe=r, seed=seed, encoder=encoder, trained_on=info["trained_on"], best_epoch=info["best_epoch"],
+                     valid_pearson_mean=info["best_valid_pearson_mean"], valid_pearson={d: best[f"pearson_{d}"] for d in VAD},
+                     dev=_strip(ev := evaluate(model, T["dev"], Y["dev"])), train_seconds=info["train_seconds"], steps=info["steps"],
+                     truncated_train=info["truncated_train"], curve=[{k: h[k] for k in keep if k in h} for h in info["history"]],
+                     refit=None if "refit" not in info else {k: info["refit"][k] for k in ("epochs", "n_train", "train_seconds")})
+        if record is not None or predictions:
+            entry["predictions"] = {"valid": np.round(predict_arrays(model, T["valid"])["ensemble"], 5).tolist(),
+                                    "dev": np.round(ev["predictions"]["ensemble"], 5).tolist()}
+        if record is not None: write_json(record, entry)
+    if out is not None: _add_run(out, {k: v for k, v in entry.items() if k != "predictions"})
+    if not predictions: return {k: v for k, v in entry.items() if k != "predictions"}
+    return {**entry, "predictions": {k: np.asarray(v, np.float32) for k, v in entry["predictions"].items()}}
 
 def _add_run(out, entry: dict):
     "Add `entry` to the plain runs' JSON file `out`, replacing the one of the same name."
-    from neurolab.core import read_json
+    from neurolab.core import assert_close, read_json
     old = read_json(Path(out)) if Path(out).is_file() else {}
     runs = [e for e in old.get("runs", []) if e.get("name") != entry["name"]] + [entry]
     write_json(out, dict(protocol="the study's split (fit / validation slice / dev); the validation slice chooses epochs and recipes; dev is "
