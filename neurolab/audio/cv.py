@@ -16,9 +16,9 @@ from .baseline import (PLAIN_RECIPE, audio_folds, category_va, cross_validate_fe
                                      cross_validate_plain, cv_key, full_recipe, linear_features, population_outputs, va_readout)
 
 # %% auto #0
-__all__ = ['KINDS', 'METRICS', 'SELECT_ON', 'CNN6', 'PILOTS', 'FEEDBACK_PILOTS', 'FINALISTS', 'run_root', 'system_outputs',
-           'study_data', 'screen_pilots', 'screen_score', 'lrm_system', 'seed_mean', 'seed_scores', 'paired',
-           'study_systems', 'run_cv_study', 'study_lrm_system', 'retrain_all']
+__all__ = ['KINDS', 'METRICS', 'SELECT_ON', 'CNN6', 'PILOTS', 'FEEDBACK_PILOTS', 'FINALISTS', 'run_root', 'run_study_fold',
+           'system_outputs', 'study_data', 'screen_pilots', 'screen_score', 'lrm_system', 'seed_mean', 'seed_scores',
+           'paired', 'study_systems', 'run_cv_study', 'study_lrm_system', 'retrain_all']
 
 # %% ../../nbs/19_audio_cv.ipynb #076d136c
 KINDS = ("plain", "feedback", "linear")
@@ -39,6 +39,18 @@ def run_root(cache_root, recipe: dict, seed: int, folds: list) -> Path | None:
     "One cross-validation run's folder under `cache_root` (named as in .cache/audio), or None for .cache/audio itself."
     return None if cache_root is None else Path(cache_root) / f"cv_{cv_key(full_recipe(recipe), seed, folds)}"
 
+def run_study_fold(system: dict, seed: int, fold: int, data: dict, index: pd.DataFrame, folds: list,
+                   cache_root: str | Path | None = None) -> dict:
+    """One (system, seed, fold) unit of a study, trained or read back in the folder `run_cv_study` reads: the fold's record.
+    Processes given different units share one study (a fold's stage 2 follows its stage 1 in the same process)."""
+    s = _check_system(system)
+    root = run_root(cache_root, s["recipe"], seed, folds)
+    if s["kind"] == "plain":
+        return cross_validate_plain(data, index, s["recipe"], seed=seed, folds=folds, only=[fold], log=None, work_root=root)["folds"][0]
+    if s["kind"] == "feedback":
+        return cross_validate_feedback(data, index, s["recipe"], s["feedback"], seed=seed, folds=folds, only=[fold], log=None, work_root=root)["folds"][0]
+    raise NeurolabError(f"run_study_fold: {s['name']!r} is a linear system, fitted in seconds inside run_cv_study")
+
 def system_outputs(system: dict, data: dict, index: pd.DataFrame, folds: list, seed: int = 0, log=None,
                    cache_root: str | Path | None = None) -> dict:   # where fold models live (default .cache/audio)
     "One seed of a system on the folds: 'passes' [{'probs', 'va'} pooled test outputs per pass], 'valid' [per fold validation scores]."
@@ -51,9 +63,7 @@ def system_outputs(system: dict, data: dict, index: pd.DataFrame, folds: list, s
         valid = [_valid_scores(f["history"][-1], "valid_", s["recipe"].get("va_weight", 0) > 0) for f in cv["folds"]]
     elif s["kind"] == "feedback":
         for f in range(len(folds)):   # fold by fold: a fold's stage 2 reads its stage-1 model, and a record committed without its
-            # model (`cache_root` in the repository) outlives the session that trained it, the model does not
-            cross_validate_feedback(data, index, s["recipe"], s["feedback"], seed=seed, folds=folds, only=[f], log=None,
-                                    work_root=run_root(cache_root, s["recipe"], seed, folds))
+            run_study_fold(s, seed, f, data, index, folds, cache_root)   # model (`cache_root` in the repository) outlives the session, the model does not
         cv = cross_validate_feedback(data, index, s["recipe"], s["feedback"], seed=seed, folds=folds, log=log, work_root=run_root(cache_root, s["recipe"], seed, folds))
         passes = [{"probs": cv["test_probs"][:, p], "va": cv["test_va"][:, p]} for p in range(cv["test_probs"].shape[1])]
         last = cv["test_probs"].shape[1]
