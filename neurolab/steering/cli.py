@@ -31,7 +31,7 @@ def stats_command(signals=None, grid: int = 5) -> dict:
     return signal_stats(load_steering_signals(signals or default_signals_path(grid)))
 
 # %% ../../nbs/23_steering_cli.ipynb #83d2ab91
-def eval_command(model=None, signals=None, data=None, method: str = "bypass", strength: float = 5.0,
+def eval_command(model=None, signals=None, data=None, method: str = "lrm", strength: float = 5.0,
                  alpha: float = 1.0, num_samples: int | None = None, target: str | None = None, grid: int = 5,
                  actors="test", first_pass: bool = False, check_weights: bool = True, seed: int = 0,
                  batch_size: int = 64, calibrated: bool = True) -> dict:
@@ -76,7 +76,7 @@ def study_command(model=None, data=None, out=None, figures="results/figures", gr
                       snrs=tuple(snrs), noise=noise, noise_seed=noise_seed, on=on, threads=threads, train_snrs=tuple(train_snrs))
     return prior_summary(res, out)
 
-def text_command(text: str, files, method: str = "bypass", strength: float = 3.0, model=None, signals=None, text_model=None,
+def text_command(text: str, files, method: str = "lrm", strength: float = 3.0, model=None, signals=None, text_model=None,
                  grid: int = 5) -> list[dict]:
     "`neurolab steer text`: `steering.text.steer_to_text`, one record per file."
     from neurolab.steering.text import steer_to_text
@@ -125,7 +125,7 @@ def register(subparsers):
     add_common(e, "model", "data", says=model_says)
     e.add_argument("--signals", type=Path, default=None, help="signal JSON (default: the shipped file for --grid)")
     e.add_argument("--grid", type=int, default=5, help="grid of the default signal file (default 5)")
-    e.add_argument("--method", choices=list(METHODS), default="bypass", help="injection method (default bypass)")
+    e.add_argument("--method", choices=list(METHODS), default="lrm", help="injection method (default lrm, the steering study's best)")
     e.add_argument("--strength", type=strength, default=5.0, help="steering strength (default 5)")
     e.add_argument("--alpha", type=blend, default=1.0, help="blend with the model's own activation, 0–1 (default 1)")
     e.add_argument("--num-samples", type=count("--num-samples"), default=None, help="seeded subsample of this many clips (default: all)")
@@ -202,7 +202,7 @@ def register(subparsers):
     add_common(tx, "model", "max_seconds", says=model_says)
     tx.add_argument("--signals", type=Path, default=None, help="signal JSON (default: the shipped file for --grid)")
     tx.add_argument("--grid", type=int, default=5, help="grid of the default signal file (default 5)")
-    tx.add_argument("--method", choices=list(METHODS), default="bypass", help="injection method (default bypass)")
+    tx.add_argument("--method", choices=list(METHODS), default="lrm", help="injection method (default lrm, the steering study's best)")
     tx.add_argument("--strength", type=strength, default=3.0, help="steering strength (default 3)")
     tx.add_argument("--text-model", type=Path, metavar="DIR", default=None, help="text model folder (default: the shipped text model, neurolab/assets/text)")
     add_common(tx, "json")
@@ -218,15 +218,15 @@ def demo(out_dir: str | Path = "results/demo") -> dict:
     except (DataError, FileNotFoundError) as e:
         return {"skipped": str(e).splitlines()[0]}
     corners = ["very_positive_very_strong", "very_positive_very_weak", "very_negative_very_strong", "very_negative_very_weak"]
-    sw = steerability_sweep(model, mels, sig, corners, strengths=[3.0], methods=["bypass"])
+    sw = steerability_sweep(model, mels, sig, corners, strengths=[3.0], methods=["lrm"])
     from neurolab.viz.fields import steering_arrows
     fig = Path(out_dir) / "steering_demo.png"
-    steering_arrows(np.tile(sw["before"], (4, 1)), sw["after"]["bypass"][0].reshape(-1, 2), sw["aims"],
-                    title="demo: bypass steering, strength 3, to the four corners", path=fig,
+    steering_arrows(np.tile(sw["before"], (4, 1)), sw["after"]["lrm"][0].reshape(-1, 2), sw["aims"],
+                    title="demo: lrm steering, strength 3, to the four corners", path=fig,
                     source=default_signals_path(5), command="neurolab demo")
     r = sw["summary"][0]
     from neurolab.steering.study import clip_steering  # the study's headline metrics, so the demo reports what the README reports
-    per_clip = clip_steering(sw["after"]["bypass"][0], sw["before"], sw["aims"], grid=sig.grid)
-    return {"clips": [Path(p).name for p in rows["path"]], "targets": corners, "method": "bypass", "strength": 3.0,
+    per_clip = clip_steering(sw["after"]["lrm"][0], sw["before"], sw["aims"], grid=sig.grid)
+    return {"clips": [Path(p).name for p in rows["path"]], "targets": corners, "method": "lrm", "strength": 3.0,
             "distance_closed": float(per_clip["distance_closed"].mean()), "reach_rate": float(per_clip["reach_rate"].mean()),
             **{k: r[k] for k in ("n", "mean_shift", "off_target_drift", "success_rate")}, "figure": str(fig)}
