@@ -44,7 +44,7 @@ def text_vad(texts,             # a sentence or a list of them
 # %% ../../nbs/29_steering_text.ipynb #21b66763
 def steer_to_text(text: str,              # the sentence whose valence/arousal the clips are steered toward
                   files,                  # audio files (any rate, mono or stereo)
-                  method: str = "bypass", # injection method, one of `apply.METHODS`
+                  method: str = "lrm",    # injection method, one of `apply.METHODS` (lrm: the steering study's best)
                   strength: float = 3.0,  # steering strength (× the signals' calibrated polarity)
                   model=None,             # audio model: folder, loaded model, or None (the shipped one)
                   signals=None,           # signal file or `SteeringSignals` (default: the shipped file of `grid`)
