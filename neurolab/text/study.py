@@ -376,7 +376,6 @@ def results_check(results: str | Path = "results/text.json",
                   tol_head: float = 0.02,     # how far one head's Pearson may fall outside the committed range over seeds
                   log=print) -> dict:
     "Rerun the frozen-encoder ridge and one TRM head (seed 0) on EmoBank dev and compare them with the committed results."
-    from neurolab.core import assert_close, read_json
     torch.set_num_threads(1)
     res = read_json(Path(results)); p = res["protocol"]
     df = load_emobank()
@@ -490,7 +489,6 @@ def plain_baseline(recipe: dict | None = None,     # overrides of `PLAIN`
 
 def _add_run(out, entry: dict):
     "Add `entry` to the plain runs' JSON file `out`, replacing the one of the same name."
-    from neurolab.core import assert_close, read_json
     old = read_json(Path(out)) if Path(out).is_file() else {}
     runs = [e for e in old.get("runs", []) if e.get("name") != entry["name"]] + [entry]
     write_json(out, dict(protocol="the study's split (fit / validation slice / dev); the validation slice chooses epochs and recipes; dev is "
