@@ -84,12 +84,24 @@ def classification_report(y_true, y_pred, labels=None) -> dict:
                 macro_f1=macro_f1(y_true, y_pred), confusion=confusion(y_true, y_pred, labels).tolist())
 
 # %% ../nbs/02_metrics.ipynb #c04b3082
+def _resampled(metric: Callable, t: np.ndarray, p: np.ndarray, idx: np.ndarray, block: int = 256) -> np.ndarray:
+    "`metric(t[i], p[i])` for every row `i` of `idx`; Pearson r is computed for a block of resamples at once (same values, ~100x faster)."
+    if metric is not pearson: return np.array([metric(t[i], p[i]) for i in idx])
+    out = []
+    for rows in np.array_split(idx, max(1, -(-len(idx) // block))):   # blocks bound the memory: block × n float64 values per side
+        T, P = t[rows].astype(np.float64), p[rows].astype(np.float64)
+        const = (T.std(1) == 0) | (P.std(1) == 0)                       # `pearson`'s rule: r is undefined, report 0
+        T -= T.mean(1, keepdims=True); P -= P.mean(1, keepdims=True)
+        den = np.sqrt((T * T).sum(1) * (P * P).sum(1))
+        out.append(np.where(const, 0.0, np.clip((T * P).sum(1) / np.where(const, 1.0, den), -1.0, 1.0)))
+    return np.concatenate(out)
+
 def bootstrap_ci(y_true, y_pred, metric: Callable = pearson, n_boot: int = 2000, seed: int = 0, level: float = 0.95) -> dict:
     "Percentile bootstrap CI of one system's `metric`."
     t, p = np.asarray(y_true), np.asarray(y_pred)
     _pair(t, p, numeric=t.dtype.kind == "f")
     idx = np.random.default_rng(seed).integers(0, len(t), size=(n_boot, len(t)))
-    vals = np.array([metric(t[i], p[i]) for i in idx])
+    vals = _resampled(metric, t, p, idx)
     lo, hi = np.quantile(vals, [(1 - level) / 2, (1 + level) / 2])
     return dict(value=float(metric(t, p)), low=float(lo), high=float(hi), n=len(t), n_boot=n_boot)
 
@@ -99,7 +111,7 @@ def paired_bootstrap(y_true, pred_a, pred_b, metric: Callable = pearson, n_boot:
     t, a, b = np.asarray(y_true), np.asarray(pred_a), np.asarray(pred_b)
     _pair(t, a, numeric=t.dtype.kind == "f"); _pair(t, b, numeric=t.dtype.kind == "f")
     idx = np.random.default_rng(seed).integers(0, len(t), size=(n_boot, len(t)))
-    diffs = np.array([metric(t[i], a[i]) - metric(t[i], b[i]) for i in idx])
+    diffs = _resampled(metric, t, a, idx) - _resampled(metric, t, b, idx)
     lo, hi = np.quantile(diffs, [(1 - level) / 2, (1 + level) / 2])
     return dict(a=float(metric(t, a)), b=float(metric(t, b)), diff=float(metric(t, a) - metric(t, b)),
                 low=float(lo), high=float(hi), p_le_0=float((diffs <= 0).mean()), n=len(t), n_boot=n_boot,
