@@ -106,16 +106,22 @@ def predict_command(texts, model=None, stdin=None, encoder: str | None = None) -
                  **({"low_confidence": True, "why": why} if why else {})) for i, (t, why) in enumerate(zip(texts, unread))]
 
 def study_command(out="results/text.json", figures="results/figures", encoder: str = "minilm", versions=None, ks=(1, 2, 3, 5),
-                  frozen_ks=(3,), seeds=(0, 1, 2), finetune_seeds=(0,), finetune_epochs: int | None = None, limit: int | None = None,
-                  n_boot: int = 2000, jobs: int = 1, ship: bool = False, quiet: bool = False) -> dict:
-    "The text study (`neurolab.text.study.run_study`); returns where things went and each system's Pearson r."
-    from neurolab.text.study import run_study
+                  frozen_ks=(3,), seeds=(0, 1, 2), finetune_seeds=(0, 1, 2, 3, 4), recipe_from="results/text_plain.json",
+                  records="results/text_plain_runs", limit: int | None = None, n_boot: int = 2000, jobs: int = 1, ship: bool = False,
+                  quiet: bool = False) -> dict:
+    "The text study (`neurolab.text.study.run_study`) with the fine-tune recipe `recipe_from` chose; where things went and each system's Pearson r."
+    from neurolab.core import cache_dir
+    from neurolab.text.study import chosen_plain_recipe, run_study
     from neurolab.text.trm import VERSIONS
     from neurolab.text.encoders import user_encoder
+    # a quick (--limit) run keeps away from the full-data records and work folders: they belong to the study's split
+    rec = None if limit or records in (None, "") else Path(records)
+    work = cache_dir("text", "study", f"limit-{limit}") if limit else None
     with user_encoder(encoder):
         res = run_study(out, figures, encoder=encoder, versions=list(versions or VERSIONS), ks=list(ks), frozen_ks=list(frozen_ks), seeds=list(seeds),
-                        finetune_seeds=list(finetune_seeds), finetune_cfg=dict(epochs=finetune_epochs) if finetune_epochs else None,
-                        limit_train=limit, limit_dev=limit, n_boot=n_boot, ship_to=default_model_dir() if ship else None, progress=not quiet, jobs=jobs)
+                        finetune_cfg=chosen_plain_recipe(recipe_from) if recipe_from else None, finetune_seeds=list(finetune_seeds), record_dir=rec,
+                        limit_train=limit, limit_dev=limit, n_boot=n_boot, ship_to=default_model_dir() if ship else None, work_dir=work,
+                        progress=not quiet, jobs=jobs)
     return dict(out=str(out), systems={r["system"]: {f"pearson_{d}": r[f"pearson_{d}"] for d in VAD} for r in res["summary"]},
                 figures=res["figures"], shipped_model=res["shipped_model"], seconds=res["environment"]["stage_seconds"]["total"])
 
@@ -195,8 +201,11 @@ def register(subparsers):
     p.add_argument("--ks", nargs="+", type=int, default=[1, 2, 3, 5], help="K values on the fine-tuned encoder (default 1 2 3 5)")
     p.add_argument("--frozen-ks", nargs="+", type=int, default=[3], help="K values on the frozen encoder (default 3)")
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2], help="seeds of every head (default 0 1 2)")
-    p.add_argument("--finetune-seeds", nargs="+", type=int, default=[0], help="seeds of the end-to-end fine-tune (default 0)")
-    p.add_argument("--finetune-epochs", type=int, default=None, help="override the fine-tuning epochs (default: the study recipe, text.training.FINETUNE)")
+    p.add_argument("--finetune-seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4],
+                   help="seeds of the study's fine-tune; the first one's encoder feeds the heads, their mean is the seed ensemble (default 0 1 2 3 4)")
+    p.add_argument("--recipe-from", default="results/text_plain.json",
+                   help="plain-variants results whose validation choice is the study's fine-tune recipe ('' for PLAIN itself; default results/text_plain.json)")
+    p.add_argument("--records", default="results/text_plain_runs", help="folder of finished plain fine-tunes, read back instead of retrained ('' for none)")
     p.add_argument("--limit", type=limit, default=None, help="first N sentences of each split (quick runs)")
     p.add_argument("--n-boot", type=int, default=2000, help="bootstrap resamples (default 2000)")
     p.add_argument("--jobs", type=int, default=1, help="worker processes for the head grids, one torch thread each (default 1)")

@@ -16,12 +16,13 @@ from ..data import VAD, load_emobank
 from .encoders import get_encoder
 from .training import (FINETUNE, PHASE1, RecordPearson, baselines, compare, evaluate, finetune, finetune_plain, plain_recipe,
                                     predict_arrays, report, train_trm, train_valid_split)
-from .trm import VERSIONS, TextRegressor
+from .trm import VERSIONS, TextRegressor, hope, love, to_model_scale
 
 # %% auto #0
-__all__ = ['HEAD_RECIPE', 'PLAIN_SYSTEM', 'GOALS', 'DIMS', 'PILOTS', 'PLAIN_VARIANTS', 'display_path', 'finetune_folder',
-           'plain_folder', 'study_texts', 'run_study', 'summary_rows', 'pearson_ci', 'study_figures', 'results_check',
-           'pilot_finetune', 'plain_record_name', 'plain_baseline', 'plain_ensemble', 'plain_variants', 'choose_plain']
+__all__ = ['HEAD_RECIPE', 'PLAIN_SYSTEM', 'FINETUNE_SYSTEM', 'PLAIN_ENSEMBLE', 'PLAIN_VARIANTS', 'GOALS', 'DIMS', 'PILOTS',
+           'display_path', 'finetune_folder', 'plain_folder', 'study_texts', 'plain_record_name', 'plain_baseline',
+           'plain_ensemble', 'plain_variants', 'choose_plain', 'chosen_plain_recipe', 'run_study', 'summary_rows',
+           'pearson_ci', 'study_figures', 'results_check', 'pilot_finetune']
 
 # %% ../../nbs/44_text_study.ipynb #57684be6
 HEAD_RECIPE = dict(PHASE1, epochs=6, batch_size=256, patience=2)
@@ -62,6 +63,41 @@ def plain_folder(encoder: str, recipe: dict | None, seed: int) -> str:
     r = {k: v for k, v in plain_recipe(recipe).items() if k != "train_on"}
     return f"plain-seed{seed}-{hashlib.sha1(json.dumps([encoder, r], sort_keys=True).encode()).hexdigest()[:8]}"
 
+FINETUNE_SYSTEM = "finetuned/linear/end-to-end"   # the study's fine-tune (the validation slice's recipe), one row per seed
+PLAIN_ENSEMBLE = "finetuned/linear/seed-ensemble"   # the mean of its seeds' predictions as one system (issue 30's "beyond it")
+
+def _plain_run(e: dict) -> dict:
+    "A `plain_baseline` entry, predictions included, in the layout `_system` and `_ensemble_system` read."
+    return dict(seed=e["seed"], dev={**e["dev"], "predictions": {"ensemble": e["predictions"]["dev"]}}, valid=e["valid_pearson_mean"],
+                valid_predictions=e["predictions"]["valid"], seconds=e["train_seconds"], epochs=len(e["curve"]), best_epoch=e["best_epoch"],
+                trained_on=e["trained_on"], history=e["curve"], truncated_train=e["truncated_train"], refit=e.get("refit"))
+
+def _ensemble_system(runs: list, Y: dict, n_boot: int, refs: dict | None = None) -> dict:
+    "The mean of the runs' predictions as one system, in `_system`'s layout; paired CIs against every member alone and each of `refs` (name: dev prediction)."
+    dev = np.mean([r["dev"]["predictions"]["ensemble"] for r in runs], 0)
+    valid = report(Y["valid"], np.mean([r["valid_predictions"] for r in runs], 0))["pearson"]
+    m, t = to_model_scale(dev), to_model_scale(Y["dev"])
+    ev = dict(report(Y["dev"], dev), hope=hope(m, t), love=love(float(((m - t) ** 2).mean()), m[None]),
+              faith=float(np.mean([r["dev"]["faith"] for r in runs])))   # the members' mean: their confidences are not recorded
+    vs = {"members": [compare(Y["dev"], dev, r["dev"]["predictions"]["ensemble"], n_boot, r["seed"]) for r in runs],   # one per member
+          **{n: [compare(Y["dev"], dev, ref, n_boot, runs[0]["seed"])] for n, ref in (refs or {}).items()}}
+    return dict(encoder="fine-tuned", head="linear", K=1, trained_on=runs[0]["trained_on"], seeds=[r["seed"] for r in runs],
+                pearson={d: [ev["pearson"][d], 0.0] for d in VAD}, **{h: [ev[h], 0.0] for h in ("hope", "faith", "love")},
+                valid_pearson_mean=[float(np.mean(list(valid.values()))), 0.0], valid_pearson=valid, dev=_strip(ev), per_seed=[],
+                vs={n: [{d: {k: c[d][k] for k in ("diff", "low", "high", "p_le_0")} for d in VAD} for c in cmps] for n, cmps in vs.items()},
+                beats={n: {d: all(c[d]["low"] > 0 for c in cmps) for d in VAD} for n, cmps in vs.items()})
+
+def study_texts(limit_train: int | None = None, limit_dev: int | None = None, df=None) -> tuple[dict, dict]:
+    "The study's split → ({fit, valid, dev}: texts, {fit, valid, dev}: (n, 3) labels on 1–5); `fit`/`valid` from `train_valid_split`."
+    df = load_emobank() if df is None else df
+    tr, dv = df[df["split"] == "train"], df[df["split"] == "dev"]
+    if limit_train: tr = tr.iloc[:limit_train]
+    if limit_dev: dv = dv.iloc[:limit_dev]
+    fi, vi = train_valid_split(len(tr))
+    T = {"fit": tr["text"].iloc[fi].tolist(), "valid": tr["text"].iloc[vi].tolist(), "dev": dv["text"].tolist()}
+    Y = {"fit": tr[VAD].to_numpy(np.float32)[fi], "valid": tr[VAD].to_numpy(np.float32)[vi], "dev": dv[VAD].to_numpy(np.float32)}
+    return T, Y
+
 # %% ../../nbs/44_text_study.ipynb #66420961
 def _head_task(a: dict) -> tuple:
     "One head of the grid (top-level, so worker processes can run it; one torch thread each)."
@@ -84,35 +120,115 @@ def _head_grid(Xfi, Yfi, Xva, Yva, Xdv, Ydv, versions, ks, seeds, recipe, encode
     else: done = [_head_task(t) for t in tasks]
     return dict(done)
 
-# %% ../../nbs/44_text_study.ipynb #e9b242d1
-def study_texts(limit_train: int | None = None, limit_dev: int | None = None, df=None) -> tuple[dict, dict]:
-    "The study's split → ({fit, valid, dev}: texts, {fit, valid, dev}: (n, 3) labels on 1–5); `fit`/`valid` from `train_valid_split`."
-    df = load_emobank() if df is None else df
-    tr, dv = df[df["split"] == "train"], df[df["split"] == "dev"]
-    if limit_train: tr = tr.iloc[:limit_train]
-    if limit_dev: dv = dv.iloc[:limit_dev]
-    fi, vi = train_valid_split(len(tr))
-    T = {"fit": tr["text"].iloc[fi].tolist(), "valid": tr["text"].iloc[vi].tolist(), "dev": dv["text"].tolist()}
-    Y = {"fit": tr[VAD].to_numpy(np.float32)[fi], "valid": tr[VAD].to_numpy(np.float32)[vi], "dev": dv[VAD].to_numpy(np.float32)}
-    return T, Y
+# %% ../../nbs/44_text_study.ipynb #91d256a1
+PLAIN_VARIANTS = {"plain": {},                                          # issue 30's knobs, one change each from `PLAIN`
+                  "all of train (refit at the chosen epochs)": dict(train_on="all"),
+                  "mean + L2 pooling": dict(pooling="mean-l2"), "128 tokens": dict(max_length=128), "raw targets": dict(targets="raw"),
+                  "encoder lr 1e-4": dict(encoder_lr=1e-4), "head lr 3e-3": dict(head_lr=3e-3), "warm-up 6%": dict(warmup=0.06),
+                  "random batches (no length buckets)": dict(bucket=1), "4 epochs": dict(epochs=4)}
 
+def plain_record_name(encoder: str, recipe: dict | None, seed: int) -> str:
+    "File name of one plain fine-tune's record: its whole recipe (`train_on` included), encoder and seed."
+    return f"plain-seed{seed}-{hashlib.sha1(json.dumps([encoder, plain_recipe(recipe)], sort_keys=True).encode()).hexdigest()[:8]}.json"
+
+def plain_baseline(recipe: dict | None = None,     # overrides of `PLAIN`
+                   name: str = "plain", seed: int = 0, encoder: str = "minilm",
+                   T: dict | None = None, Y: dict | None = None,  # `study_texts()` (default: the study's split)
+                   out: str | Path | None = None,   # JSON file the entry is added to (replacing one of the same name)
+                   work_dir=None,                   # default: the study's folder for this recipe (`plain_folder`)
+                   progress: bool = False,
+                   predictions: bool = False,       # also return the validation and dev predictions (never written to `out`)
+                   record_dir: str | Path | None = None) -> dict:   # keep each finished run here, predictions included; read it back
+    "One plain fine-tune on the study's split: validation Pearson (chooses), dev Pearson after each epoch and at the end (reported), seconds."
+    r = plain_recipe(recipe)
+    record = None if record_dir is None else Path(record_dir) / plain_record_name(encoder, r, seed)
+    if record is not None and record.is_file():   # finished in an earlier session: records are committed, models are not
+        entry = {**read_json(record), "name": name}
+    else:
+        if T is None or Y is None: T, Y = study_texts()
+        work = Path(work_dir) if work_dir is not None else cache_dir("text", "study") / plain_folder(encoder, r, seed)
+        model, info = finetune_plain(T["fit"], Y["fit"], T["valid"], Y["valid"], encoder=encoder, recipe=r, out_dir=work, seed=seed,
+                                     progress=progress, callbacks=[RecordPearson(T["dev"], Y["dev"])])
+        best = next(h for h in info["history"] if h["epoch"] == info["best_epoch"])
+        keep = ("epoch", "train_loss", "lr", "pearson_mean", "pearson_V", "pearson_A", "pearson_D", "dev_pearson_V", "dev_pearson_A",
+                "dev_pearson_D", "epoch_seconds", "torch_threads")
+        entry = dict(name=name, recipe=r, seed=seed, encoder=encoder, trained_on=info["trained_on"], best_epoch=info["best_epoch"],
+                     valid_pearson_mean=info["best_valid_pearson_mean"], valid_pearson={d: best[f"pearson_{d}"] for d in VAD},
+                     dev=_strip(ev := evaluate(model, T["dev"], Y["dev"])), train_seconds=info["train_seconds"], steps=info["steps"],
+                     truncated_train=info["truncated_train"], curve=[{k: h[k] for k in keep if k in h} for h in info["history"]],
+                     refit=None if "refit" not in info else {k: info["refit"][k] for k in ("epochs", "n_train", "train_seconds")})
+        if record is not None or predictions:
+            entry["predictions"] = {"valid": np.round(predict_arrays(model, T["valid"])["ensemble"], 5).tolist(),
+                                    "dev": np.round(ev["predictions"]["ensemble"], 5).tolist()}
+        if record is not None: write_json(record, entry)
+    if out is not None: _add_run(out, {k: v for k, v in entry.items() if k != "predictions"})
+    if not predictions: return {k: v for k, v in entry.items() if k != "predictions"}
+    return {**entry, "predictions": {k: np.asarray(v, np.float32) for k, v in entry["predictions"].items()}}
+
+def _add_run(out, entry: dict):
+    "Add `entry` to the plain runs' JSON file `out`, replacing the one of the same name."
+    old = read_json(Path(out)) if Path(out).is_file() else {}
+    runs = [e for e in old.get("runs", []) if e.get("name") != entry["name"]] + [entry]
+    write_json(out, dict(protocol="the study's split (fit / validation slice / dev); the validation slice chooses epochs and recipes; dev is "
+                                  "recorded after every epoch and chooses nothing; one change from PLAIN per variant", base=plain_recipe(), runs=runs))
+
+def plain_ensemble(seeds: Sequence[int] = (0, 1, 2), recipe: dict | None = None, name: str = "plain, seed ensemble",
+                   T: dict | None = None, Y: dict | None = None, out: str | Path | None = None, n_boot: int = 2000, **kw) -> dict:
+    "Issue 30's seed ensemble: `plain_baseline(recipe)` per seed (resumable; seed 0 is the plain run itself), their predictions averaged; validation and dev Pearson of the mean, dev paired CIs against each member alone."
+    if T is None or Y is None: T, Y = study_texts()
+    root = kw.pop("work_dir", None)   # given: one folder per seed under it; default: the study's folder of each seed (`plain_folder`)
+    members = [plain_baseline(recipe, name=f"seed {s}", seed=s, T=T, Y=Y, predictions=True,
+                              work_dir=None if root is None else Path(root) / f"seed{s}", **kw) for s in seeds]
+    ens = _ensemble_system([_plain_run(m) for m in members], Y, n_boot)   # the study's seed-ensemble system, on the same runs
+    entry = dict(name=name, recipe=plain_recipe(recipe), seeds=[int(s) for s in seeds], trained_on=members[0]["trained_on"],
+                 valid_pearson=ens["valid_pearson"], valid_pearson_mean=ens["valid_pearson_mean"][0], dev=ens["dev"],
+                 members=[{k: m[k] for k in ("seed", "best_epoch", "valid_pearson_mean", "train_seconds")} | {"dev_pearson": m["dev"]["pearson"]}
+                          for m in members],
+                 minus_members=ens["vs"]["members"], beats_every_member=ens["beats"]["members"])   # paired over dev sentences
+    if out is not None: _add_run(out, entry)
+    return entry
+
+def plain_variants(names: Sequence[str] | None = None, out: str | Path | None = "results/text_plain.json", **kw) -> list:
+    "Run (or read back) the named `PLAIN_VARIANTS` (default: all), each through `plain_baseline`; the entries."
+    names = list(names or PLAIN_VARIANTS)
+    if bad := [n for n in names if n not in PLAIN_VARIANTS]: raise NeurolabError(f"unknown plain variant(s) {bad}; known: {list(PLAIN_VARIANTS)}")
+    T, Y = study_texts()
+    return [plain_baseline(PLAIN_VARIANTS[n], name=n, T=T, Y=Y, out=out, **kw) for n in names]
+
+def choose_plain(entries: Sequence[dict]) -> dict:
+    "The single run with the highest mean validation Pearson among those trained on the fit part only (a refit has seen the slice)."
+    cands = [e for e in entries if e["trained_on"] == "fit" and "seeds" not in e]   # a seed ensemble is a system, not a recipe
+    if not cands: raise NeurolabError("choose_plain: no variant trained on the fit part alone; a refit's validation score is not a choice")
+    return max(cands, key=lambda e: e["valid_pearson_mean"])
+
+def chosen_plain_recipe(results: str | Path = "results/text_plain.json") -> dict:
+    "The recipe `choose_plain` picks from a plain-variants file (the study's fine-tune); `PLAIN` itself when the file is absent."
+    results = Path(results)
+    if not results.is_file(): return plain_recipe()
+    return plain_recipe(choose_plain(read_json(results)["runs"])["recipe"])
+
+
+# %% ../../nbs/44_text_study.ipynb #e9b242d1
 def run_study(out: str | Path | None = "results/text.json", fig_dir: str | Path | None = "results/figures", *,
               encoder: str = "minilm",                       # any name `HFEncoder` accepts
               versions: Sequence[str] = tuple(VERSIONS),     # TRM versions (v1, v2, v3, v4, v6)
               ks: Sequence[int] = (1, 2, 3, 5),              # K values on the fine-tuned embeddings
               frozen_ks: Sequence[int] = (3,),               # K values of the frozen-encoder TRMs (the reference)
               seeds: Sequence[int] = (0, 1, 2),              # seeds of every head
-              finetune_seeds: Sequence[int] = (0,),          # seeds of the end-to-end fine-tune (about 30 CPU-minutes each)
-              finetune_head: str = "linear", finetune_cfg: dict | None = None, head_recipe: dict | None = None,
-              plain_cfg: dict | None = None,                 # overrides of `PLAIN`, the plain fine-tune every system is compared with
-              plain_seeds: Sequence[int] = (0,),             # its seeds (about 5-15 CPU-minutes each at one thread); () leaves it out
+              finetune_cfg: dict | None = None,              # the study's fine-tune: overrides of `PLAIN` (`neurolab text study` passes `choose_plain`'s)
+              finetune_seeds: Sequence[int] = (0, 1, 2, 3, 4),  # its seeds (≈ 9-13 CPU-minutes each at one thread); the first one's encoder feeds the heads
+              plain_cfg: dict | None = None,                 # the baseline every system is compared with: overrides of `PLAIN` (default: `PLAIN` itself)
+              plain_seed: int = 0,                           # the baseline's seed
+              record_dir: str | Path | None = None,          # `plain_baseline` records: runs finished earlier are read back, not retrained
+              head_recipe: dict | None = None,
               limit_train: int | None = None, limit_dev: int | None = None, n_boot: int = 2000,
               ship_to: str | Path | None = None, work_dir: str | Path | None = None, progress: bool = True,
               jobs: int = 1) -> dict:                        # worker processes for the head grids (one torch thread each)
     "The whole text study → results dict (also written to `out`), figures, optionally the shipped model."
+    if not finetune_seeds: raise NeurolabError("run_study: finetune_seeds is empty; the fine-tune's first seed is the encoder the heads read")
     t_all, stages = time.perf_counter(), {}
     def stage(name, t0): stages[name] = time.perf_counter() - t0
-    recipe, ft_cfg = {**HEAD_RECIPE, **(head_recipe or {})}, {**FINETUNE, **(finetune_cfg or {})}
+    recipe, ft_cfg, pl_cfg, s0 = {**HEAD_RECIPE, **(head_recipe or {})}, plain_recipe(finetune_cfg), plain_recipe(plain_cfg), finetune_seeds[0]
     work = Path(work_dir) if work_dir is not None else cache_dir("text", "study")
     say = (lambda *a: print("study:", *a, flush=True)) if progress else (lambda *a: None)
 
@@ -130,32 +246,22 @@ def run_study(out: str | Path | None = "results/text.json", fig_dir: str | Path 
     frozen = _head_grid(X["fit"], Y["fit"], X["valid"], Y["valid"], X["dev"], Y["dev"], versions, frozen_ks, seeds, recipe, encoder, progress, jobs)
     stage("frozen_heads", t0)
 
-    # End-to-end fine-tune (resumable), then the fine-tuned encoder's embeddings.
-    t0 = time.perf_counter(); ft_runs, ft_models = [], {}
-    for s in finetune_seeds:
-        say(f"fine-tune {encoder} + {finetune_head}, seed {s}")
-        model, info = finetune(T["fit"], Y["fit"], T["valid"], Y["valid"], encoder=encoder, head=finetune_head, cfg=ft_cfg,
-                               out_dir=work / finetune_folder(encoder, finetune_head, ft_cfg, s), seed=s, progress=progress)
-        ft_models[s] = model
-        ft_runs.append(dict(seed=s, dev=evaluate(model, T["dev"], Y["dev"]), valid=info["best_valid_pearson_mean"], seconds=info["train_seconds"],
-                            epochs=len(info["history"]), best_epoch=info["best_epoch"],
-                            history=[{k: v for k, v in h.items()} for h in info["history"]], truncated_train=info["truncated_train"]))
+    # Fine-tunes of the encoder with a linear head, resumable (`plain_folder` under `work`), finished ones read back from `record_dir`:
+    # the plain fine-tune (issue 30's forty lines, `PLAIN`), the baseline every system is compared with; and the study's own recipe
+    # (the validation slice's choice among one-change variants of it), every seed, whose first seed's encoder the TRM heads read.
+    t0 = time.perf_counter()
+    def plain_run(cfg, s):
+        say(f"fine-tune {encoder} + linear head, seed {s}")
+        return _plain_run(plain_baseline(cfg, name=f"seed {s}", seed=s, encoder=encoder, T=T, Y=Y, work_dir=work / plain_folder(encoder, cfg, s),
+                                         progress=progress, predictions=True, record_dir=record_dir))
+    base_run = plain_run(pl_cfg, plain_seed)
+    ft_runs = [plain_run(ft_cfg, s) for s in finetune_seeds]
+    # the heads' encoder: seed s0 trained on the fit part only (with train_on='all' the refit has seen the validation slice the heads select on)
+    encoder_model, encoder_info = finetune_plain(T["fit"], Y["fit"], T["valid"], Y["valid"], encoder=encoder, recipe={**ft_cfg, "train_on": "slice"},
+                                                 out_dir=work / plain_folder(encoder, ft_cfg, s0), seed=s0, progress=progress)
     stage("finetune", t0)
-
-    # The plain fine-tune (issue 30): the baseline every TRM row is compared with, by a paired bootstrap on the same dev sentences.
-    t0 = time.perf_counter(); plain_runs, plain_models, pl_cfg = [], {}, plain_recipe(plain_cfg)
-    for s in plain_seeds:
-        say(f"plain fine-tune {encoder}, seed {s}")
-        model, info = finetune_plain(T["fit"], Y["fit"], T["valid"], Y["valid"], encoder=encoder, recipe=pl_cfg,
-                                     out_dir=work / plain_folder(encoder, pl_cfg, s), seed=s, progress=progress)
-        plain_models[s] = model
-        plain_runs.append(dict(seed=s, dev=evaluate(model, T["dev"], Y["dev"]), valid=info["best_valid_pearson_mean"], seconds=info["train_seconds"],
-                               epochs=len(info["history"]), best_epoch=info["best_epoch"], trained_on=info["trained_on"],
-                               history=info["history"], truncated_train=info["truncated_train"], refit=info.get("refit")))
-    stage("plain_finetune", t0)
     t0 = time.perf_counter(); say("fine-tuned embeddings")
-    s_enc = min(finetune_seeds)                 # the heads read the encoder of the first fine-tune seed
-    ft_enc = ft_models[s_enc].encoder
+    ft_enc = encoder_model.encoder
     Xf = {k: ft_enc.embed(t, progress=progress) for k, t in T.items()}
     base_ft = baselines(Xf["fit"], Y["fit"], Xf["valid"], Y["valid"], Xf["dev"])
     stage("finetuned_embeddings_and_baselines", t0)
@@ -163,54 +269,49 @@ def run_study(out: str | Path | None = "results/text.json", fig_dir: str | Path 
     grid = _head_grid(Xf["fit"], Y["fit"], Xf["valid"], Y["valid"], Xf["dev"], Y["dev"], versions, ks, seeds, recipe, f"{encoder}-finetuned", progress, jobs)
     stage("finetuned_heads", t0)
 
-    # Systems and comparisons.
+    # Systems and comparisons; every one carries a paired bootstrap CI against the plain fine-tune.
     t0 = time.perf_counter(); say("comparisons")
     ref_k = max(frozen_ks)
     frozen_ref = lambda v: {s: frozen[v, ref_k, s]["dev"]["predictions"]["ensemble"] for s in seeds}
-    # the plain fine-tune's dev predictions for each seed of a system (its own seed when it has it, else its first)
-    plain_pred = {s: r["dev"]["predictions"]["ensemble"] for s, r in zip(plain_seeds, plain_runs)}
-    vs_plain = lambda run_seeds: {"plain_finetune": {s: plain_pred[s if s in plain_pred else min(plain_pred)] for s in run_seeds}} if plain_pred else {}
     best_frozen = max(versions, key=lambda v: np.mean([frozen[v, ref_k, s]["valid"] for s in seeds]))  # chosen on validation
-    refs_main = {"ridge_frozen": base_fr["ridge"],
-                 f"frozen_{best_frozen}_K{ref_k}": {s: frozen[best_frozen, ref_k, s if s in seeds else seeds[0]]["dev"]["predictions"]["ensemble"] for s in finetune_seeds}}
+    best_frozen_ref = {f"frozen_{best_frozen}_K{ref_k}": frozen[best_frozen, ref_k, seeds[0]]["dev"]["predictions"]["ensemble"]}
+    vs_plain = {"plain_finetune": base_run["dev"]["predictions"]["ensemble"]}
     systems = {}
     for v in versions:
         for k in frozen_ks:
             systems[f"frozen/{v}/K{k}"] = dict(encoder="frozen", head=v, K=k, **_system([frozen[v, k, s] for s in seeds], Y["dev"],
-                                                                                         {"ridge_frozen": base_fr["ridge"], **vs_plain(seeds)}, n_boot))
-    systems[f"finetuned/{finetune_head}/end-to-end"] = dict(encoder="fine-tuned", head=finetune_head, K=1,
-                                                           **_system(ft_runs, Y["dev"], {**refs_main, "ridge_finetuned": base_ft["ridge"], **vs_plain(finetune_seeds)}, n_boot))
-    if plain_runs:
-        systems[PLAIN_SYSTEM] = dict(encoder="fine-tuned", head="linear", K=1, recipe="plain", trained_on=plain_runs[0]["trained_on"],
-                                     **_system(plain_runs, Y["dev"], {"ridge_frozen": base_fr["ridge"], f"frozen_{best_frozen}_K{ref_k}":
-                                                                      {s: frozen[best_frozen, ref_k, s if s in seeds else seeds[0]]["dev"]["predictions"]["ensemble"] for s in plain_seeds}}, n_boot))
+                                                                                         {"ridge_frozen": base_fr["ridge"], **vs_plain}, n_boot))
+    systems[PLAIN_SYSTEM] = dict(encoder="fine-tuned", head="linear", K=1, recipe=pl_cfg, trained_on=base_run["trained_on"],
+                                 **_system([base_run], Y["dev"], {"ridge_frozen": base_fr["ridge"], **best_frozen_ref}, n_boot))
+    systems[FINETUNE_SYSTEM] = dict(encoder="fine-tuned", head="linear", K=1, recipe=ft_cfg, trained_on=ft_runs[0]["trained_on"],
+                                    **_system(ft_runs, Y["dev"], {"ridge_frozen": base_fr["ridge"], **best_frozen_ref, **vs_plain}, n_boot))
+    if len(ft_runs) > 1:
+        systems[PLAIN_ENSEMBLE] = dict(_ensemble_system(ft_runs, Y, n_boot, {"ridge_frozen": base_fr["ridge"], **vs_plain}), recipe=ft_cfg)
+    own_linear = {"finetuned_linear": ft_runs[0]["dev"]["predictions"]["ensemble"]}   # the linear head trained with the encoder the heads read
     for v in versions:
         for k in ks:
             refs = {"ridge_frozen": base_fr["ridge"], "ridge_finetuned": base_ft["ridge"], f"frozen_{v}_K{ref_k}": frozen_ref(v)}
             if k != min(ks): refs[f"same_version_K{min(ks)}"] = {s: grid[v, min(ks), s]["dev"]["predictions"]["ensemble"] for s in seeds}
-            refs.update(vs_plain(seeds))
+            refs.update(vs_plain); refs.update(own_linear)
             systems[f"finetuned/{v}/K{k}"] = dict(encoder="fine-tuned", head=v, K=k, **_system([grid[v, k, s] for s in seeds], Y["dev"], refs, n_boot))
     stage("comparisons", t0)
 
-    # The shipped model: the best fine-tuned system on the validation slice.
+    # The shipped model: the best single model on the encoder of seed s0, by validation score (a refit has seen the slice: no honest score).
     shipped = None
     if ship_to is not None:
         t0 = time.perf_counter()
-        cands = [(r["valid"], "end-to-end", r["seed"]) for r in ft_runs] + [(grid[v, k, s]["valid"], (v, k), s) for (v, k, s) in grid]
-        cands += [(r["valid"], "plain", r["seed"]) for r in plain_runs if r["trained_on"] == "fit"]  # a refit has seen the slice: no honest score
+        cands = [(encoder_info["best_valid_pearson_mean"], "linear", s0)] + [(grid[v, k, s]["valid"], (v, k), s) for (v, k, s) in grid]
         score, which, seed = max(cands, key=lambda c: c[0])
-        if which == "end-to-end": ship = ft_models[seed]
-        elif which == "plain": ship = plain_models[seed]
+        if which == "linear": ship = encoder_model
         else:
             v, k = which; head = grid[v, k, seed]["model"]
             kw = {a: head.init_kwargs[a] for a in ("n_iter", "d_model", "hidden", "dropout", "n_latent", "ensemble", "slots")}
             ship = TextRegressor(encoder, v, kw, encoder_config=ft_enc.init_kwargs["config"], normalize=ft_enc.normalize, max_length=ft_enc.max_length)
             ship.encoder.load_state_dict(ft_enc.state_dict()); ship.head.load_state_dict(head.state_dict())
-        name = (f"finetuned/{finetune_head}/end-to-end" if which == "end-to-end" else PLAIN_SYSTEM if which == "plain"
-                else f"finetuned/{which[0]}/K{which[1]}")
+        name = FINETUNE_SYSTEM if which == "linear" else f"finetuned/{which[0]}/K{which[1]}"
         dev_fp32 = predict_arrays(ship, T["dev"])["ensemble"]
-        meta = dict(system=name, seed=seed, encoder=encoder, valid_pearson_mean=score, results="results/text.json", trained_by="neurolab text study",
-                    storage="float16 weights (loaded into float32)")
+        meta = dict(system=name, seed=seed, encoder=encoder, encoder_seed=s0, valid_pearson_mean=score, results="results/text.json",
+                    trained_by="neurolab text study", storage="float16 weights (loaded into float32)")
         save_checkpoint(copy.deepcopy(ship).half(), ship_to, meta=meta)
         back = load_checkpoint(ship_to)
         dev_fp16 = predict_arrays(back, T["dev"])["ensemble"]
@@ -221,25 +322,28 @@ def run_study(out: str | Path | None = "results/text.json", fig_dir: str | Path 
 
     results = dict(
         task="EmoBank V/A/D regression from text",
-        split_policy="train on 90% of train; every choice (early stopping, ridge alpha, shipped model) on a seeded 10% validation slice of train; report on dev; test withheld by the mirror",
+        split_policy="train on 90% of train; every choice (early stopping, ridge alpha, the fine-tune recipe, shipped model) on a seeded 10% validation slice of train; report on dev; test withheld by the mirror",
         protocol=dict(encoder=encoder, n_fit=len(T["fit"]), n_valid=len(T["valid"]), n_dev=len(T["dev"]),
                       valid_fraction=len(T["valid"]) / (len(T["fit"]) + len(T["valid"])), valid_seed=0,
-                      finetune=dict(ft_cfg, head=finetune_head, seeds=list(finetune_seeds), max_length=ft_enc.max_length),
-                      plain=dict(pl_cfg, seeds=list(plain_seeds), system=PLAIN_SYSTEM, loss="MSE in the head's target units (z-scores or model scale); "
-                                 "confidence row fitted to exp(-error) on a detached embedding", compared_as="plain_finetune"),
+                      plain=dict(pl_cfg, seeds=[plain_seed], system=PLAIN_SYSTEM, compared_as="plain_finetune"),
+                      finetune=dict(ft_cfg, seeds=list(finetune_seeds), system=FINETUNE_SYSTEM, ensemble=PLAIN_ENSEMBLE if len(ft_runs) > 1 else None,
+                                    chosen_by="the validation slice, among one-change variants of the plain recipe (results/text_plain.json)",
+                                    heads_read=f"the encoder of seed {s0}, trained on the fit part"),
+                      fine_tune_loss="MSE in the head's target units (z-scores or model scale); confidence row fitted to exp(-error) on a detached embedding",
                       head_recipe=recipe, versions=list(versions), ks=list(ks), frozen_ks=list(frozen_ks), seeds=list(seeds), n_boot=n_boot,
-                      limit_train=limit_train, limit_dev=limit_dev, jobs=jobs, heads_read="embeddings of the fine-tune with seed " + str(s_enc),
-                      claim_rule="A beats B on a dimension when the paired bootstrap 95% CI of Pearson(A) - Pearson(B) on dev excludes 0 for every seed of A",
+                      limit_train=limit_train, limit_dev=limit_dev, jobs=jobs,
+                      claim_rule="A beats B on a dimension when the paired bootstrap 95% CI of Pearson(A) - Pearson(B) on dev excludes 0 for every seed of A "
+                                 "(the seed ensemble is one prediction: one CI per reference, and one against each member alone)",
                       loss="MSE in standard units + 0.5 deep supervision + 0.1 confidence"),
         metric_notes=dict(scale="Pearson/MAE/MSE/R2 on EmoBank 1-5; Hope/Love on (x-3)/2",
                           hope="mean over sentences and V/A/D of 1 - |estimate - target| on (x-3)/2",
-                          faith="mean tanh(confidence) over iterations and sentences",
+                          faith="mean tanh(confidence) over iterations and sentences (the seed ensemble: its members' mean)",
                           love="exp(-MSE on (x-3)/2) * (1 - variance of the per-iteration estimates)"),
         baselines=dict(frozen=dict(mean=report(Y["dev"], base_fr["mean"]), ridge=dict(report(Y["dev"], base_fr["ridge"]), alpha=base_fr["ridge_alpha"],
                                                                                         valid_pearson_mean=base_fr["ridge_valid_pearson_mean"])),
                        finetuned=dict(ridge=dict(report(Y["dev"], base_ft["ridge"]), alpha=base_ft["ridge_alpha"], valid_pearson_mean=base_ft["ridge_valid_pearson_mean"]))),
-        finetune_runs=[{k: r[k] for k in ("seed", "valid", "seconds", "epochs", "best_epoch", "history", "truncated_train")} for r in ft_runs],
-        plain_runs=[{k: r[k] for k in ("seed", "valid", "seconds", "epochs", "best_epoch", "trained_on", "history", "truncated_train", "refit")} for r in plain_runs],
+        plain_runs=[{k: r[k] for k in ("seed", "valid", "seconds", "epochs", "best_epoch", "trained_on", "history", "truncated_train", "refit")} for r in [base_run]],
+        finetune_runs=[{k: r[k] for k in ("seed", "valid", "seconds", "epochs", "best_epoch", "trained_on", "history", "truncated_train", "refit")} for r in ft_runs],
         best_frozen_trm=f"frozen/{best_frozen}/K{ref_k}",
         systems=systems, shipped_model=shipped)
     # Per-iteration dev Pearson of every (version, K) on the fine-tuned encoder (seed 0), in the layout the viz study reads.
@@ -252,7 +356,7 @@ def run_study(out: str | Path | None = "results/text.json", fig_dir: str | Path 
                           if fig_dir is not None else [])
     stage("figures", t0)
     stages["total"] = time.perf_counter() - t_all
-    results["environment"] = run_environment(seeds=sorted(set(seeds) | set(finetune_seeds) | set(plain_seeds)), stage_seconds=stages)
+    results["environment"] = run_environment(seeds=sorted(set(seeds) | set(finetune_seeds) | {plain_seed}), stage_seconds=stages)
     if out is not None: write_json(out, results)
     return results
 
@@ -312,10 +416,11 @@ def _draw(results: dict, fig_dir: Path, source, command: str) -> list:
 
     # Every system: mean over seeds (dot) with the 95% interval of a Pearson r on n dev sentences (bar), each seed (ticks).
     k_show = 3 if 3 in ks else ks[-1]
-    names = [s for s in S if s.startswith("frozen/")] + [s for s in S if s == PLAIN_SYSTEM] + [s for s in S if s.endswith("end-to-end")] + \
+    names = [s for s in S if s.startswith("frozen/")] + [s for s in (PLAIN_SYSTEM, FINETUNE_SYSTEM, PLAIN_ENSEMBLE) if s in S] + \
             [s for s in S if s.startswith("finetuned/") and s.endswith(f"/K{k_show}")]
     kind = lambda s: ("frozen encoder + TRM" if s.startswith("frozen/") else "plain fine-tune (baseline)" if s == PLAIN_SYSTEM
-                      else "fine-tuned end to end" if s.endswith("end-to-end") else "fine-tuned encoder + TRM")
+                      else "fine-tuned end to end (chosen recipe)" if s == FINETUNE_SYSTEM else "seed ensemble of those" if s == PLAIN_ENSEMBLE
+                      else "fine-tuned encoder + TRM")
     col = colours(list(dict.fromkeys(kind(s) for s in names)) + ["goal"])
     fig, axes = new_figure(3, height=0.2 * len(names) + 1.2, title=f"text: EmoBank dev Pearson per system (n={n}, K={k_show} for TRM heads)", sharey=True)
     y = np.arange(len(names))[::-1]
@@ -441,85 +546,3 @@ def pilot_finetune(T: dict, Y: dict,               # `study_texts()`
                                phase2=dict(epochs=0), seed=seed, progress=False)
         out["v6_K1"] = dict(valid_pearson_mean=tinfo["phase1"]["best_valid_pearson_mean"], dev_pearson=evaluate(trm, X["dev"], Y["dev"])["pearson"])
     return out
-
-# %% ../../nbs/44_text_study.ipynb #91d256a1
-PLAIN_VARIANTS = {"plain": {},                                          # issue 30's knobs, one change each from `PLAIN`
-                  "all of train (refit at the chosen epochs)": dict(train_on="all"),
-                  "mean + L2 pooling": dict(pooling="mean-l2"), "128 tokens": dict(max_length=128), "raw targets": dict(targets="raw"),
-                  "encoder lr 1e-4": dict(encoder_lr=1e-4), "head lr 3e-3": dict(head_lr=3e-3), "warm-up 6%": dict(warmup=0.06),
-                  "random batches (no length buckets)": dict(bucket=1), "4 epochs": dict(epochs=4)}
-
-def plain_record_name(encoder: str, recipe: dict | None, seed: int) -> str:
-    "File name of one plain fine-tune's record: its whole recipe (`train_on` included), encoder and seed."
-    return f"plain-seed{seed}-{hashlib.sha1(json.dumps([encoder, plain_recipe(recipe)], sort_keys=True).encode()).hexdigest()[:8]}.json"
-
-def plain_baseline(recipe: dict | None = None,     # overrides of `PLAIN`
-                   name: str = "plain", seed: int = 0, encoder: str = "minilm",
-                   T: dict | None = None, Y: dict | None = None,  # `study_texts()` (default: the study's split)
-                   out: str | Path | None = None,   # JSON file the entry is added to (replacing one of the same name)
-                   work_dir=None,                   # default: the study's folder for this recipe (`plain_folder`)
-                   progress: bool = False,
-                   predictions: bool = False,       # also return the validation and dev predictions (never written to `out`)
-                   record_dir: str | Path | None = None) -> dict:   # keep each finished run here, predictions included; read it back
-    "One plain fine-tune on the study's split: validation Pearson (chooses), dev Pearson after each epoch and at the end (reported), seconds."
-    r = plain_recipe(recipe)
-    record = None if record_dir is None else Path(record_dir) / plain_record_name(encoder, r, seed)
-    if record is not None and record.is_file():   # finished in an earlier session: records are committed, models are not
-        entry = {**read_json(record), "name": name}
-    else:
-        if T is None or Y is None: T, Y = study_texts()
-        work = Path(work_dir) if work_dir is not None else cache_dir("text", "study") / plain_folder(encoder, r, seed)
-        model, info = finetune_plain(T["fit"], Y["fit"], T["valid"], Y["valid"], encoder=encoder, recipe=r, out_dir=work, seed=seed,
-                                     progress=progress, callbacks=[RecordPearson(T["dev"], Y["dev"])])
-        best = next(h for h in info["history"] if h["epoch"] == info["best_epoch"])
-        keep = ("epoch", "train_loss", "lr", "pearson_mean", "pearson_V", "pearson_A", "pearson_D", "dev_pearson_V", "dev_pearson_A",
-                "dev_pearson_D", "epoch_seconds", "torch_threads")
-        entry = dict(name=name, recipe=r, seed=seed, encoder=encoder, trained_on=info["trained_on"], best_epoch=info["best_epoch"],
-                     valid_pearson_mean=info["best_valid_pearson_mean"], valid_pearson={d: best[f"pearson_{d}"] for d in VAD},
-                     dev=_strip(ev := evaluate(model, T["dev"], Y["dev"])), train_seconds=info["train_seconds"], steps=info["steps"],
-                     truncated_train=info["truncated_train"], curve=[{k: h[k] for k in keep if k in h} for h in info["history"]],
-                     refit=None if "refit" not in info else {k: info["refit"][k] for k in ("epochs", "n_train", "train_seconds")})
-        if record is not None or predictions:
-            entry["predictions"] = {"valid": np.round(predict_arrays(model, T["valid"])["ensemble"], 5).tolist(),
-                                    "dev": np.round(ev["predictions"]["ensemble"], 5).tolist()}
-        if record is not None: write_json(record, entry)
-    if out is not None: _add_run(out, {k: v for k, v in entry.items() if k != "predictions"})
-    if not predictions: return {k: v for k, v in entry.items() if k != "predictions"}
-    return {**entry, "predictions": {k: np.asarray(v, np.float32) for k, v in entry["predictions"].items()}}
-
-def _add_run(out, entry: dict):
-    "Add `entry` to the plain runs' JSON file `out`, replacing the one of the same name."
-    old = read_json(Path(out)) if Path(out).is_file() else {}
-    runs = [e for e in old.get("runs", []) if e.get("name") != entry["name"]] + [entry]
-    write_json(out, dict(protocol="the study's split (fit / validation slice / dev); the validation slice chooses epochs and recipes; dev is "
-                                  "recorded after every epoch and chooses nothing; one change from PLAIN per variant", base=plain_recipe(), runs=runs))
-
-def plain_ensemble(seeds: Sequence[int] = (0, 1, 2), recipe: dict | None = None, name: str = "plain, seed ensemble",
-                   T: dict | None = None, Y: dict | None = None, out: str | Path | None = None, n_boot: int = 2000, **kw) -> dict:
-    "Issue 30's seed ensemble: `plain_baseline(recipe)` per seed (resumable; seed 0 is the plain run itself), their predictions averaged; validation and dev Pearson of the mean, dev paired CI against seed 0 alone."
-    if T is None or Y is None: T, Y = study_texts()
-    root = kw.pop("work_dir", None)   # given: one folder per seed under it; default: the study's folder of each seed (`plain_folder`)
-    members = [plain_baseline(recipe, name=f"seed {s}", seed=s, T=T, Y=Y, predictions=True,
-                              work_dir=None if root is None else Path(root) / f"seed{s}", **kw) for s in seeds]
-    mean = lambda part: np.mean([m["predictions"][part] for m in members], 0)
-    valid = report(Y["valid"], mean("valid"))["pearson"]
-    entry = dict(name=name, recipe=plain_recipe(recipe), seeds=[int(s) for s in seeds], trained_on=members[0]["trained_on"],
-                 valid_pearson=valid, valid_pearson_mean=float(np.mean(list(valid.values()))), dev=report(Y["dev"], mean("dev")),
-                 members=[{k: m[k] for k in ("seed", "best_epoch", "valid_pearson_mean", "train_seconds")} | {"dev_pearson": m["dev"]["pearson"]}
-                          for m in members],
-                 minus_seed0=compare(Y["dev"], mean("dev"), members[0]["predictions"]["dev"], n_boot))   # paired over dev sentences
-    if out is not None: _add_run(out, entry)
-    return entry
-
-def plain_variants(names: Sequence[str] | None = None, out: str | Path | None = "results/text_plain.json", **kw) -> list:
-    "Run (or read back) the named `PLAIN_VARIANTS` (default: all), each through `plain_baseline`; the entries."
-    names = list(names or PLAIN_VARIANTS)
-    if bad := [n for n in names if n not in PLAIN_VARIANTS]: raise NeurolabError(f"unknown plain variant(s) {bad}; known: {list(PLAIN_VARIANTS)}")
-    T, Y = study_texts()
-    return [plain_baseline(PLAIN_VARIANTS[n], name=n, T=T, Y=Y, out=out, **kw) for n in names]
-
-def choose_plain(entries: Sequence[dict]) -> dict:
-    "The entry with the highest mean validation Pearson among those trained on the fit part only (a refit has seen the slice)."
-    cands = [e for e in entries if e["trained_on"] == "fit"]
-    if not cands: raise NeurolabError("choose_plain: no variant trained on the fit part alone; a refit's validation score is not a choice")
-    return max(cands, key=lambda e: e["valid_pearson_mean"])
