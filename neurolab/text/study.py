@@ -52,7 +52,7 @@ def _system(runs: list, Ydv, refs: dict, n_boot: int) -> dict:
     return out
 
 def finetune_folder(encoder: str, head: str, cfg: dict, seed: int) -> str:
-    "Work-folder name of one fine-tune, keyed by its recipe: a study and a pilot with the same recipe share (and reuse) it."
+    "Work-folder name of one `finetune` pilot (the study's recipe before issue 30), keyed by its recipe: a rerun reuses it."
     key = hashlib.sha1(json.dumps([encoder, head, {**FINETUNE, **cfg}], sort_keys=True).encode()).hexdigest()[:8]
     return f"finetune-{head}-seed{seed}-{key}"
 
@@ -144,6 +144,9 @@ def plain_baseline(recipe: dict | None = None,     # overrides of `PLAIN`
     record = None if record_dir is None else Path(record_dir) / plain_record_name(encoder, r, seed)
     if record is not None and record.is_file():   # finished in an earlier session: records are committed, models are not
         entry = {**read_json(record), "name": name}
+        if Y is not None and [len(entry["predictions"][k]) for k in ("valid", "dev")] != [len(Y[k]) for k in ("valid", "dev")]:
+            raise NeurolabError(f"{record}: its predictions cover {len(entry['predictions']['valid'])} validation / {len(entry['predictions']['dev'])} "
+                                f"dev sentences, this split {len(Y['valid'])} / {len(Y['dev'])}; give a record_dir of this split's runs")
     else:
         if T is None or Y is None: T, Y = study_texts()
         work = Path(work_dir) if work_dir is not None else cache_dir("text", "study") / plain_folder(encoder, r, seed)
@@ -259,6 +262,9 @@ def run_study(out: str | Path | None = "results/text.json", fig_dir: str | Path 
     # the heads' encoder: seed s0 trained on the fit part only (with train_on='all' the refit has seen the validation slice the heads select on)
     encoder_model, encoder_info = finetune_plain(T["fit"], Y["fit"], T["valid"], Y["valid"], encoder=encoder, recipe={**ft_cfg, "train_on": "slice"},
                                                  out_dir=work / plain_folder(encoder, ft_cfg, s0), seed=s0, progress=progress)
+    # the same run twice (a record read back, a model resumed or retrained): their dev predictions must agree, or the heads read another encoder
+    encoder_vs_record = (float(np.abs(predict_arrays(encoder_model, T["dev"])["ensemble"] - ft_runs[0]["dev"]["predictions"]["ensemble"]).max())
+                         if ft_cfg["train_on"] == "slice" else None)
     stage("finetune", t0)
     t0 = time.perf_counter(); say("fine-tuned embeddings")
     ft_enc = encoder_model.encoder
@@ -328,7 +334,8 @@ def run_study(out: str | Path | None = "results/text.json", fig_dir: str | Path 
                       plain=dict(pl_cfg, seeds=[plain_seed], system=PLAIN_SYSTEM, compared_as="plain_finetune"),
                       finetune=dict(ft_cfg, seeds=list(finetune_seeds), system=FINETUNE_SYSTEM, ensemble=PLAIN_ENSEMBLE if len(ft_runs) > 1 else None,
                                     chosen_by="the validation slice, among one-change variants of the plain recipe (results/text_plain.json)",
-                                    heads_read=f"the encoder of seed {s0}, trained on the fit part"),
+                                    heads_read=f"the encoder of seed {s0}, trained on the fit part",
+                                    heads_encoder_vs_record_max_abs_diff=encoder_vs_record),
                       fine_tune_loss="MSE in the head's target units (z-scores or model scale); confidence row fitted to exp(-error) on a detached embedding",
                       head_recipe=recipe, versions=list(versions), ks=list(ks), frozen_ks=list(frozen_ks), seeds=list(seeds), n_boot=n_boot,
                       limit_train=limit_train, limit_dev=limit_dev, jobs=jobs,
