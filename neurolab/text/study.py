@@ -191,12 +191,22 @@ def plain_ensemble(seeds: Sequence[int] = (0, 1, 2), recipe: dict | None = None,
     if out is not None: _add_run(out, entry)
     return entry
 
-def plain_variants(names: Sequence[str] | None = None, out: str | Path | None = "results/text_plain.json", **kw) -> list:
-    "Run (or read back) the named `PLAIN_VARIANTS` (default: all), each through `plain_baseline`; the entries."
+def plain_variants(names: Sequence[str] | None = None, out: str | Path | None = "results/text_plain.json", n_boot: int = 2000, **kw) -> list:
+    "Run (or read back) the named `PLAIN_VARIANTS` (default: all), each through `plain_baseline`; with 'plain' among them, every other one carries its dev paired CI against it (`minus_plain`)."
     names = list(names or PLAIN_VARIANTS)
     if bad := [n for n in names if n not in PLAIN_VARIANTS]: raise NeurolabError(f"unknown plain variant(s) {bad}; known: {list(PLAIN_VARIANTS)}")
     T, Y = study_texts()
-    return [plain_baseline(PLAIN_VARIANTS[n], name=n, T=T, Y=Y, out=out, **kw) for n in names]
+    runs = [plain_baseline(PLAIN_VARIANTS[n], name=n, T=T, Y=Y, predictions=True, **kw) for n in names]
+    base = next((r["predictions"]["dev"] for r in runs if r["name"] == "plain"), None)
+    entries = []
+    for r in runs:
+        e = {k: v for k, v in r.items() if k != "predictions"}
+        if base is not None and r["name"] != "plain":   # one seed each: is the change beyond what the same sentences' resampling moves?
+            c = compare(Y["dev"], r["predictions"]["dev"], base, n_boot)
+            e["minus_plain"] = {d: {k: c[d][k] for k in ("diff", "low", "high", "p_le_0")} for d in VAD}
+        if out is not None: _add_run(out, e)
+        entries.append(e)
+    return entries
 
 def choose_plain(entries: Sequence[dict]) -> dict:
     "The single run with the highest mean validation Pearson among those trained on the fit part only (a refit has seen the slice)."
