@@ -215,6 +215,17 @@ def run_cv_study(out_json: str | Path | None, systems: list, seeds=(0, 1, 2), da
             ens = [{"probs": np.mean([x["probs"] for x in o], 0), "va": np.mean([x["va"] for x in o], 0)}]
             rows[f"{_label(s, p, n)}, {len(seeds)}-seed ensemble"] = {"system": s["name"], "pass": p + 1, "ensemble": True,
                                                                       "test": seed_scores(ens, data, n_boot), "minus_one_seed": paired(ens, o, data, n_boot)}
+    # late fusion: each network's last pass averaged with each linear system, posteriors and V/A half and half (no weight
+    # tuned, so nothing is chosen on these actors): what the handcrafted features add to the network, paired on the same actors
+    for s in systems:
+        if s["kind"] == "linear": continue
+        n, o = len(outs[s["name"]]), outs[s["name"]][-1]
+        for lin in (x for x in systems if x["kind"] == "linear"):
+            lo = outs[lin["name"]][0]   # one output per seed (a linear system's are the same for every seed)
+            fused = [{"probs": (x["probs"] + y["probs"]) / 2, "va": (x["va"] + y["va"]) / 2} for x, y in zip(o, lo)]
+            rows[f"{_label(s, n - 1, n)} + {lin['name']}, late fusion"] = {
+                "system": s["name"], "pass": n, "fusion": lin["name"], "test": seed_scores(fused, data, n_boot),
+                "minus_network": paired(fused, o, data, n_boot), "minus_linear": paired(fused, lo, data, n_boot)}
     # one clip at a time without enrolment (each fold model reads it with its training actors' pooled statistics, the rule
     # `audio predict FILE` applies), beside the same model's enrolled scores: issue 28's one-clip goal
     no_enrolment = {}
