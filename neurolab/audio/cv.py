@@ -190,6 +190,7 @@ def run_cv_study(out_json: str | Path | None, systems: list, seeds=(0, 1, 2), da
     index, data = study_data([{**s["recipe"], "linear": s["kind"] == "linear"} for s in systems], data_root, index, data)
     folds = audio_folds(index, k, n_valid)
     outs, valid = {}, {}
+    per_seed = lambda o: {str(seed): {m: seed_mean([x], m, data) for m in METRICS} for seed, x in zip(seeds, o)}   # each seed's own scores
     for s in systems:
         runs = [system_outputs(s, data, index, folds, seed, log=None, cache_root=cache_root) for seed in seeds]
         outs[s["name"]] = [[r["passes"][p] for r in runs] for p in range(len(runs[0]["passes"]))]   # [pass][seed]
@@ -203,7 +204,7 @@ def run_cv_study(out_json: str | Path | None, systems: list, seeds=(0, 1, 2), da
         for p in range(n):
             o = outs[s["name"]][p]
             rows[_label(s, p, n)] = {"system": s["name"], "pass": p + 1, "test": seed_scores(o, data, n_boot),
-                                     "per_seed": {str(seed): {m: seed_mean([x], m, data) for m in METRICS} for seed, x in zip(seeds, o)}}
+                                     "per_seed": per_seed(o)}
             if s["kind"] == "feedback":   # the same model's posterior-weighted read-out, beside its heads
                 ro = [{"probs": x["probs"], "va": va_readout(x["probs"], category_va())} for x in o]
                 rows[_label(s, p, n)]["readout"] = {m: seed_mean(ro, m, data) for m in METRICS}
@@ -224,7 +225,7 @@ def run_cv_study(out_json: str | Path | None, systems: list, seeds=(0, 1, 2), da
             lo = outs[lin["name"]][0]   # one output per seed (a linear system's are the same for every seed)
             fused = [{"probs": (x["probs"] + y["probs"]) / 2, "va": (x["va"] + y["va"]) / 2} for x, y in zip(o, lo)]
             rows[f"{_label(s, n - 1, n)} + {lin['name']}, late fusion"] = {
-                "system": s["name"], "pass": n, "fusion": lin["name"], "test": seed_scores(fused, data, n_boot),
+                "system": s["name"], "pass": n, "fusion": lin["name"], "test": seed_scores(fused, data, n_boot), "per_seed": per_seed(fused),
                 "minus_network": paired(fused, o, data, n_boot), "minus_linear": paired(fused, lo, data, n_boot)}
     # one clip at a time without enrolment (each fold model reads it with its training actors' pooled statistics, the rule
     # `audio predict FILE` applies), beside the same model's enrolled scores: issue 28's one-clip goal
