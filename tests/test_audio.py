@@ -125,13 +125,14 @@ def test_shipped_model_records_its_split_and_is_small():
 @needs_data
 @needs_model
 def test_eval_on_one_test_actor_subset(tmp_path):
+    from neurolab.audio.model import heldout_model_dir   # the shipped model may train on every actor: the held-out one has test actors
     from neurolab.audio.training import shipped_split
-    actor = shipped_split()["test"][0]
+    actor = shipped_split(heldout_model_dir())["test"][0]
     files = sorted(RAVDESS.glob(f"Actor_{actor:02d}/*.flac"))[::6]
     folder = tmp_path / "ravdess" / f"Actor_{actor:02d}"; folder.mkdir(parents=True)
     for f in files: shutil.copy(f, folder)
     shutil.copy(RAVDESS / "va_norms.csv", tmp_path / "ravdess")
-    proc = run("audio", "eval", "--data", tmp_path, "--n-boot", "50", "--json")
+    proc = run("audio", "eval", "--model", heldout_model_dir(), "--data", tmp_path, "--n-boot", "50", "--json")
     assert proc.returncode == 0, proc.stderr
     res = json.loads(proc.stdout)
     assert res["n"] == len(files) and res["actors"] == [actor]
@@ -193,17 +194,20 @@ def test_eval_on_a_folder_of_unseen_actors(tiny_sn_model, tmp_path):
 @needs_data
 @needs_model
 def test_one_clip_without_enrolment_lands_near_its_enrolled_prediction():
-    "The shipped model on clips of one of its test actors: each clip alone (population statistics) against the actor enrolled."
+    "The held-out model on clips of one of its test actors: each clip alone (population statistics) against the actor enrolled."
     from neurolab.audio.emotion import predict_file, predict_speakers
-    from neurolab.audio.model import load_model
+    from neurolab.audio.model import heldout_model_dir, load_model, model_split
     torch.set_num_threads(1)
-    model = load_model()
-    clips = sorted(RAVDESS.glob("Actor_20/*.flac"))[::3]          # 20 clips of a test actor of the shipped model
+    model = load_model(heldout_model_dir())
+    assert 20 in model_split(model)["test"]
+    clips = sorted(RAVDESS.glob("Actor_20/*.flac"))[::3]          # 20 clips of a test actor of the held-out model
     enrolled = predict_speakers(model, clips, [20] * len(clips))
     alone = [predict_file(model, c) for c in clips]
     assert {r["speaker_stats"] for r in enrolled} == {"enrolment"} and {r["speaker_stats"] for r in alone} == {"population"}
-    for dim in ("valence", "arousal"):
+    # measured with this held-out model on actors 17-20 (20 clips each): mean |alone - enrolled| arousal .03-.11 (spread .27-.35,
+    # r .94-.99); valence .08-.27 (spread .43-.47, r .69-.95: without its speaker's statistics valence drifts by up to -.17,
+    # so valence gets the wider bound). Tolerances scaled to the spread, with margin over the worst actor (20)
+    for dim, scale, min_r in (("valence", 0.75, 0.5), ("arousal", 0.5, 0.8)):
         e, a = np.array([r[dim] for r in enrolled]), np.array([r[dim] for r in alone])
-        # measured on actors 17-20 (240 clips): mean |alone - enrolled| .010 (V) / .021 (A); tolerance scaled to the spread
-        assert np.abs(a - e).mean() < 0.25 * e.std() + 0.02, (dim, np.abs(a - e).mean(), e.std())
-        assert np.corrcoef(a, e)[0, 1] > 0.8, (dim, np.corrcoef(a, e)[0, 1])
+        assert np.abs(a - e).mean() < scale * e.std() + 0.02, (dim, np.abs(a - e).mean(), e.std())
+        assert np.corrcoef(a, e)[0, 1] > min_r, (dim, np.corrcoef(a, e)[0, 1])

@@ -135,8 +135,8 @@ def study_command(out="results/audio_lrm.json", figures="results/figures", model
         from neurolab.audio.cv import retrain_all
         from neurolab.core import save_checkpoint
         model, info = retrain_all(system, study, seed=int(seeds[0]), data_root=data)
-        save_checkpoint(model.eval(), default_model_dir(), meta={**model.checkpoint_meta, "study": repo_relative(system_from),
-                                                                 "heldout": said["out"]})
+        save_checkpoint(model.eval(), default_model_dir(), meta={**model.checkpoint_meta, "study": repo_relative(system_from),   # the CV study describes it
+                                                                 "results": repo_relative(system_from), "heldout": said["out"]})
         said["shipped"] = {"model": repo_relative(default_model_dir()), "actors": info["actors"], "stage2_epochs": info["stage2_epochs"]}
     return said
 
