@@ -16,9 +16,9 @@ from .baseline import (PLAIN_RECIPE, audio_folds, category_va, cross_validate_fe
                                      cross_validate_plain, cv_key, full_recipe, linear_features, population_outputs, va_readout)
 
 # %% auto #0
-__all__ = ['KINDS', 'METRICS', 'SELECT_ON', 'CNN6', 'PILOTS', 'FEEDBACK_PILOTS', 'FINALISTS', 'run_root', 'run_study_fold',
-           'system_outputs', 'study_data', 'screen_pilots', 'screen_score', 'lrm_system', 'seed_mean', 'seed_scores',
-           'paired', 'study_systems', 'run_cv_study', 'study_lrm_system', 'retrain_all']
+__all__ = ['KINDS', 'METRICS', 'SELECT_ON', 'CNN6', 'PILOTS', 'FEEDBACK_PILOTS', 'FINALISTS', 'LATE_PILOTS', 'run_root',
+           'run_study_fold', 'system_outputs', 'study_data', 'screen_pilots', 'screen_score', 'lrm_system', 'seed_mean',
+           'seed_scores', 'paired', 'study_systems', 'run_cv_study', 'study_lrm_system', 'retrain_all']
 
 # %% ../../nbs/19_audio_cv.ipynb #076d136c
 KINDS = ("plain", "feedback", "linear")
@@ -107,7 +107,8 @@ def study_data(recipes: list, data_root=None, index: pd.DataFrame | None = None,
 def screen_pilots(out_json: str | Path | None = None, pilots: dict | None = None, folds_to_run=(0,), seed: int = 0,
                   feedback_for=(),   # pilot names whose stage 2 (feedback over two passes) is screened as well
                   data_root=None, index: pd.DataFrame | None = None, data: dict | None = None, k: int = 5, n_valid: int = 3,
-                  log=print) -> dict:
+                  log=print,
+                  cache_root: str | Path | None = None) -> dict:   # where the folds live, as in `run_cv_study` (default .cache/audio)
     "Each pilot recipe on `folds_to_run` (validation actors only): last-epoch validation scores, their mean over `SELECT_ON`, the curves."
     from neurolab.core import run_environment
     t0, pilots = time.time(), PILOTS if pilots is None else pilots
@@ -115,7 +116,8 @@ def screen_pilots(out_json: str | Path | None = None, pilots: dict | None = None
     folds = audio_folds(index, k, n_valid)
     rows = {}
     for name, recipe in pilots.items():
-        cv = cross_validate_plain(data, index, recipe, seed=seed, folds=folds, only=list(folds_to_run), log=None)
+        root = run_root(cache_root, recipe, seed, folds)   # a study system with this recipe and seed reads the same folds
+        cv = cross_validate_plain(data, index, recipe, seed=seed, folds=folds, only=list(folds_to_run), log=None, work_root=root)
         heads = recipe.get("va_weight", 0) > 0   # untrained V/A heads say nothing: the read-out speaks for such a model
         per = [{"fold": f["fold"], **_valid_scores(f["history"][-1], "valid_", heads), "history": f["history"], "seconds": f.get("seconds")}
                for f in cv["folds"]]
@@ -123,7 +125,7 @@ def screen_pilots(out_json: str | Path | None = None, pilots: dict | None = None
                       "valid": {m: float(np.mean([f[m] for f in per])) for m in SELECT_ON}}
         rows[name]["valid"]["score"] = float(np.mean([rows[name]["valid"][m] for m in SELECT_ON]))
         if name in feedback_for:   # stage 2's kept epoch (best validation CCC): both passes' validation scores
-            fb = cross_validate_feedback(data, index, recipe, None, seed=seed, folds=folds, only=list(folds_to_run), log=None)
+            fb = cross_validate_feedback(data, index, recipe, None, seed=seed, folds=folds, only=list(folds_to_run), log=None, work_root=root)
             rows[name]["feedback"] = [{"fold": f["fold"], "best_epoch": f["best_epoch"],
                                        **{f"pass{p}": {m: f["history"][f["best_epoch"] - 1][f"p{p}_{m}"] for m in SELECT_ON} for p in (1, 2)}}
                                       for f in fb["folds"]]
@@ -137,6 +139,8 @@ def screen_pilots(out_json: str | Path | None = None, pilots: dict | None = None
 
 # %% ../../nbs/19_audio_cv.ipynb #629ee996
 FINALISTS = ("Cnn6 ¼, dropout 0 / .3, PASE-pretrained", "Cnn10 ⅜, dropout 0 / .3, PASE-pretrained")   # the fold-0 screen's two best LRM recipes
+# screened on all five folds after the study chose its backbone: distillation, which the fold-0 screen tried only on a Cnn6 ¼
+LATE_PILOTS = {"Cnn10 ⅜, dropout 0 / .3, PASE-pretrained, distilled (λ 1)": {**PILOTS[FINALISTS[1]], "distill": 1.0}}
 
 def screen_score(pilot: dict) -> float:
     "A screened pilot's validation score over its folds: stage 2's last pass when it was screened, else stage 1's last epoch."
