@@ -176,9 +176,9 @@ def paired(outs_a: list, outs_b: list, data: dict, n_boot: int = 1000, seed: int
             for m in METRICS}
 
 # %% ../../nbs/19_audio_cv.ipynb #d4abd7cd
-def study_systems(lrm: dict) -> list[dict]:
-    "Issue 28's study: the plain CNN baseline, the LRM system (`lrm_system` of the finalists' screen), the field's linear systems."
-    return [dict(name="plain CNN", kind="plain", recipe={}), lrm, dict(name="ComParE linear (ridge V/A, logistic classes)", kind="linear")]
+def study_systems(*lrms: dict) -> list[dict]:
+    "Issue 28's study: the plain CNN baseline, the LRM system(s) (`lrm_system` of a screen), the field's linear systems."
+    return [dict(name="plain CNN", kind="plain", recipe={}), *lrms, dict(name="ComParE linear (ridge V/A, logistic classes)", kind="linear")]
 
 def _label(system: dict, p: int, n_passes: int) -> str: return system["name"] if n_passes == 1 else f"{system['name']} (pass {p + 1})"
 
@@ -262,10 +262,13 @@ def run_cv_study(out_json: str | Path | None, systems: list, seeds=(0, 1, 2), da
 
 # %% ../../nbs/19_audio_cv.ipynb #86b38ae3
 def study_lrm_system(study: dict) -> dict:
-    "The one LRM system (kind 'feedback') of a `run_cv_study` result: what `neurolab audio study --system-from` trains."
+    "The LRM system (kind 'feedback') of a `run_cv_study` result with the best validation score: what `neurolab audio study --system-from` trains."
     found = [s for s in (study.get("systems") or []) if isinstance(s, dict) and s.get("kind") == "feedback"] if isinstance(study, dict) else []
-    if len(found) != 1: raise DataError(f"an audio CV study (results/audio_cv.json) names one LRM system of kind 'feedback'; this one names {len(found)}")
-    return _check_system(found[0])
+    if not found: raise DataError("an audio CV study (results/audio_cv.json) names an LRM system of kind 'feedback'; this one names none")
+    scores = study.get("validation") or {}
+    if len(found) > 1 and not all(isinstance((scores.get(s.get("name")) or {}).get("score"), (int, float)) for s in found):
+        raise DataError("an audio CV study with several LRM systems gives each a validation score ('validation': {name: {'score'}})")
+    return _check_system(max(found, key=lambda s: scores[s["name"]]["score"]) if len(found) > 1 else found[0])
 
 def retrain_all(system: dict,                   # a study system of kind 'feedback' (`lrm_system`)
                 study: dict | None = None,      # `run_cv_study`'s result: where stage 2's epoch count is read
