@@ -409,6 +409,7 @@ def fit_teacher(x: np.ndarray, y: np.ndarray, classes: np.ndarray, train_rows, v
     from sklearn.preprocessing import StandardScaler
     from neurolab.audio.study import fit_ridge
     c = {**TEACHER, **(cfg or {})}
+    if len(valid_rows) == 0: raise DataError("fit_teacher: no validation rows to choose the regularisation on")
     ridge = fit_ridge(x[train_rows], y[train_rows], x[valid_rows], y[valid_rows], c["alphas"])
     best = None
     for C in c["cs"]:
@@ -431,11 +432,15 @@ def cross_fitted_targets(x: np.ndarray, y: np.ndarray, classes: np.ndarray, acto
     train_actors = sorted(int(a) for a in train_actors)
     if len(train_actors) < c["groups"]: raise DataError(f"cross-fitting needs ≥ {c['groups']} train actors, got {len(train_actors)}")
     rows = np.flatnonzero(np.isin(actors, train_actors))
-    full = fit_teacher(x, y, classes, rows, valid_rows, c)    # the regularisation every group's teacher then uses
+    groups = np.array_split(np.random.default_rng(seed).permutation(train_actors), c["groups"])
+    if len(valid_rows) == 0:   # no validation actors (a model trained on every actor): the first group stands in to choose the regularisation
+        valid_rows = np.flatnonzero(np.isin(actors, groups[0]))
+        full = fit_teacher(x, y, classes, np.setdiff1d(rows, valid_rows), valid_rows, c)
+    else: full = fit_teacher(x, y, classes, rows, valid_rows, c)   # the regularisation every group's teacher then uses
     fixed = {**c, "alphas": (full["alpha"],), "cs": (full["C"],)}
     n_classes = int(classes.max()) + 1
     va, probs = np.zeros((len(x), 2)), np.zeros((len(x), n_classes))
-    for group in np.array_split(np.random.default_rng(seed).permutation(train_actors), c["groups"]):
+    for group in groups:
         held = np.flatnonzero(np.isin(actors, group))
         t = fit_teacher(x, y, classes, np.setdiff1d(rows, held), valid_rows, fixed)
         o = teacher_outputs(t, x[held], n_classes)
