@@ -24,7 +24,7 @@ from .training import calibration_cache, stats_summary
 __all__ = ['MODERATE', 'STEER_GOAL', 'INF', 'STEER_METRICS', 'AMBIGUITY_GOAL', 'PRIOR_STRENGTHS', 'PRIORS', 'PRIOR_CACHE_VERSION',
            'accuracy_study', 'clip_steering', 'sweep_report', 'study_figures', 'snr_key', 'ambiguity_arrays',
            'ambiguity_goal', 'ambiguity_report', 'run_study', 'study_summary', 'make_prior', 'study_system_recipe',
-           'prior_study', 'prior_summary']
+           'prior_study', 'prior_summary', 'prior_study_args', 'pilot_choice']
 
 # %% ../../nbs/27_steering_run_study.ipynb #8f54ce9a
 def _chunked(model, cache, targets_for, sig: SteeringSignals | None, method: str, strength: float, alpha: float,
@@ -592,3 +592,32 @@ def prior_summary(res: dict, out) -> dict:
             "interaction_headline": {k: [{q: (round(r[q], 4) if isinstance(r[q], float) else r[q]) for q in ("method", "strength", "snr", "value", "low", "high")}
                                          for r in v] for k, v in c["interaction_headline"].items()},
             "seconds": res["seconds"]["total"]}
+
+# %% ../../nbs/27_steering_run_study.ipynb #feeaced4
+def prior_study_args(settings: dict) -> list[str]:
+    "The `neurolab steer study` arguments that train and sweep as a prior study with these `settings` did (its prior, dose, training noise, strengths)."
+    s, g = settings, lambda v: f"{float(v):g}"
+    args = ["--prior-p", g(s["prior_p"]), "--prior", s["prior"]]
+    if s["prior"] == "random": args += ["--target-weight", g(s["target_weight"])]
+    if s["prior_dropout"]: args += ["--prior-dropout", g(s["prior_dropout"])]
+    if s["train_snrs"]: args += ["--train-snr", *s["train_snrs"]]
+    if s["noise"] != "white" or s["noise_seed"] != 0: args += ["--noise", s["noise"], "--noise-seed", str(s["noise_seed"])]
+    return args + ["--strengths", *map(g, s["strengths"])]
+
+def pilot_choice(results_dir="results", model_dir=None) -> dict | None:
+    "The prior the validation pilots (`results_dir/steering_pilot_*.json`) choose for the test actors, or None when no pilot of the current model has run."
+    now = model_identity(load_model(model_dir))["weights_sha256"]
+    goals = {}
+    for path in sorted(Path(results_dir).glob("steering_pilot_*.json")):
+        f = json.loads(path.read_text())
+        g = f["comparison"]["goal"].get("prior")
+        if f["evaluated"]["on"] == "valid" and f["start"].get("weights_sha256") == now and g:   # validation actors of this model only
+            goals[path.stem.removeprefix("steering_")] = (f["settings"], g)
+    if not goals: return None
+    closeness = lambda k: (goals[k][1]["met"], goals[k][1]["cost_ok"] is not False, goals[k][1]["distance_closed"], goals[k][1]["reach_rate"])
+    ranked = sorted(goals, key=closeness, reverse=True)
+    settings, goal = goals[ranked[0]]
+    return {"pilot": ranked[0], "args": prior_study_args(settings),
+            "rule": "goal met, then no unsteered cost, then distance closed, then reach, at the goal's closest point (validation actors)",
+            "ranking": [{"pilot": k, **{q: goals[k][1][q] for q in ("met", "cost_ok", "strength", "snr", "distance_closed", "reach_rate")}} for k in ranked],
+            "settings": {k: settings[k] for k in ("prior", "prior_p", "target_weight", "prior_dropout", "train_snrs", "strengths")}}
