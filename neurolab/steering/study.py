@@ -596,12 +596,17 @@ def prior_summary(res: dict, out) -> dict:
 # %% ../../nbs/27_steering_run_study.ipynb #feeaced4
 def prior_study_args(settings: dict) -> list[str]:
     "The `neurolab steer study` arguments that train and sweep as a prior study with these `settings` did (its prior, dose, training noise, strengths)."
-    s, g = settings, lambda v: f"{float(v):g}"
+    s = settings
+    # a results file is data: every value becomes a number or one of the known names, so none can pass as another option
+    if s["prior"] not in PRIORS or s["noise"] not in NOISES: raise DataError(f"a prior study's settings name an unknown prior or noise: {s['prior']!r}, {s['noise']!r}")
+    def g(v):
+        try: return f"{float(v):g}"
+        except (TypeError, ValueError): raise DataError(f"a prior study's settings hold {v!r} where a number belongs") from None
     args = ["--prior-p", g(s["prior_p"]), "--prior", s["prior"]]
     if s["prior"] == "random": args += ["--target-weight", g(s["target_weight"])]
     if s["prior_dropout"]: args += ["--prior-dropout", g(s["prior_dropout"])]
-    if s["train_snrs"]: args += ["--train-snr", *s["train_snrs"]]
-    if s["noise"] != "white" or s["noise_seed"] != 0: args += ["--noise", s["noise"], "--noise-seed", str(s["noise_seed"])]
+    if s["train_snrs"]: args += ["--train-snr", *map(g, s["train_snrs"])]
+    if s["noise"] != "white" or s["noise_seed"] != 0: args += ["--noise", s["noise"], "--noise-seed", str(int(s["noise_seed"]))]
     return args + ["--strengths", *map(g, s["strengths"])]
 
 def pilot_choice(results_dir="results", model_dir=None) -> dict | None:
